@@ -1,0 +1,182 @@
+package avalanche;
+
+import avalanche.infra.AppConfig;
+import avalanche.infra.Clients;
+import avalanche.infra.ConfigException;
+import avalanche.infra.Infrastructure;
+import avalanche.infra.Migrations;
+import avalanche.infra.Topics;
+import avalanche.user.AdminAccount;
+import avalanche.verticles.HttpIngressVerticle;
+import avalanche.verticles.StockVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One running Avalanche: config, the real servers (embedded where not configured), schema, topics,
+ * admin account, and the verticles. Used by {@link Main} and by the tests.
+ */
+public final class App implements AutoCloseable {
+  private final Vertx vertx;
+  private final Infrastructure infrastructure;
+  private final JsonObject config;
+  private final List<String> deployments;
+
+  private App(Vertx vertx, Infrastructure infrastructure, JsonObject config, List<String> deployments) {
+    this.vertx = vertx;
+    this.infrastructure = infrastructure;
+    this.config = config;
+    this.deployments = deployments;
+  }
+
+  /** Starts everything, blocking the calling thread (never an event loop) until the server listens. */
+  public static App start(Map<String, String> env, JsonObject overrides) {
+    return start(env, overrides, null);
+  }
+
+  /** As {@link #start(Map, JsonObject)}, reusing already started servers (tests share one set per JVM). */
+  public static App start(Map<String, String> env, JsonObject overrides, Infrastructure shared) {
+    String registryName = "avalanche-" + UUID.randomUUID();
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setRegistryName(registryName)
+            .setJvmMetricsEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+            .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)))
+        .withMetrics(new MicrometerMetricsFactory())
+        .build();
+    Infrastructure infrastructure = null;
+    try {
+      JsonObject config = await(AppConfig.load(vertx, env, overrides));
+      AppConfig.put(config, "metrics.registryName", registryName);
+      infrastructure = shared;
+      if (infrastructure == null) {
+        infrastructure = Infrastructure.start(config);
+      } else {
+        infrastructure.applyTo(config);
+      }
+      boolean embedded = shared != null || infrastructure.anyEmbedded();
+      resolveSecrets(config, embedded);
+
+      Migrations.migrate(AppConfig.text(config, "pg.url"));
+      JsonObject kafka = config.getJsonObject("kafka");
+      Topics.ensure(AppConfig.text(config, "kafka.bootstrap"), kafka.getInteger("partitions", 8),
+          kafka.getInteger("replicationFactor", 1).shortValue());
+      await(ensureAdmin(vertx, config));
+
+      List<String> deployments = new ArrayList<>();
+      deploy(vertx, deployments, StockVerticle::new, config, config.getJsonObject("verticles").getInteger("stock", 1));
+      deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
+      return new App(vertx, shared == null ? infrastructure : null, config, deployments);
+    } catch (RuntimeException | Error e) {
+      vertx.close();
+      if (infrastructure != null && shared == null) {
+        infrastructure.close();
+      }
+      throw e;
+    }
+  }
+
+  private static int httpInstances(JsonObject config) {
+    int instances = config.getJsonObject("http").getInteger("instances", 0);
+    return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+  }
+
+  private static void resolveSecrets(JsonObject config, boolean embedded) {
+    if (AppConfig.text(config, "jwt.secret") == null) {
+      if (!embedded) {
+        throw new ConfigException("AVALANCHE_JWT_SECRET: required when no server runs embedded");
+      }
+      AppConfig.put(config, "jwt.secret", randomSecret());
+    }
+    if (AppConfig.text(config, "admin.password") == null) {
+      AppConfig.put(config, "admin.password", randomSecret().substring(0, 16));
+      AppConfig.put(config, "admin.passwordGenerated", true);
+    }
+    if (AppConfig.text(config, "loadtest") == null) {
+      AppConfig.put(config, "loadtest", embedded);
+    }
+  }
+
+  private static String randomSecret() {
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static Future<Long> ensureAdmin(Vertx vertx, JsonObject config) {
+    var pg = Clients.pg(vertx, config);
+    return AdminAccount.ensure(vertx, pg, AppConfig.text(config, "admin.email"), AppConfig.text(config, "admin.password"))
+        .eventually(pg::close);
+  }
+
+  private static void deploy(Vertx vertx, List<String> deployments, Supplier<? extends io.vertx.core.Deployable> verticle,
+                             JsonObject config, int instances) {
+    deployments.add(await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances))));
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("timed out while starting", e);
+    }
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public JsonObject config() {
+    return config;
+  }
+
+  public int httpPort() {
+    return config.getJsonObject("http").getInteger("port");
+  }
+
+  public List<String> embeddedServers() {
+    return infrastructure == null ? List.of() : infrastructure.describe();
+  }
+
+  /** Stops HTTP first (in-flight requests finish), then the other verticles, then the embedded servers. */
+  @Override
+  public void close() {
+    try {
+      for (int i = deployments.size() - 1; i >= 0; i--) {
+        await(vertx.undeploy(deployments.get(i)));
+      }
+      await(vertx.close());
+    } finally {
+      if (infrastructure != null) {
+        infrastructure.close();
+      }
+    }
+  }
+}

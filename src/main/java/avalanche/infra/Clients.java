@@ -1,0 +1,62 @@
+package avalanche.infra;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Builds the clients of the real parts from the resolved config tree. */
+public final class Clients {
+  private Clients() {}
+
+  public static Pool pg(Vertx vertx, JsonObject config) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.getJsonObject("pg").getInteger("maxPoolSize", 8)))
+        .connectingTo(PgUrl.parse(AppConfig.text(config, "pg.url")).connectOptions())
+        .using(vertx)
+        .build();
+  }
+
+  public static Redis redis(Vertx vertx, JsonObject config) {
+    return Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(AppConfig.text(config, "redis.url"))
+        .setMaxPoolSize(config.getJsonObject("redis").getInteger("maxPoolSize", 16))
+        .setMaxPoolWaiting(10_000)
+        .setMaxWaitingHandlers(100_000));
+  }
+
+  public static Map<String, String> kafkaProducerConfig(JsonObject config) {
+    Map<String, String> props = new HashMap<>();
+    props.put("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"));
+    props.put("acks", "all");
+    props.put("enable.idempotence", "true");
+    props.put("linger.ms", "1");
+    props.put("compression.type", "none");
+    props.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+    props.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+    return props;
+  }
+
+  public static Map<String, String> kafkaConsumerConfig(JsonObject config, String groupId) {
+    Map<String, String> props = new HashMap<>();
+    props.put("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"));
+    props.put("group.id", groupId);
+    props.put("auto.offset.reset", "earliest");
+    props.put("enable.auto.commit", "true");
+    props.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+    props.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+    return props;
+  }
+
+  /** One producer per process, shared by every verticle instance so records batch together. */
+  public static KafkaProducer<String, byte[]> sharedProducer(Vertx vertx, JsonObject config) {
+    return KafkaProducer.createShared(vertx, "avalanche", kafkaProducerConfig(config));
+  }
+}

@@ -1,0 +1,83 @@
+package avalanche.infra;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Function;
+
+/** JSON answers and the one failure handler that turns every failure into the contract's error JSON. */
+public final class Http {
+  private static final Logger LOG = LoggerFactory.getLogger(Http.class);
+  public static final String JSON = "application/json";
+
+  private Http() {}
+
+  public static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.toBuffer());
+  }
+
+  public static void error(HttpServerResponse response, ApiException e) {
+    if (response.ended() || response.headWritten()) {
+      return;
+    }
+    if (e.status() == 429 && response.headers().get("Retry-After") == null) {
+      response.putHeader("Retry-After", "1");
+    }
+    response.setStatusCode(e.status()).putHeader("Content-Type", JSON).end(e.body().toBuffer());
+  }
+
+  /** Wraps a handler whose work is a Future of a JSON answer; failures go to the failure handler. */
+  public static io.vertx.core.Handler<RoutingContext> handle(int status, Function<RoutingContext, Future<JsonObject>> work) {
+    return ctx -> {
+      Future<JsonObject> result;
+      try {
+        result = work.apply(ctx);
+      } catch (RuntimeException e) {
+        ctx.fail(e);
+        return;
+      }
+      result.onSuccess(body -> json(ctx, status, body)).onFailure(ctx::fail);
+    };
+  }
+
+  /** Router failure handler: contract codes for known failures, a plain 500 without details otherwise. */
+  public static void failure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    ApiException answer;
+    if (failure instanceof ApiException api) {
+      answer = api;
+    } else if (failure instanceof io.vertx.core.json.DecodeException) {
+      answer = ApiException.validation("request body is not valid JSON");
+    } else if (failure instanceof HttpException http) {
+      answer = fromStatus(http.getStatusCode(), http.getPayload());
+    } else if (failure == null) {
+      answer = fromStatus(ctx.statusCode(), null);
+    } else {
+      LOG.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+      answer = new ApiException(500, "INTERNAL", "internal error");
+    }
+    error(ctx.response(), answer);
+  }
+
+  public static ApiException fromStatus(int status, String detail) {
+    return switch (status) {
+      case 400 -> ApiException.validation(detail != null ? detail : "bad request");
+      case 401 -> ApiException.unauthorized("a valid access token is required");
+      case 403 -> ApiException.forbidden("not allowed");
+      case 404 -> ApiException.notFound("no such resource");
+      case 405 -> new ApiException(405, "METHOD_NOT_ALLOWED", "method not allowed on this path");
+      case 413 -> new ApiException(413, "PAYLOAD_TOO_LARGE", "request body is too large");
+      case 415 -> new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "send application/json");
+      case 429 -> new ApiException(429, "RATE_LIMITED", "too many requests");
+      case 503 -> ApiException.unavailable("service unavailable");
+      default -> status >= 400 && status < 500
+          ? new ApiException(status, "BAD_REQUEST", detail != null ? detail : "bad request")
+          : new ApiException(500, "INTERNAL", "internal error");
+    };
+  }
+}

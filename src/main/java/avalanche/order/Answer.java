@@ -1,0 +1,33 @@
+package avalanche.order;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** A decided purchase answer: status, JSON body and optional Location; stored as JSON for idempotent replay. */
+public record Answer(int status, JsonObject body, String location) {
+
+  public static Answer conflict(String code, String message) {
+    return new Answer(409, new JsonObject().put("error", code).put("message", message), null);
+  }
+
+  public void send(RoutingContext ctx) {
+    var response = ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json");
+    if (location != null) {
+      response.putHeader("Location", location);
+    }
+    response.end(body.toBuffer());
+  }
+
+  /** Only decided answers are replayed for an Idempotency-Key; 429 and 5xx are not kept. */
+  public boolean decided() {
+    return status == 200 || status == 202 || status == 409;
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("status", status).put("body", body).put("location", location);
+  }
+
+  public static Answer fromJson(JsonObject json) {
+    return new Answer(json.getInteger("status"), json.getJsonObject("body"), json.getString("location"));
+  }
+}

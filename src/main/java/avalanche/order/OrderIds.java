@@ -1,0 +1,40 @@
+package avalanche.order;
+
+import java.security.SecureRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Order ids: {@code <ms:12 hex><node:8 hex><seq:6 hex>-<productId>}. The time prefix orders them, node and
+ * sequence keep them unique across processes, and the product suffix tells which Redis slot holds the
+ * order while it is live, so a read needs no lookup table.
+ */
+public final class OrderIds {
+  private static final int NODE = new SecureRandom().nextInt();
+  private static final AtomicInteger SEQUENCE = new AtomicInteger(new SecureRandom().nextInt());
+
+  private OrderIds() {}
+
+  public static String next(long productId) {
+    return String.format("%012x%08x%06x-%d", System.currentTimeMillis(), NODE, SEQUENCE.getAndIncrement() & 0xffffff,
+        productId);
+  }
+
+  /** The product id inside an order id, or -1 when the id is not one of ours. */
+  public static long productOf(String orderId) {
+    if (orderId == null || orderId.length() < 28 || orderId.length() > 48 || orderId.charAt(26) != '-') {
+      return -1;
+    }
+    for (int i = 0; i < 26; i++) {
+      char c = orderId.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return -1;
+      }
+    }
+    try {
+      long id = Long.parseLong(orderId.substring(27));
+      return id > 0 ? id : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package avalanche.product;
+
+import avalanche.auth.AuthHandler;
+import avalanche.infra.ApiException;
+import avalanche.infra.Bodies;
+import avalanche.infra.Http;
+import avalanche.stock.StockAddresses;
+import avalanche.stock.StockKeys;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Product catalogue. PostgreSQL is the record; reads come from the product's live Redis hash, which holds
+ * both the catalogue fields and the live counters, so one HGETALL answers a product or its stats.
+ */
+public final class ProductRoutes {
+  private static final int MAX_LISTED = 500;
+
+  private final Vertx vertx;
+  private final Pool pg;
+  private final Redis redis;
+  private final JsonObject winProbability;
+
+  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, JsonObject config) {
+    this.vertx = vertx;
+    this.pg = pg;
+    this.redis = redis;
+    this.winProbability = config.getJsonObject("drop").getJsonObject("winProbability");
+  }
+
+  public void mount(Router router, AuthHandler auth) {
+    router.post("/api/admin/products").handler(auth).handler(AuthHandler::requireAdmin).handler(Http.handle(201, this::create));
+    router.get("/api/admin/products/:productId/stats").handler(auth).handler(AuthHandler::requireAdmin)
+        .handler(Http.handle(200, this::stats));
+    router.get("/api/products").handler(Http.handle(200, this::list));
+    router.get("/api/products/:productId").handler(Http.handle(200, this::get));
+  }
+
+  private Future<JsonObject> create(RoutingContext ctx) {
+    JsonObject body = Bodies.object(ctx, false);
+    String name = Bodies.string(body, "name", 200);
+    long price = Bodies.integer(body, "price", 0, 1_000_000_000L);
+    long stock = Bodies.integer(body, "stock", 0, 1_000_000_000L);
+    Grade grade = Grade.parse(Bodies.string(body, "grade", 20));
+    Instant dropAt = dropAt(Bodies.optionalString(body, "dropAt", 64));
+    double winP = winProbability.getDouble(grade.name());
+    return pg.preparedQuery("""
+            INSERT INTO products (name, price, grade, win_probability, drop_at, total, available)
+            VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id, created_at""")
+        .execute(Tuple.of(name, price, grade.name(), winP, OffsetDateTime.ofInstant(dropAt, ZoneOffset.UTC), (int) stock))
+        .compose(rows -> {
+          var row = rows.iterator().next();
+          long id = row.getLong("id");
+          JsonObject fields = new JsonObject()
+              .put("name", name).put("price", price).put("grade", grade.name()).put("winP", winP)
+              .put("dropAt", dropAt.toEpochMilli()).put("total", stock).put("available", stock)
+              .put("reserved", 0).put("sold", 0);
+          return vertx.eventBus().<JsonObject>request(StockAddresses.INIT, new JsonObject()
+                  .put("productId", id).put("fields", fields)
+                  .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()))
+              .map(reply -> new JsonObject()
+                  .put("productId", Long.toString(id)).put("name", name).put("price", price)
+                  .put("grade", grade.name()).put("dropAt", dropAt.toString())
+                  .put("total", stock).put("available", stock));
+        });
+  }
+
+  private static Instant dropAt(String raw) {
+    if (raw == null) {
+      return Instant.now();
+    }
+    try {
+      return OffsetDateTime.parse(raw).toInstant();
+    } catch (DateTimeParseException e) {
+      try {
+        return Instant.parse(raw);
+      } catch (DateTimeParseException again) {
+        throw ApiException.validation("dropAt must be an ISO-8601 date-time with offset, e.g. 2026-11-24T10:00:00Z");
+      }
+    }
+  }
+
+  private Future<JsonObject> get(RoutingContext ctx) {
+    long id = Bodies.numericId(ctx.pathParam("productId"), "product");
+    return live(id).map(hash -> ProductViews.product(id, hash));
+  }
+
+  private Future<JsonObject> stats(RoutingContext ctx) {
+    long id = Bodies.numericId(ctx.pathParam("productId"), "product");
+    return live(id).map(ProductViews::stats);
+  }
+
+  private Future<Response> live(long id) {
+    return redis.send(Request.cmd(Command.HGETALL).arg(StockKeys.product(id))).map(hash -> {
+      if (hash == null || hash.size() == 0) {
+        throw ApiException.notFound("no such product");
+      }
+      return hash;
+    });
+  }
+
+  private Future<JsonObject> list(RoutingContext ctx) {
+    return redis.send(Request.cmd(Command.ZRANGE).arg(StockKeys.PRODUCT_INDEX).arg(-MAX_LISTED).arg(-1))
+        .compose(ids -> {
+          List<Long> productIds = new ArrayList<>();
+          List<Request> reads = new ArrayList<>();
+          for (Response id : ids) {
+            productIds.add(id.toLong());
+            reads.add(Request.cmd(Command.HGETALL).arg(StockKeys.product(id.toLong())));
+          }
+          if (reads.isEmpty()) {
+            return Future.succeededFuture(new JsonObject().put("items", new JsonArray()));
+          }
+          return redis.batch(reads).map(hashes -> {
+            JsonArray items = new JsonArray();
+            for (int i = hashes.size() - 1; i >= 0; i--) {
+              if (hashes.get(i) != null && hashes.get(i).size() > 0) {
+                items.add(ProductViews.product(productIds.get(i), hashes.get(i)));
+              }
+            }
+            return new JsonObject().put("items", items);
+          });
+        });
+  }
+}

@@ -1,0 +1,36 @@
+package avalanche.stock;
+
+/**
+ * Redis keys of one product. Every key carries the hash tag {@code {p:<id>}} so that all of them live in
+ * one Redis Cluster slot and a Lua script may touch them together.
+ */
+public final class StockKeys {
+  /** Sorted set of product ids by creation time; the only key outside a product's slot. */
+  public static final String PRODUCT_INDEX = "products";
+
+  private StockKeys() {}
+
+  public static String tag(long productId) {
+    return "{p:" + productId + "}";
+  }
+
+  /** Hash: catalogue fields, live counters (total, available, reserved, sold) and attempt statistics. */
+  public static String product(long productId) {
+    return tag(productId);
+  }
+
+  /** Hash userId → orderId of the user's live or completed order, or LOST. */
+  public static String buyers(long productId) {
+    return tag(productId) + ":buyers";
+  }
+
+  /** Sorted set orderId → reservation deadline (epoch ms), read by the expiry sweeper. */
+  public static String deadlines(long productId) {
+    return tag(productId) + ":deadlines";
+  }
+
+  /** Hash of one order while Redis holds it: userId, price, status, stock state, createdAt. */
+  public static String order(long productId, String orderId) {
+    return tag(productId) + ":order:" + orderId;
+  }
+}

@@ -1,0 +1,82 @@
+package avalanche.verticles;
+
+import avalanche.auth.AuthHandler;
+import avalanche.auth.AuthRoutes;
+import avalanche.auth.JwtTokens;
+import avalanche.infra.AppConfig;
+import avalanche.infra.Clients;
+import avalanche.infra.DropMetrics;
+import avalanche.infra.Http;
+import avalanche.infra.OpsRoutes;
+import avalanche.infra.RateLimiter;
+import avalanche.order.IdempotencyStore;
+import avalanche.order.OrderHandoff;
+import avalanche.order.OrderRoutes;
+import avalanche.order.PurchaseRoutes;
+import avalanche.product.ProductRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.redis.client.Redis;
+import io.vertx.sqlclient.Pool;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** HTTP ingress: the router of the public contract. Runs as N instances, one per event loop. */
+public class HttpIngressVerticle extends VerticleBase {
+  private HttpServer server;
+  private Pool pg;
+  private Redis redis;
+  private KafkaProducer<String, byte[]> producer;
+  private KafkaAdminClient kafkaAdmin;
+  private RateLimiter limiter;
+
+  @Override
+  public Future<?> start() {
+    JsonObject config = config();
+    JsonObject http = config.getJsonObject("http");
+    pg = Clients.pg(vertx, config);
+    redis = Clients.redis(vertx, config);
+    producer = Clients.sharedProducer(vertx, config);
+    kafkaAdmin = KafkaAdminClient.create(vertx, Map.of("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap")));
+    limiter = new RateLimiter(vertx, http.getInteger("purchaseAttemptsPerSecond", 5));
+
+    JwtTokens tokens = new JwtTokens(vertx, config);
+    AuthHandler auth = new AuthHandler(tokens);
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(http.getLong("bodyLimitBytes", 65_536L)));
+    new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName")).mount(router);
+    new AuthRoutes(vertx, pg, tokens).mount(router);
+    new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
+    new PurchaseRoutes(vertx, limiter,
+        new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
+        new OrderHandoff(producer), DropMetrics.of(config)).mount(router, auth);
+    new OrderRoutes(pg, redis).mount(router, auth);
+    router.route().failureHandler(Http::failure);
+    for (int status : new int[] {404, 405, 413, 500}) {
+      router.errorHandler(status, Http::failure);
+    }
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(http.getString("host", "0.0.0.0"))
+        .setPort(http.getInteger("port"))
+        .setTcpNoDelay(true)
+        .setIdleTimeout(60));
+    return server.requestHandler(router).listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Stop accepting, let in-flight requests finish, then release the clients.
+    return server.shutdown(10, TimeUnit.SECONDS)
+        .eventually(() -> Future.join(pg.close(), redis.close(), producer.close(), kafkaAdmin.close()))
+        .onComplete(done -> limiter.close());
+  }
+}

@@ -1,0 +1,35 @@
+-- One purchase attempt, decided atomically in one round trip.
+-- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash
+-- ARGV: 1 userId, 2 orderId, 3 now (ms), 4 draw in [0,1), 5 reservation deadline (ms), 6 shipping address
+local product = KEYS[1]
+local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price')
+if not meta[1] then
+  return {'NOT_FOUND'}
+end
+local userId, orderId, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if now < tonumber(meta[1]) then
+  return {'DROP_NOT_OPEN', meta[1]}
+end
+redis.call('HINCRBY', product, 'attempts', 1)
+if redis.call('HEXISTS', KEYS[2], userId) == 1 then
+  redis.call('HINCRBY', product, 'alreadyPurchased', 1)
+  return {'ALREADY_PURCHASED'}
+end
+if tonumber(meta[2]) <= 0 then
+  redis.call('HINCRBY', product, 'soldOutRejections', 1)
+  return {'SOLD_OUT'}
+end
+if tonumber(ARGV[4]) >= tonumber(meta[3]) then
+  -- A lost draw takes the unit and puts it straight back: available is untouched, the attempt is used.
+  redis.call('HSET', KEYS[2], userId, 'LOST')
+  redis.call('HINCRBY', product, 'lost', 1)
+  return {'LOST'}
+end
+redis.call('HINCRBY', product, 'available', -1)
+redis.call('HINCRBY', product, 'reserved', 1)
+redis.call('HINCRBY', product, 'won', 1)
+redis.call('HSET', KEYS[2], userId, orderId)
+redis.call('HSET', KEYS[4], 'userId', userId, 'price', meta[4], 'status', 'PENDING',
+  'stock', 'RESERVED', 'createdAt', ARGV[3], 'shippingAddress', ARGV[6])
+redis.call('ZADD', KEYS[3], ARGV[5], orderId)
+return {'RESERVED', meta[4]}
