@@ -13,7 +13,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.Arrays;
-import java.util.UUID;
 
 /** {@code /api/auth/*}: login. */
 public final class AuthRoutes {
@@ -23,12 +22,12 @@ public final class AuthRoutes {
 
   private final Vertx vertx;
   private final Pool pg;
-  private final JwtTokens tokens;
+  private final SessionStore sessions;
 
-  public AuthRoutes(Vertx vertx, Pool pg, JwtTokens tokens) {
+  public AuthRoutes(Vertx vertx, Pool pg, SessionStore sessions) {
     this.vertx = vertx;
     this.pg = pg;
-    this.tokens = tokens;
+    this.sessions = sessions;
   }
 
   public void mount(Router router) {
@@ -45,17 +44,14 @@ public final class AuthRoutes {
         .compose(rows -> {
           Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
           return PasswordHasher.matches(vertx, password, row == null ? DUMMY_HASH : row.getString("password_hash"))
-              .map(ok -> {
+              .compose(ok -> {
                 if (row == null || !ok) {
                   throw new ApiException(401, "INVALID_CREDENTIALS", "wrong email or password");
                 }
                 if (!"ACTIVE".equals(row.getString("status"))) {
                   throw new ApiException(403, "EMAIL_NOT_VERIFIED", "verify your email first");
                 }
-                String access = tokens.issue(row.getLong("id"), Arrays.asList(row.getArrayOfStrings("roles")),
-                    UUID.randomUUID().toString(), clientId);
-                return new JsonObject().put("accessToken", access).put("tokenType", "Bearer")
-                    .put("expiresIn", tokens.accessTtlSeconds());
+                return sessions.open(row.getLong("id"), Arrays.asList(row.getArrayOfStrings("roles")), clientId);
               });
         });
   }

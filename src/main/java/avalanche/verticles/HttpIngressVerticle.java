@@ -3,6 +3,7 @@ package avalanche.verticles;
 import avalanche.auth.AuthHandler;
 import avalanche.auth.AuthRoutes;
 import avalanche.auth.JwtTokens;
+import avalanche.auth.SessionStore;
 import avalanche.infra.AppConfig;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
@@ -53,7 +54,7 @@ public class HttpIngressVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.getLong("bodyLimitBytes", 65_536L)));
     new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName")).mount(router);
-    new AuthRoutes(vertx, pg, tokens).mount(router);
+    new AuthRoutes(vertx, pg, new SessionStore(redis, tokens, config)).mount(router);
     new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
     new PurchaseRoutes(vertx, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
