@@ -70,7 +70,7 @@ public final class App implements AutoCloseable {
     try {
       JsonObject config = await(AppConfig.load(vertx, env, overrides));
       AppConfig.put(config, "metrics.registryName", registryName);
-      boolean pgEmbedded = AppConfig.text(config, "pg.url") == null;
+      resolvePiiKey(config, AppConfig.text(config, "pg.url") == null);
       infrastructure = shared;
       if (infrastructure == null) {
         infrastructure = Infrastructure.start(config);
@@ -79,7 +79,6 @@ public final class App implements AutoCloseable {
       }
       boolean embedded = shared != null || infrastructure.anyEmbedded();
       resolveSecrets(config, embedded);
-      resolvePiiKey(config, pgEmbedded);
 
       Migrations.migrate(AppConfig.text(config, "pg.url"));
       JsonObject kafka = config.getJsonObject("kafka");

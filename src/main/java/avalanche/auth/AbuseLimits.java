@@ -31,10 +31,10 @@ public final class AbuseLimits {
   }
 
   private final Redis redis;
-  public final Policy login;
-  public final Policy reset;
-  public final Policy resend;
-  public final Policy signup;
+  private final Policy login;
+  private final Policy reset;
+  private final Policy resend;
+  private final Policy signup;
 
   public AbuseLimits(Redis redis, JsonObject config) {
     this.redis = redis;
@@ -43,6 +43,22 @@ public final class AbuseLimits {
     this.reset = Policy.from(limits, "reset");
     this.resend = Policy.from(limits, "resend");
     this.signup = Policy.from(limits, "signup");
+  }
+
+  public Policy login() {
+    return login;
+  }
+
+  public Policy reset() {
+    return reset;
+  }
+
+  public Policy resend() {
+    return resend;
+  }
+
+  public Policy signup() {
+    return signup;
   }
 
   /** Counts the call; fails with 429 when the email (may be null) or the caller's address is over the limit. */

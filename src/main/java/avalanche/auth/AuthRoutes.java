@@ -42,7 +42,7 @@ public final class AuthRoutes {
     String email = AccountInput.lookupEmail(body);
     String password = Bodies.string(body, "password", AccountInput.PASSWORD_MAX);
     String clientId = AccountInput.clientId(body);
-    return limits.check(limits.login, email, ctx)
+    return limits.check(limits.login(), email, ctx)
         .compose(allowed -> accounts.credentials(email))
         .compose(row -> PasswordHasher.matches(vertx, password, row == null ? null : row.getString("password_hash"))
             .compose(ok -> {
@@ -73,7 +73,7 @@ public final class AuthRoutes {
 
   private void logout(RoutingContext ctx) {
     UserContext user = UserContext.of(ctx);
-    boolean all = switch (String.valueOf(ctx.queryParams().get("all"))) {
+    boolean all = switch (String.valueOf(ctx.queryParams().get("all")).toLowerCase(java.util.Locale.ROOT)) {
       case "null", "false" -> false;
       case "true" -> true;
       default -> throw ApiException.validation("all must be true or false");

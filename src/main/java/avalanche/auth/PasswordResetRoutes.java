@@ -40,7 +40,7 @@ public final class PasswordResetRoutes {
   /** 202 whatever the email; answered before the lookup, so neither the answer nor its time tells. */
   private Future<JsonObject> request(RoutingContext ctx) {
     String email = AccountInput.lookupEmail(Bodies.object(ctx, false));
-    return limits.check(limits.reset, email, ctx).map(allowed -> {
+    return limits.check(limits.reset(), email, ctx).map(allowed -> {
       String token = AccountMails.newToken();
       accounts.issueToken(email, AccountStore.RESET_PASSWORD, AccountMails.hash(token), resetTtlSeconds,
               "ACTIVE", "PENDING_VERIFICATION")

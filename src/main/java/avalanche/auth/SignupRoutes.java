@@ -50,7 +50,7 @@ public final class SignupRoutes {
         pii.encrypt("phone", AccountInput.phone(body)),
         pii.encrypt("address", AccountInput.text(body, "address", 500)));
     String token = AccountMails.newToken();
-    return limits.check(limits.signup, null, ctx)
+    return limits.check(limits.signup(), null, ctx)
         .compose(allowed -> PasswordHasher.hash(vertx, password))
         .compose(hash -> accounts.create(email, hash, profile, AccountMails.hash(token), verifyTtlSeconds))
         .map(userId -> {
@@ -81,7 +81,7 @@ public final class SignupRoutes {
   /** 202 whatever the email: the mail goes out only to an account still waiting for verification. */
   private Future<JsonObject> resend(RoutingContext ctx) {
     String email = AccountInput.lookupEmail(Bodies.object(ctx, false));
-    return limits.check(limits.resend, email, ctx).map(allowed -> {
+    return limits.check(limits.resend(), email, ctx).map(allowed -> {
       String token = AccountMails.newToken();
       // Answered before the lookup, so the time taken tells nothing either.
       accounts.issueToken(email, AccountStore.VERIFY_EMAIL, AccountMails.hash(token), verifyTtlSeconds,

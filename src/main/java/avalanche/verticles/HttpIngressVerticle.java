@@ -68,13 +68,14 @@ public class HttpIngressVerticle extends VerticleBase {
     AccountStore accounts = new AccountStore(pg);
     AccountMails mails = new AccountMails(vertx);
     AbuseLimits limits = new AbuseLimits(redis, config);
+    PiiCipher pii = PiiCipher.fromConfig(config);
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.getLong("bodyLimitBytes", 65_536L)));
     new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName")).mount(router);
     new AuthRoutes(vertx, accounts, sessions, limits).mount(router, auth);
-    new SignupRoutes(vertx, accounts, PiiCipher.fromConfig(config), mails, limits, config).mount(router);
+    new SignupRoutes(vertx, accounts, pii, mails, limits, config).mount(router);
     new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, config).mount(router);
-    new UserRoutes(accounts, PiiCipher.fromConfig(config)).mount(router, auth);
+    new UserRoutes(accounts, pii).mount(router, auth);
     new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
     new PurchaseRoutes(vertx, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static avalanche.auth.AuthFlows.link;
@@ -206,6 +207,30 @@ class AccountJourneyTest {
         .onComplete(test.succeeding(profile -> test.verify(() -> {
           assertThat(profile.statusCode()).isEqualTo(200);
           assertThat(profile.bodyAsJsonObject().getString("email")).isEqualTo(email);
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void aNewLoginOnTheSameClientReplacesItsSessionAndClientIdsAreChecked(VertxTestContext test) {
+    WebClient http = server.http();
+    String password = "replace me please";
+    AuthFlows.verifiedAccount(server, password)
+        .compose(email -> login(http, email, password, "watch")
+            .compose(first -> login(http, email, password, "watch").map(second -> List.of(first, second)))
+            .compose(pairs -> {
+              JsonObject first = ok(test, pairs.get(0));
+              JsonObject second = ok(test, pairs.get(1));
+              return statuses(me(http, first.getString("accessToken")), refresh(http, first.getString("refreshToken")),
+                  me(http, second.getString("accessToken")),
+                  login(http, email, password, "w".repeat(65)), login(http, email, password, "   "),
+                  http.post("/api/auth/login").sendJsonObject(new JsonObject().put("email", email)
+                      .put("password", password)),
+                  login(http, email, password, "w".repeat(64)));
+            }))
+        .onComplete(test.succeeding(codes -> test.verify(() -> {
+          assertThat(codes).as("replaced access, replaced refresh, new access, 65 chars, blank, missing, 64 chars")
+              .containsExactly(401, 401, 200, 400, 400, 400, 200);
           test.completeNow();
         })));
   }
