@@ -57,16 +57,22 @@ public class RevocationFeedVerticle extends VerticleBase {
   }
 
   private Future<Void> connect() {
-    return client.connect().compose(c -> {
-      connection = c;
-      c.exceptionHandler(e -> lost(c, e));
-      c.endHandler(v -> lost(c, null));
-      return catchUp(c);
-    }).onSuccess(v -> {
-      retryDelayMs = 100;
-      cache.live(true);
-      follow(connection);
-    }).onFailure(e -> lost(connection, e));
+    return client.connect()
+        .onFailure(e -> lost(null, e))
+        .compose(c -> {
+          connection = c;
+          c.exceptionHandler(e -> lost(c, e));
+          c.endHandler(v -> lost(c, null));
+          return catchUp(c).onComplete(ar -> {
+            if (ar.failed()) {
+              lost(c, ar.cause());
+            } else if (c == connection && !stopped) {
+              retryDelayMs = 100;
+              cache.live(true);
+              follow(c);
+            }
+          });
+        });
   }
 
   /** Reads, without blocking, everything after {@code lastId}. */
@@ -76,7 +82,7 @@ public class RevocationFeedVerticle extends VerticleBase {
 
   /** One blocking read after another; a read that outlives its block time means a dead connection. */
   private void follow(RedisConnection c) {
-    if (stopped || c != connection) {
+    if (stopped || c == null || c != connection) {
       return;
     }
     c.send(read(true))
