@@ -151,7 +151,15 @@ class AuthThroughputTest {
           }
           return chain;
         }))
-        .onComplete(test.succeeding(done -> {
+        .compose(done -> server.redis().send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.INFO)
+            .arg("commandstats")))
+        .onComplete(test.succeeding(stats -> {
+          // Redis is single-threaded: its time per command is what the hot path spends of the shared resource.
+          java.util.regex.Matcher m = java.util.regex.Pattern
+              .compile("cmdstat_(evalsha|exists):calls=(\\d+),usec=\\d+,usec_per_call=([0-9.]+)").matcher(stats.toString());
+          while (m.find()) {
+            LOG.info("FIGURE redis {}: {} calls, {} us per call inside Redis", m.group(1), m.group(2), m.group(3));
+          }
           perSecond.forEach((variant, figures) -> LOG.info(
               "FIGURE purchase attempts/s (64 in flight), session check '{}': rounds {}, median {}", variant,
               figures.stream().map(f -> String.format("%.0f", f)).toList(),
