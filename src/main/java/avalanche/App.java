@@ -6,8 +6,11 @@ import avalanche.infra.ConfigException;
 import avalanche.infra.Infrastructure;
 import avalanche.infra.Migrations;
 import avalanche.infra.Topics;
+import avalanche.stock.StockRebuild;
 import avalanche.user.AdminAccount;
 import avalanche.verticles.HttpIngressVerticle;
+import avalanche.verticles.InventorySyncVerticle;
+import avalanche.verticles.ReservationSweeperVerticle;
 import avalanche.verticles.StockVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -81,9 +84,12 @@ public final class App implements AutoCloseable {
       Topics.ensure(AppConfig.text(config, "kafka.bootstrap"), kafka.getInteger("partitions", 8),
           kafka.getInteger("replicationFactor", 1).shortValue());
       await(ensureAdmin(vertx, config));
+      await(StockRebuild.atStart(vertx, config));
 
       List<String> deployments = new ArrayList<>();
       deploy(vertx, deployments, StockVerticle::new, config, config.getJsonObject("verticles").getInteger("stock", 1));
+      deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
+      deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
       deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
       return new App(vertx, shared == null ? infrastructure : null, config, deployments);
     } catch (RuntimeException | Error e) {

@@ -1,0 +1,86 @@
+package avalanche.stock;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/** Test helpers for the stock operations: reading live Redis state, reserving, recording orders, polling. */
+final class StockProbe {
+  private StockProbe() {}
+
+  /** A Redis hash as field → text; empty when the key is absent. */
+  static Future<JsonObject> hash(Redis redis, String key) {
+    return redis.send(Request.cmd(Command.HGETALL).arg(key)).map(StockProbe::toJson);
+  }
+
+  static JsonObject toJson(Response hash) {
+    JsonObject out = new JsonObject();
+    if (hash != null) {
+      for (String field : hash.getKeys()) {
+        out.put(field, hash.get(field).toString());
+      }
+    }
+    return out;
+  }
+
+  /** The product's counters as numbers: total, available, reserved, sold. */
+  static Future<JsonObject> counters(Redis redis, long productId) {
+    return hash(redis, StockKeys.product(productId)).map(h -> new JsonObject()
+        .put("total", Long.parseLong(h.getString("total", "-1")))
+        .put("available", Long.parseLong(h.getString("available", "-1")))
+        .put("reserved", Long.parseLong(h.getString("reserved", "-1")))
+        .put("sold", Long.parseLong(h.getString("sold", "-1"))));
+  }
+
+  static boolean balanced(JsonObject c) {
+    return c.getLong("total") == c.getLong("available") + c.getLong("reserved") + c.getLong("sold");
+  }
+
+  /** One reservation through the stock verticle, as the purchase route makes it (a draw of 0 always wins). */
+  static Future<String> reserve(Vertx vertx, long productId, long userId, String orderId) {
+    return vertx.eventBus().<JsonObject>request(StockAddresses.RESERVE, new JsonObject()
+            .put("productId", productId).put("userId", Long.toString(userId)).put("orderId", orderId)
+            .put("draw", 0.0).put("shippingAddress", "1 Test Street"))
+        .map(reply -> reply.body().getString("outcome"));
+  }
+
+  /** Rows as the saga would store them: {orderId, userId, status}. */
+  static Future<Void> insertOrders(Pool pg, long productId, List<Object[]> orders) {
+    List<Tuple> rows = new ArrayList<>();
+    for (Object[] order : orders) {
+      rows.add(Tuple.of(order[0], order[1], productId, 100L, order[2]));
+    }
+    return pg.preparedQuery("""
+            INSERT INTO orders (id, user_id, product_id, price, status, created_at)
+            VALUES ($1, $2, $3, $4, $5, now())""")
+        .executeBatch(rows).mapEmpty();
+  }
+
+  /** Polls {@code probe} every 100 ms until {@code done} holds; fails with the last value after the timeout. */
+  static <T> Future<T> eventually(Vertx vertx, long timeoutMs, Supplier<Future<T>> probe, Predicate<T> done) {
+    return attempt(vertx, System.currentTimeMillis() + timeoutMs, probe, done);
+  }
+
+  private static <T> Future<T> attempt(Vertx vertx, long until, Supplier<Future<T>> probe, Predicate<T> done) {
+    return probe.get().compose(value -> {
+      if (done.test(value)) {
+        return Future.succeededFuture(value);
+      }
+      if (System.currentTimeMillis() > until) {
+        return Future.failedFuture(new AssertionError("condition not reached in time; last value: " + value));
+      }
+      return vertx.timer(100).compose(tick -> attempt(vertx, until, probe, done));
+    });
+  }
+}
