@@ -64,6 +64,19 @@ public final class Http {
     error(ctx.response(), answer);
   }
 
+  /**
+   * Router error handler for {@code status}. The router calls it when no route matched (404, 405) or when the
+   * request could not be routed at all: an undecodable path such as {@code /api/products/%zz} fails while routes
+   * are matched, and the router then passes neither the failure nor the status on the context (400).
+   */
+  public static void unrouted(RoutingContext ctx, int status) {
+    if (ctx.failure() == null && ctx.statusCode() < 0) {
+      error(ctx.response(), fromStatus(status, null));
+    } else {
+      failure(ctx);
+    }
+  }
+
   public static ApiException fromStatus(int status, String detail) {
     return switch (status) {
       case 400 -> ApiException.validation(detail != null ? detail : "bad request");

@@ -22,6 +22,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,8 @@ public final class ProductRoutes {
     long price = Bodies.integer(body, "price", 0, 1_000_000_000L);
     long stock = Bodies.integer(body, "stock", 0, 1_000_000_000L);
     Grade grade = Grade.parse(Bodies.string(body, "grade", 20));
-    Instant dropAt = dropAt(Bodies.optionalString(body, "dropAt", 64));
+    // Milliseconds, as the live hash keeps it: the create answer then matches every later read.
+    Instant dropAt = dropAt(Bodies.optionalString(body, "dropAt", 64)).truncatedTo(ChronoUnit.MILLIS);
     double winP = winProbability.getDouble(grade.name());
     return pg.preparedQuery("""
             INSERT INTO products (name, price, grade, win_probability, drop_at, total, available)

@@ -82,8 +82,8 @@ public class HttpIngressVerticle extends VerticleBase {
         new OrderHandoff(producer), DropMetrics.of(config)).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
     router.route().failureHandler(Http::failure);
-    for (int status : new int[] {404, 405, 413, 500}) {
-      router.errorHandler(status, Http::failure);
+    for (int status : new int[] {400, 404, 405, 413, 500}) {
+      router.errorHandler(status, ctx -> Http.unrouted(ctx, status));
     }
 
     server = vertx.createHttpServer(new HttpServerOptions()
