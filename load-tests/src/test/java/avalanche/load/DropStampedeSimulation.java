@@ -21,7 +21,8 @@ import static io.gatling.javaapi.http.HttpDsl.http;
  * A drop: {@code users} shoppers arrive at once (or as a stress peak over {@code spikeSeconds}) on one
  * product with {@code stock} units; each buys once, every {@code 1/twiceRatio}-th buys a second time, and
  * every winner follows its order until it settles. Fails on any 5xx or unexpected answer, on a purchase
- * p99 over {@code p99Ms}, and on a broken product invariant.
+ * p99 over {@code p99Ms}, on a broken product invariant, and, with {@code requireSettled}, on an order still
+ * PENDING after {@code pollSeconds}.
  */
 public class DropStampedeSimulation extends Simulation {
   private final int users = Settings.integer("users", 10_000);
@@ -34,6 +35,7 @@ public class DropStampedeSimulation extends Simulation {
   private final int p99Ms = Settings.integer("p99Ms", 5_000);
   private final Duration pollEvery = Duration.ofMillis(Settings.number("pollMs", 1_000));
   private final Duration pollFor = Duration.ofSeconds(Settings.number("pollSeconds", 30));
+  private final boolean requireSettled = Settings.flag("requireSettled", false);
 
   private final Target target = Target.fromSettings();
   private final Tally tally = new Tally();
@@ -55,7 +57,9 @@ public class DropStampedeSimulation extends Simulation {
         .exec(Shopping.followOrder(tally, pollEvery, pollFor));
 
     ScenarioBuilder audit = Audit.of(() -> List.of(productId), () -> api.relogin(),
-        (product, body) -> Invariants.violations(body, stock, tally.cancelled.get(), tally.reserved.get(), tally.lost.get()));
+        (product, body) -> Invariants.join(
+            Invariants.violations(body, stock, tally.cancelled.get(), tally.reserved.get(), tally.lost.get()),
+            Invariants.settled(requireSettled, tally)));
 
     OpenInjectionStep spike = spikeSeconds <= 0
         ? atOnceUsers(users)

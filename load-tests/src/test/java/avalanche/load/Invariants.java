@@ -52,4 +52,24 @@ final class Invariants {
     }
     return String.join("; ", broken);
   }
+
+  /** One numeric field of a JSON object, or -1 when absent or not JSON. */
+  static long field(String body, String name) {
+    try {
+      return AvalancheApi.JSON.readTree(body).path(name).asLong(-1);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** With {@code required}: every order followed must have settled (COMPLETED or CANCELLED) in time. */
+  static String settled(boolean required, Tally tally) {
+    long pending = tally.unsettled.get();
+    return required && pending > 0 ? pending + " orders still PENDING at the end of their polling" : "";
+  }
+
+  /** The non-empty findings joined, "" when there are none. */
+  static String join(String... findings) {
+    return String.join("; ", java.util.Arrays.stream(findings).filter(f -> !f.isEmpty()).toList());
+  }
 }
