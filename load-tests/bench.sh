@@ -16,6 +16,7 @@
 #   --soak S       instead of the rounds: S seconds of purchases paced to --soak-rate, in slices of 60 s;
 #                  reports heap after a full GC and latency per slice, and their drift
 #   --jfr DIR      after the rounds, one more round of each scenario under Java Flight Recorder (DIR/<name>.jfr)
+# The table also gives CPU time per request of the server JVM ("cpu") and of its embedded servers ("deps").
 # Loopback only; every loop is bounded; the server it started is always stopped (SIGTERM, then SIGKILL).
 set -euo pipefail
 
@@ -120,6 +121,7 @@ free_port() {
   return 1
 }
 
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
 ADMIN_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -248,6 +250,22 @@ settle_round() {
     FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')"
 }
 
+# CPU time of the server JVM and, separately, of its children (embedded Redis, PostgreSQL, Kafka), in clock ticks.
+CLK_TCK=$(getconf CLK_TCK)
+descendants() { local child; for child in $(pgrep -P "$1" || true); do echo "$child"; descendants "$child"; done; }
+cpu_ticks() { # -> "server deps"
+  local server deps=0 pid t
+  server=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+  for pid in $(descendants "$SERVER_PID"); do
+    t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    deps=$((deps + ${t:-0}))
+  done
+  echo "$server $deps"
+}
+us_per_request() { # ticks requests -> microseconds of CPU per request
+  awk -v t="$1" -v r="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / r : 0) }'
+}
+
 blocked_warnings() { grep -c "has been blocked for" "$LOG" || true; }
 
 # --- soak --------------------------------------------------------------------------------------------------
@@ -277,10 +295,11 @@ if [ "$SOAK" -gt 0 ]; then
 fi
 
 # --- rounds ------------------------------------------------------------------------------------------------
-declare -A RPS P50 P99 HEAP BAD NOTE
+declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
 SCENARIOS=(ping purchase soldout settle)
 run_scenario() { # name seconds -> one measurement into the arrays
-  local name=$1 seconds=$2 line tokens rate
+  local name=$1 seconds=$2 line tokens rate before after
+  read -r -a before <<<"$(cpu_ticks)"
   case "$name" in
     ping) line=$(run_wrk "$seconds" "$CONNECTIONS" GET /health "" 0 0); bad=$(unexpected "$line" 200) ;;
     soldout) line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$SOLD/purchase" "$POOL" 0 0); bad=$(unexpected "$line" 409) ;;
@@ -299,6 +318,9 @@ run_scenario() { # name seconds -> one measurement into the arrays
       return
       ;;
   esac
+  read -r -a after <<<"$(cpu_ticks)"
+  CPU[$name]+="$(us_per_request $((after[0] - before[0])) "$(field "$line" requests)") "
+  DEPS[$name]+="$(us_per_request $((after[1] - before[1])) "$(field "$line" requests)") "
   RPS[$name]+="$(rps_of "$line") "
   P50[$name]+="$(ms "$(field "$line" p50_us)") "
   P99[$name]+="$(ms "$(field "$line" p99_us)") "
@@ -308,8 +330,8 @@ run_scenario() { # name seconds -> one measurement into the arrays
 
 say "warm-up: $WARMUP s of each scenario"
 for name in ping purchase soldout; do run_scenario "$name" "$WARMUP"; done
-unset RPS P50 P99 HEAP BAD NOTE
-declare -A RPS P50 P99 HEAP BAD NOTE
+unset RPS P50 P99 HEAP BAD NOTE CPU DEPS
+declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
 for round in $(seq 1 "$ROUNDS"); do
   relogin
   for name in "${SCENARIOS[@]}"; do
@@ -323,9 +345,9 @@ if [ -n "$JFR_DIR" ]; then
   for name in ping purchase soldout; do
     say "profiling $name under JFR"
     jcmd "$SERVER_PID" JFR.start name="$name" settings=profile >/dev/null
-    saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}")
+    saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}")
     run_scenario "$name" "$SECONDS_PER_ROUND"
-    RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}
+    RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}; CPU[$name]=${saved[3]}; DEPS[$name]=${saved[4]}
     jcmd "$SERVER_PID" JFR.stop name="$name" filename="$JFR_DIR/$name.jfr" >/dev/null
   done
   say "recordings in $JFR_DIR (jfr print --events jdk.ExecutionSample FILE)"
@@ -334,22 +356,27 @@ fi
 # --- table -------------------------------------------------------------------------------------------------
 PING=$(median ${RPS[ping]})
 mode=$([ "$PIN" = 1 ] && echo "pinned: server+embedded servers on core 0, wrk on core 1" || echo "unpinned")
-printf '\nAvalanche bench: %s rounds x %s s, %s connections, %s; %s cores, %s\n' "$ROUNDS" "$SECONDS_PER_ROUND" \
-  "$CONNECTIONS" "$mode" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-printf '%-9s %10s %9s %9s %9s %9s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" unexpected note
+printf '\nAvalanche bench: %s rounds x %s s, %s connections, %s; %s cores, %s; load average %s at start, %s at end\n' \
+  "$ROUNDS" "$SECONDS_PER_ROUND" "$CONNECTIONS" "$mode" "$(nproc)" \
+  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$LOAD_AT_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" \
+  "cpu us/req" "deps us/req" unexpected note
 for name in "${SCENARIOS[@]}"; do
   if [ "$name" = settle ]; then
     if [[ "${RPS[settle]}" == n/a* ]]; then
-      printf '%-9s %10s %9s %9s %9s %9s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - "${NOTE[settle]//-/ }"
+      printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - - - \
+        "${NOTE[settle]//-/ }"
     else
-      printf '%-9s %10s %9s %9s %9s %9s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
-        "$(median ${P99[settle]})" - "${HEAP[settle]}" - "orders/s and 202->terminal at ~$SETTLE_RATE/s offered (${NOTE[settle]})"
+      printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
+        "$(median ${P99[settle]})" - "${HEAP[settle]}" - - - \
+        "orders/s and 202->terminal at ~$SETTLE_RATE/s offered (${NOTE[settle]})"
     fi
     continue
   fi
   rps=$(median ${RPS[$name]})
-  printf '%-9s %10s %9s %9s %9s %9s %11s  %s\n' "$name" "$rps" "$(median ${P50[$name]})" "$(median ${P99[$name]})" \
-    "$(awk -v a="$rps" -v b="$PING" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${HEAP[$name]}" "${BAD[$name]}" "${NOTE[$name]:-}"
+  printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' "$name" "$rps" "$(median ${P50[$name]})" "$(median ${P99[$name]})" \
+    "$(awk -v a="$rps" -v b="$PING" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${HEAP[$name]}" \
+    "$(median ${CPU[$name]})" "$(median ${DEPS[$name]})" "${BAD[$name]}" "${NOTE[$name]:-}"
 done
 printf 'rounds (req/s): ping %s| purchase %s| soldout %s| settle %s\n' "${RPS[ping]}" "${RPS[purchase]}" "${RPS[soldout]}" "${RPS[settle]}"
 printf 'heap after a full GC at the end: %s MB; blocked-thread warnings in the server log: %s\n' "$(heap_after_gc_mb)" "$(blocked_warnings)"
