@@ -49,7 +49,7 @@ while [ $# -gt 0 ]; do
     --server-jvm) SERVER_JVM="$2"; shift ;;
     --jar) JAR="$2"; shift ;;
     --build) BUILD=1 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -182,10 +182,15 @@ heap_after_gc_mb() {
   heap_mb
 }
 
-# run_wrk seconds connections method path tokens offset delay_ms -> the BENCH line
+# run_wrk seconds connections method path tokens offset delay_ms -> the BENCH line. With PROFILE set, the
+# wrk run (and only it, not the set-up before it) is recorded by JFR into $JFR_DIR/$PROFILE.jfr.
+PROFILE=""
 run_wrk() {
+  [ -n "$PROFILE" ] && jcmd "$SERVER_PID" JFR.start name="$PROFILE" settings=profile >/dev/null
   BENCH_METHOD=$3 BENCH_PATH=$4 BENCH_TOKENS=$5 BENCH_OFFSET=$6 BENCH_DELAY_MS=$7 \
     "${WRK[@]}" -t1 -c"$2" -d"$1"s --timeout 10s -s "$HERE/bench.lua" "$BASE" | grep '^BENCH ' || echo "BENCH requests=0"
+  [ -n "$PROFILE" ] && jcmd "$SERVER_PID" JFR.stop name="$PROFILE" filename="$JFR_DIR/$PROFILE.jfr" >/dev/null
+  return 0
 }
 field() { # line name -> value ("0" when absent)
   local v; v=$(sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1")
@@ -211,11 +216,11 @@ curl -sf -o /dev/null -X POST "$BASE/api/products/$SOLD/purchase" -H "Authorizat
   || { echo "bench: could not sell the sold-out product out" >&2; exit 1; }
 say "products: huge stock $BIG, sold out $SOLD; 20,000 users for the sold-out and ping rounds"
 
-# The purchase rounds use each user once: tokens are provisioned per round, sized from the last rate seen.
+# The purchase rounds use each user once: tokens are provisioned per round, twice the best rate seen so far.
 PURCHASE_GUESS=3000
 purchase_tokens() { # seconds rate -> file with enough fresh tokens
   local file="$WORK/tokens-$RANDOM$RANDOM.txt"
-  provision $(( ($1 * $2 * 3 / 2) + 1000 )) "$file"
+  provision $(( ($1 * $2 * 2) + 1000 )) "$file"
   echo "$file"
 }
 
@@ -309,7 +314,7 @@ run_scenario() { # name seconds -> one measurement into the arrays
       rm -f "$tokens"
       bad=$(unexpected "$line" 202)
       [ "$(field "$line" reused)" -gt 0 ] && NOTE[purchase]="tokens ran out: some users bought twice (409)"
-      rate=$(rps_of "$line"); PURCHASE_GUESS=$(( rate > 500 ? rate : 500 ))
+      rate=$(rps_of "$line"); PURCHASE_GUESS=$(( rate > PURCHASE_GUESS ? rate : PURCHASE_GUESS ))
       ;;
     settle)
       read -r rate p50 p99 note <<<"$(settle_round "$seconds")"
@@ -344,11 +349,11 @@ if [ -n "$JFR_DIR" ]; then
   mkdir -p "$JFR_DIR"
   for name in ping purchase soldout; do
     say "profiling $name under JFR"
-    jcmd "$SERVER_PID" JFR.start name="$name" settings=profile >/dev/null
     saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}")
+    PROFILE=$name
     run_scenario "$name" "$SECONDS_PER_ROUND"
+    PROFILE=""
     RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}; CPU[$name]=${saved[3]}; DEPS[$name]=${saved[4]}
-    jcmd "$SERVER_PID" JFR.stop name="$name" filename="$JFR_DIR/$name.jfr" >/dev/null
   done
   say "recordings in $JFR_DIR (jfr print --events jdk.ExecutionSample FILE)"
 fi
