@@ -5,6 +5,7 @@
 #
 #   ping      GET /health: the machine's HTTP ceiling for this server
 #   purchase  POST /api/products/{id}/purchase, a distinct user per request, on a product that never sells out
+#             (then "purchase80": the same, paced to 80 % of the purchase median rate, for its p99)
 #   soldout   the same call on a sold-out product
 #   settle    purchases paced to --settle-rate; orders settled per second and 202->terminal p50/p99, from the
 #             orders' created_at/updated_at in PostgreSQL ("n/a" while orders do not settle)
@@ -49,7 +50,7 @@ while [ $# -gt 0 ]; do
     --server-jvm) SERVER_JVM="$2"; shift ;;
     --jar) JAR="$2"; shift ;;
     --build) BUILD=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -280,14 +281,14 @@ if [ "$SOAK" -gt 0 ]; then
   delay=$(( CONNECTIONS * 1000 / SOAK_RATE ))
   TOKENS="$WORK/soak.txt"
   say "soak: $slices slices of $slice s at ~$SOAK_RATE purchases/s; provisioning $((SOAK * SOAK_RATE * 6 / 5 + 1000)) users"
-  provision $((SOAK * SOAK_RATE * 6 / 5 + 1000)) "$TOKENS"
+  provision $((SOAK * SOAK_RATE * 6 / 5 + slices * CONNECTIONS + 1000)) "$TOKENS"
   offset=0
   printf '\n%-6s %10s %10s %10s %14s %10s\n' slice "req/s" "p50 ms" "p99 ms" "heap after GC" "unexpected"
   first_heap=""; first_p99=""
   for i in $(seq 1 "$slices"); do
     relogin
     line=$(run_wrk "$slice" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$TOKENS" "$offset" "$delay")
-    offset=$((offset + $(field "$line" requests)))
+    offset=$((offset + $(field "$line" requests) + CONNECTIONS))  # requests still in flight used a token too
     heap=$(heap_after_gc_mb)
     p99=$(ms "$(field "$line" p99_us)")
     printf '%-6s %10s %10s %10s %11s MB %10s\n' "$i" "$(rps_of "$line")" "$(ms "$(field "$line" p50_us)")" "$p99" "$heap" \
@@ -303,11 +304,26 @@ fi
 declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
 SCENARIOS=(ping purchase soldout settle)
 run_scenario() { # name seconds -> one measurement into the arrays
-  local name=$1 seconds=$2 line tokens rate before after
+  local name=$1 seconds=$2 line tokens rate delay before after
   read -r -a before <<<"$(cpu_ticks)"
   case "$name" in
     ping) line=$(run_wrk "$seconds" "$CONNECTIONS" GET /health "" 0 0); bad=$(unexpected "$line" 200) ;;
     soldout) line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$SOLD/purchase" "$POOL" 0 0); bad=$(unexpected "$line" 409) ;;
+    purchase80)
+      # Paced to 80 % of the purchase median: each connection waits so that all of them together offer it.
+      # A 3 s calibration run measures the latency part of each connection's cycle, which the delay leaves out;
+      # the measured run skips the tokens it used, including those of requests still in flight at its end.
+      rate=$(( $(median ${RPS[purchase]}) * 4 / 5 ))
+      tokens=$(purchase_tokens $((seconds + 3)) "$rate")
+      delay=$(( CONNECTIONS * 1000 / (rate > 0 ? rate : 1) ))
+      line=$(run_wrk 3 "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" 0 "$delay")
+      delay=$(awk -v c="$CONNECTIONS" -v r="$rate" -v got="$(rps_of "$line")" -v d="$delay" \
+        'BEGIN { x = c * 1000 / r - (got > 0 ? c * 1000 / got - d : 0); printf "%d", (x > 1 ? x : 1) }')
+      line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" $(( $(field "$line" requests) + CONNECTIONS )) "$delay")
+      rm -f "$tokens"
+      bad=$(unexpected "$line" 202)
+      NOTE[purchase80]="paced to ~$rate/s (80 % of the purchase median)"
+      ;;
     purchase)
       tokens=$(purchase_tokens "$seconds" "$PURCHASE_GUESS")
       line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" 0 0)
@@ -344,6 +360,10 @@ for round in $(seq 1 "$ROUNDS"); do
     run_scenario "$name" "$SECONDS_PER_ROUND"
   done
 done
+for round in $(seq 1 "$ROUNDS"); do
+  say "round $round/$ROUNDS: purchase paced to 80 % of its median rate ($SECONDS_PER_ROUND s)"
+  run_scenario purchase80 "$SECONDS_PER_ROUND"
+done
 
 if [ -n "$JFR_DIR" ]; then
   mkdir -p "$JFR_DIR"
@@ -364,24 +384,25 @@ mode=$([ "$PIN" = 1 ] && echo "pinned: server+embedded servers on core 0, wrk on
 printf '\nAvalanche bench: %s rounds x %s s, %s connections, %s; %s cores, %s; load average %s at start, %s at end\n' \
   "$ROUNDS" "$SECONDS_PER_ROUND" "$CONNECTIONS" "$mode" "$(nproc)" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$LOAD_AT_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" \
+printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" \
   "cpu us/req" "deps us/req" unexpected note
-for name in "${SCENARIOS[@]}"; do
+for name in ping purchase purchase80 soldout settle; do
   if [ "$name" = settle ]; then
     if [[ "${RPS[settle]}" == n/a* ]]; then
-      printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - - - \
+      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - - - \
         "${NOTE[settle]//-/ }"
     else
-      printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
+      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
         "$(median ${P99[settle]})" - "${HEAP[settle]}" - - - \
         "orders/s and 202->terminal at ~$SETTLE_RATE/s offered (${NOTE[settle]})"
     fi
     continue
   fi
   rps=$(median ${RPS[$name]})
-  printf '%-9s %10s %9s %9s %9s %9s %11s %11s %11s  %s\n' "$name" "$rps" "$(median ${P50[$name]})" "$(median ${P99[$name]})" \
+  printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' "$name" "$rps" "$(median ${P50[$name]})" "$(median ${P99[$name]})" \
     "$(awk -v a="$rps" -v b="$PING" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${HEAP[$name]}" \
     "$(median ${CPU[$name]})" "$(median ${DEPS[$name]})" "${BAD[$name]}" "${NOTE[$name]:-}"
 done
-printf 'rounds (req/s): ping %s| purchase %s| soldout %s| settle %s\n' "${RPS[ping]}" "${RPS[purchase]}" "${RPS[soldout]}" "${RPS[settle]}"
+printf 'rounds (req/s): ping %s| purchase %s| purchase80 %s| soldout %s| settle %s\n' "${RPS[ping]}" "${RPS[purchase]}" \
+  "${RPS[purchase80]}" "${RPS[soldout]}" "${RPS[settle]}"
 printf 'heap after a full GC at the end: %s MB; blocked-thread warnings in the server log: %s\n' "$(heap_after_gc_mb)" "$(blocked_warnings)"
