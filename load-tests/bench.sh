@@ -280,8 +280,9 @@ if [ "$SOAK" -gt 0 ]; then
   slices=$(( (SOAK + slice - 1) / slice ))
   delay=$(( CONNECTIONS * 1000 / SOAK_RATE ))
   TOKENS="$WORK/soak.txt"
-  say "soak: $slices slices of $slice s at ~$SOAK_RATE purchases/s; provisioning $((SOAK * SOAK_RATE * 6 / 5 + 1000)) users"
-  provision $((SOAK * SOAK_RATE * 6 / 5 + slices * CONNECTIONS + 1000)) "$TOKENS"
+  users=$((SOAK * SOAK_RATE * 6 / 5 + slices * CONNECTIONS + 1000))
+  say "soak: $slices slices of $slice s at ~$SOAK_RATE purchases/s; provisioning $users users"
+  provision "$users" "$TOKENS"
   offset=0
   printf '\n%-6s %10s %10s %10s %14s %10s\n' slice "req/s" "p50 ms" "p99 ms" "heap after GC" "unexpected"
   first_heap=""; first_p99=""
