@@ -39,7 +39,7 @@ final class Shopping {
    * SOLD_OUT anything a first attempt may get (a cancelled order can have put a unit back).
    */
   static ChainBuilder purchaseAgain(Tally tally) {
-    return exec(session -> session.set("firstStatus", session.getInt("status")))
+    return exec(session -> session.set("firstStatus", session.contains("status") ? session.getInt("status") : 0))
         .exec(attempt(tally, request(PURCHASE_AGAIN, "SOLD_OUT", "ALREADY_PURCHASED")
             .checkIf(Shopping::firstWasDecided).then(status().is(409), jsonPath("$.error").is("ALREADY_PURCHASED"))));
   }
