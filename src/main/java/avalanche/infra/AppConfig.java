@@ -24,6 +24,7 @@ public final class AppConfig {
 
   static {
     ENV.put("AVALANCHE_HTTP_PORT", new Setting("http.port", v -> port(v)));
+    ENV.put("AVALANCHE_HTTP_HOST", new Setting("http.host", v -> v));
     ENV.put("AVALANCHE_HTTP_INSTANCES", new Setting("http.instances", v -> positiveInt(v)));
     ENV.put("AVALANCHE_PUBLIC_BASE_URL", new Setting("http.publicBaseUrl", v -> v));
     ENV.put("AVALANCHE_REDIS_URL", new Setting("redis.url", v -> url(v, "redis://", "rediss://")));

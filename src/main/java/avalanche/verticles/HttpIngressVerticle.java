@@ -24,6 +24,7 @@ import avalanche.order.PurchaseRoutes;
 import avalanche.product.ProductRoutes;
 import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
+import avalanche.user.LoadTestRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -81,6 +82,7 @@ public class HttpIngressVerticle extends VerticleBase {
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
         new OrderHandoff(producer), DropMetrics.of(config)).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
+    new LoadTestRoutes(pg, sessions, config).mount(router, auth);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> Http.unrouted(ctx, status));

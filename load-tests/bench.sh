@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# Avalanche benchmark: the packaged server (embedded Redis, PostgreSQL, Kafka) on loopback, measured with wrk
+# in one run, scenarios alternating round by round (ping purchase soldout settle, ping purchase ...), the
+# median of the rounds reported in one table.
+#
+#   ping      GET /health: the machine's HTTP ceiling for this server
+#   purchase  POST /api/products/{id}/purchase, a distinct user per request, on a product that never sells out
+#             (then "purchase80": the same, paced to 80 % of the purchase median rate, for its p99)
+#   soldout   the same call on a sold-out product
+#   settle    purchases paced to --settle-rate; orders settled per second and 202->terminal p50/p99, from the
+#             orders' created_at/updated_at in PostgreSQL ("n/a" while orders do not settle)
+#
+# Usage: load-tests/bench.sh [--pin] [--soak SECONDS] [--rounds N] [--seconds S] [--warmup S]
+#                            [--connections C] [--settle-rate R] [--soak-rate R] [--jfr DIR]
+#                            [--server-jvm "ARGS"] [--jar PATH] [--build]
+#   --pin          server (with its embedded servers) on core 0, wrk on core 1 (taskset)
+#   --soak S       instead of the rounds: S seconds of purchases paced to --soak-rate, in slices of 60 s;
+#                  reports heap after a full GC and latency per slice, and their drift
+#   --jfr DIR      after the rounds, one more round of each scenario under Java Flight Recorder (DIR/<name>.jfr)
+# The table also gives CPU time per request of the server JVM ("cpu") and of its embedded servers ("deps").
+# Loopback only; every loop is bounded; the server it started is always stopped (SIGTERM, then SIGKILL).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+PIN=0
+SOAK=0
+ROUNDS=3
+SECONDS_PER_ROUND=10
+WARMUP=5
+CONNECTIONS=32
+SETTLE_RATE=2000
+SOAK_RATE=300
+JFR_DIR=""
+SERVER_JVM="-Xmx1g"
+JAR="$ROOT/target/avalanche.jar"
+BUILD=0
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --pin) PIN=1 ;;
+    --soak) SOAK="$2"; shift ;;
+    --rounds) ROUNDS="$2"; shift ;;
+    --seconds) SECONDS_PER_ROUND="$2"; shift ;;
+    --warmup) WARMUP="$2"; shift ;;
+    --connections) CONNECTIONS="$2"; shift ;;
+    --settle-rate) SETTLE_RATE="$2"; shift ;;
+    --soak-rate) SOAK_RATE="$2"; shift ;;
+    --jfr) JFR_DIR="$2"; shift ;;
+    --server-jvm) SERVER_JVM="$2"; shift ;;
+    --jar) JAR="$2"; shift ;;
+    --build) BUILD=1 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+for n in "$SOAK" "$ROUNDS" "$SECONDS_PER_ROUND" "$WARMUP" "$CONNECTIONS" "$SETTLE_RATE" "$SOAK_RATE"; do
+  [[ "$n" =~ ^[0-9]+$ ]] || { echo "bench: '$n' is not a whole number" >&2; exit 2; }
+done
+[ "$ROUNDS" -ge 1 ] && [ "$SECONDS_PER_ROUND" -ge 1 ] || { echo "bench: --rounds and --seconds must be >= 1" >&2; exit 2; }
+
+say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------------------
+need() { # command package
+  command -v "$1" >/dev/null && return 0
+  say "installing $2"
+  apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
+}
+need wrk wrk
+need jq jq
+need curl curl
+need psql postgresql-client
+if [ "$PIN" = 1 ]; then
+  need taskset util-linux
+  [ "$(nproc)" -ge 2 ] || { echo "bench: --pin needs 2 cores" >&2; exit 2; }
+fi
+if [ "$BUILD" = 1 ] || [ ! -f "$JAR" ]; then
+  say "building $JAR"
+  (cd "$ROOT" && mvn -q -B package -DskipTests)
+fi
+
+# --- server ------------------------------------------------------------------------------------------------
+OUT="$HERE/target/bench"
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/avalanche-bench.XXXXXX)
+LOG="$OUT/server.log"
+SERVER_PID=""
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    say "stopping the server (pid $SERVER_PID)"
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      say "no clean stop within 60 s: SIGKILL"
+      kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+  fi
+  SERVER_PID=""
+}
+cleanup() {
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  for _ in $(seq 1 100); do
+    local port=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "bench: no free port found" >&2
+  return 1
+}
+
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+PORT=$(free_port)
+BASE="http://127.0.0.1:$PORT"
+ADMIN_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+SERVER_CMD=(java $SERVER_JVM -jar "$JAR")
+WRK=(wrk)
+if [ "$PIN" = 1 ]; then
+  SERVER_CMD=(taskset -c 0 "${SERVER_CMD[@]}")
+  WRK=(taskset -c 1 wrk)
+fi
+say "starting ${SERVER_CMD[*]} on $BASE (log: $LOG)"
+env AVALANCHE_HTTP_PORT="$PORT" AVALANCHE_HTTP_HOST=127.0.0.1 AVALANCHE_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+  AVALANCHE_LOADTEST=true "${SERVER_CMD[@]}" >"$LOG" 2>&1 &
+SERVER_PID=$!
+ready=0
+for _ in $(seq 1 240); do
+  kill -0 "$SERVER_PID" 2>/dev/null || { tail -30 "$LOG" >&2; echo "bench: the server exited while starting" >&2; exit 1; }
+  if curl -sf -o /dev/null "$BASE/ready"; then ready=1; break; fi
+  sleep 1
+done
+[ "$ready" = 1 ] || { tail -30 "$LOG" >&2; echo "bench: the server was not ready within 240 s" >&2; exit 1; }
+PG_PORT=$(sed -n 's/.*postgresql 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$LOG" | head -1)
+PG_URL="postgresql://postgres:postgres@127.0.0.1:${PG_PORT:-0}/avalanche"
+say "server ready (pid $SERVER_PID, PostgreSQL on ${PG_PORT:-?})"
+
+# --- API helpers -------------------------------------------------------------------------------------------
+api() { # method path [json] -> body; fails on a non-2xx
+  local method=$1 path=$2 body=${3:-}
+  if [ -n "$body" ]; then
+    curl -sf -X "$method" "$BASE$path" -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' -d "$body"
+  else
+    curl -sf -X "$method" "$BASE$path" -H "Authorization: Bearer $ADMIN_TOKEN"
+  fi
+}
+ADMIN_TOKEN=$(curl -sf -X POST "$BASE/api/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"admin@avalanche.local\",\"password\":\"$ADMIN_PASSWORD\",\"clientId\":\"bench\"}" | jq -r .accessToken)
+relogin() {
+  ADMIN_TOKEN=$(curl -sf -X POST "$BASE/api/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"admin@avalanche.local\",\"password\":\"$ADMIN_PASSWORD\",\"clientId\":\"bench\"}" | jq -r .accessToken)
+}
+product() { # name stock -> productId
+  api POST /api/admin/products "{\"name\":\"$1\",\"price\":1,\"stock\":$2,\"grade\":\"COMMON\"}" | jq -r .productId
+}
+provision() { # count file: appends that many fresh users' access tokens to file
+  local left=$1
+  while [ "$left" -gt 0 ]; do
+    local chunk=$((left < 10000 ? left : 10000))
+    api POST /api/admin/loadtest/users "{\"count\":$chunk,\"points\":1000000}" | jq -r '.users[].accessToken' >>"$2"
+    left=$((left - chunk))
+  done
+}
+heap_mb() { # heap used now, MB, from /metrics
+  curl -sf "$BASE/metrics" | awk 'index($0, "jvm_memory_used_bytes{") == 1 && index($0, "area=\"heap\"") { s += $NF }
+    END { printf "%.0f", s / 1048576 }'
+}
+heap_after_gc_mb() {
+  jcmd "$SERVER_PID" GC.run >/dev/null 2>&1 || true
+  sleep 1
+  heap_mb
+}
+
+# run_wrk seconds connections method path tokens offset delay_ms -> the BENCH line. With PROFILE set, the
+# wrk run (and only it, not the set-up before it) is recorded by JFR into $JFR_DIR/$PROFILE.jfr.
+PROFILE=""
+run_wrk() {
+  [ -n "$PROFILE" ] && jcmd "$SERVER_PID" JFR.start name="$PROFILE" settings=profile >/dev/null
+  BENCH_METHOD=$3 BENCH_PATH=$4 BENCH_TOKENS=$5 BENCH_OFFSET=$6 BENCH_DELAY_MS=$7 \
+    "${WRK[@]}" -t1 -c"$2" -d"$1"s --timeout 10s -s "$HERE/bench.lua" "$BASE" | grep '^BENCH ' || echo "BENCH requests=0"
+  [ -n "$PROFILE" ] && jcmd "$SERVER_PID" JFR.stop name="$PROFILE" filename="$JFR_DIR/$PROFILE.jfr" >/dev/null
+  return 0
+}
+field() { # line name -> value ("0" when absent)
+  local v; v=$(sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1")
+  echo "${v:-0}"
+}
+rps_of() { awk -v r="$(field "$1" requests)" -v d="$(field "$1" duration_us)" 'BEGIN { printf "%.0f", (d > 0 ? r * 1e6 / d : 0) }'; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print ((NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+unexpected() { # line expected-status -> count of other answers and socket errors
+  local codes; codes=$(field "$1" codes)
+  local other
+  other=$(tr ',' '\n' <<<"$codes" | awk -F: -v ok="$2" '$1 != "" && $1 != ok { s += $2 } END { print s + 0 }')
+  echo $((other + $(field "$1" socket_errors)))
+}
+
+# --- set-up ------------------------------------------------------------------------------------------------
+BIG=$(product bench-huge-stock 1000000000)
+SOLD=$(product bench-sold-out 1)
+POOL="$WORK/pool.txt"
+provision 20000 "$POOL"
+first=$(head -1 "$POOL")
+curl -sf -o /dev/null -X POST "$BASE/api/products/$SOLD/purchase" -H "Authorization: Bearer $first" \
+  || { echo "bench: could not sell the sold-out product out" >&2; exit 1; }
+say "products: huge stock $BIG, sold out $SOLD; 20,000 users for the sold-out and ping rounds"
+
+# The purchase rounds use each user once: tokens are provisioned per round, twice the best rate seen so far.
+PURCHASE_GUESS=3000
+purchase_tokens() { # seconds rate -> file with enough fresh tokens
+  local file="$WORK/tokens-$RANDOM$RANDOM.txt"
+  provision $(( ($1 * $2 * 2) + 1000 )) "$file"
+  echo "$file"
+}
+
+# settle_round seconds -> "orders/s p50_ms p99_ms note"
+settle_round() {
+  local seconds=$1 product tokens connections=$CONNECTIONS delay line won settled
+  product=$(product "bench-settle-$RANDOM" 1000000000)
+  tokens=$(purchase_tokens "$seconds" "$SETTLE_RATE")
+  delay=$(( connections * 1000 / SETTLE_RATE ))
+  line=$(run_wrk "$seconds" "$connections" POST "/api/products/$product/purchase" "$tokens" 0 "$delay")
+  rm -f "$tokens"
+  won=$(tr ',' '\n' <<<"$(field "$line" codes)" | awk -F: '$1 == "202" { print $2 }')
+  won=${won:-0}
+  if [ -z "$PG_PORT" ]; then echo "n/a n/a n/a no-PostgreSQL-port-in-banner"; return; fi
+  # Bounded wait for the backlog to settle: until every 202 has a terminal order, at most 30 s.
+  # Gives up after 10 s when nothing settles at all.
+  for i in $(seq 1 30); do
+    settled=$(psql "$PG_URL" -Atqc "SELECT count(*) FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')" 2>/dev/null || echo 0)
+    [ "${settled:-0}" -ge "$won" ] && break
+    [ "$i" -ge 10 ] && [ "${settled:-0}" -eq 0 ] && break
+    sleep 1
+  done
+  if [ "${settled:-0}" -eq 0 ]; then
+    echo "n/a n/a n/a n/a:-orders-not-settling($won-won,-0-settled)"
+    return
+  fi
+  psql "$PG_URL" -Atq -F' ' -c "
+    SELECT round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(created_at)), 0.001), 0),
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
+           round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
+           '$settled/$won-settled'
+    FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')"
+}
+
+# CPU time of the server JVM and, separately, of its children (embedded Redis, PostgreSQL, Kafka), in clock ticks.
+CLK_TCK=$(getconf CLK_TCK)
+descendants() { local child; for child in $(pgrep -P "$1" || true); do echo "$child"; descendants "$child"; done; }
+cpu_ticks() { # -> "server deps"
+  local server deps=0 pid t
+  server=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+  for pid in $(descendants "$SERVER_PID"); do
+    t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    deps=$((deps + ${t:-0}))
+  done
+  echo "$server $deps"
+}
+us_per_request() { # ticks requests -> microseconds of CPU per request
+  awk -v t="$1" -v r="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / r : 0) }'
+}
+
+blocked_warnings() { grep -c "has been blocked for" "$LOG" || true; }
+
+# --- soak --------------------------------------------------------------------------------------------------
+if [ "$SOAK" -gt 0 ]; then
+  slice=$(( SOAK < 60 ? SOAK : 60 ))
+  slices=$(( (SOAK + slice - 1) / slice ))
+  delay=$(( CONNECTIONS * 1000 / SOAK_RATE ))
+  TOKENS="$WORK/soak.txt"
+  users=$((SOAK * SOAK_RATE * 6 / 5 + slices * CONNECTIONS + 1000))
+  say "soak: $slices slices of $slice s at ~$SOAK_RATE purchases/s; provisioning $users users"
+  provision "$users" "$TOKENS"
+  offset=0
+  printf '\n%-6s %10s %10s %10s %14s %10s\n' slice "req/s" "p50 ms" "p99 ms" "heap after GC" "unexpected"
+  first_heap=""; first_p99=""
+  for i in $(seq 1 "$slices"); do
+    relogin
+    line=$(run_wrk "$slice" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$TOKENS" "$offset" "$delay")
+    offset=$((offset + $(field "$line" requests) + CONNECTIONS))  # requests still in flight used a token too
+    heap=$(heap_after_gc_mb)
+    p99=$(ms "$(field "$line" p99_us)")
+    printf '%-6s %10s %10s %10s %11s MB %10s\n' "$i" "$(rps_of "$line")" "$(ms "$(field "$line" p50_us)")" "$p99" "$heap" \
+      "$(unexpected "$line" 202)"
+    first_heap=${first_heap:-$heap}; first_p99=${first_p99:-$p99}
+  done
+  printf '\ndrift over %s s: heap after GC %s MB -> %s MB, p99 %s ms -> %s ms; blocked-thread warnings: %s\n' \
+    "$SOAK" "$first_heap" "$heap" "$first_p99" "$p99" "$(blocked_warnings)"
+  exit 0
+fi
+
+# --- rounds ------------------------------------------------------------------------------------------------
+declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
+SCENARIOS=(ping purchase soldout settle)
+run_scenario() { # name seconds -> one measurement into the arrays
+  local name=$1 seconds=$2 line tokens rate delay before after
+  read -r -a before <<<"$(cpu_ticks)"
+  case "$name" in
+    ping) line=$(run_wrk "$seconds" "$CONNECTIONS" GET /health "" 0 0); bad=$(unexpected "$line" 200) ;;
+    soldout) line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$SOLD/purchase" "$POOL" 0 0); bad=$(unexpected "$line" 409) ;;
+    purchase80)
+      # Paced to 80 % of the purchase median: each connection waits so that all of them together offer it.
+      # A 3 s calibration run measures the latency part of each connection's cycle, which the delay leaves out;
+      # the measured run skips the tokens it used, including those of requests still in flight at its end.
+      rate=$(( $(median ${RPS[purchase]}) * 4 / 5 ))
+      tokens=$(purchase_tokens $((seconds + 3)) "$rate")
+      delay=$(( CONNECTIONS * 1000 / (rate > 0 ? rate : 1) ))
+      line=$(run_wrk 3 "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" 0 "$delay")
+      delay=$(awk -v c="$CONNECTIONS" -v r="$rate" -v got="$(rps_of "$line")" -v d="$delay" \
+        'BEGIN { x = c * 1000 / r - (got > 0 ? c * 1000 / got - d : 0); printf "%d", (x > 1 ? x : 1) }')
+      line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" $(( $(field "$line" requests) + CONNECTIONS )) "$delay")
+      rm -f "$tokens"
+      bad=$(unexpected "$line" 202)
+      NOTE[purchase80]="paced to ~$rate/s (80 % of the purchase median)"
+      ;;
+    purchase)
+      tokens=$(purchase_tokens "$seconds" "$PURCHASE_GUESS")
+      line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" 0 0)
+      rm -f "$tokens"
+      bad=$(unexpected "$line" 202)
+      [ "$(field "$line" reused)" -gt 0 ] && NOTE[purchase]="tokens ran out: some users bought twice (409)"
+      rate=$(rps_of "$line"); PURCHASE_GUESS=$(( rate > PURCHASE_GUESS ? rate : PURCHASE_GUESS ))
+      ;;
+    settle)
+      read -r rate p50 p99 note <<<"$(settle_round "$seconds")"
+      RPS[settle]+="$rate "; P50[settle]+="$p50 "; P99[settle]+="$p99 "; NOTE[settle]=$note
+      HEAP[settle]=$(printf '%s\n' "${HEAP[settle]:-0}" "$(heap_mb)" | sort -g | tail -1)
+      return
+      ;;
+  esac
+  read -r -a after <<<"$(cpu_ticks)"
+  CPU[$name]+="$(us_per_request $((after[0] - before[0])) "$(field "$line" requests)") "
+  DEPS[$name]+="$(us_per_request $((after[1] - before[1])) "$(field "$line" requests)") "
+  RPS[$name]+="$(rps_of "$line") "
+  P50[$name]+="$(ms "$(field "$line" p50_us)") "
+  P99[$name]+="$(ms "$(field "$line" p99_us)") "
+  BAD[$name]=$(( ${BAD[$name]:-0} + bad ))
+  HEAP[$name]=$(printf '%s\n' "${HEAP[$name]:-0}" "$(heap_mb)" | sort -g | tail -1)
+}
+
+say "warm-up: $WARMUP s of each scenario"
+for name in ping purchase soldout; do run_scenario "$name" "$WARMUP"; done
+unset RPS P50 P99 HEAP BAD NOTE CPU DEPS
+declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
+for round in $(seq 1 "$ROUNDS"); do
+  relogin
+  for name in "${SCENARIOS[@]}"; do
+    say "round $round/$ROUNDS: $name ($SECONDS_PER_ROUND s)"
+    run_scenario "$name" "$SECONDS_PER_ROUND"
+  done
+done
+for round in $(seq 1 "$ROUNDS"); do
+  say "round $round/$ROUNDS: purchase paced to 80 % of its median rate ($SECONDS_PER_ROUND s)"
+  run_scenario purchase80 "$SECONDS_PER_ROUND"
+done
+
+if [ -n "$JFR_DIR" ]; then
+  mkdir -p "$JFR_DIR"
+  for name in ping purchase soldout; do
+    say "profiling $name under JFR"
+    saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}")
+    PROFILE=$name
+    run_scenario "$name" "$SECONDS_PER_ROUND"
+    PROFILE=""
+    RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}; CPU[$name]=${saved[3]}; DEPS[$name]=${saved[4]}
+  done
+  say "recordings in $JFR_DIR (jfr print --events jdk.ExecutionSample FILE)"
+fi
+
+# --- table -------------------------------------------------------------------------------------------------
+PING=$(median ${RPS[ping]})
+mode=$([ "$PIN" = 1 ] && echo "pinned: server+embedded servers on core 0, wrk on core 1" || echo "unpinned")
+printf '\nAvalanche bench: %s rounds x %s s, %s connections, %s; %s cores, %s; load average %s at start, %s at end\n' \
+  "$ROUNDS" "$SECONDS_PER_ROUND" "$CONNECTIONS" "$mode" "$(nproc)" \
+  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$LOAD_AT_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" \
+  "cpu us/req" "deps us/req" unexpected note
+for name in ping purchase purchase80 soldout settle; do
+  if [ "$name" = settle ]; then
+    if [[ "${RPS[settle]}" == n/a* ]]; then
+      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - - - \
+        "${NOTE[settle]//-/ }"
+    else
+      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
+        "$(median ${P99[settle]})" - "${HEAP[settle]}" - - - \
+        "orders/s and 202->terminal at ~$SETTLE_RATE/s offered (${NOTE[settle]})"
+    fi
+    continue
+  fi
+  rps=$(median ${RPS[$name]})
+  printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' "$name" "$rps" "$(median ${P50[$name]})" "$(median ${P99[$name]})" \
+    "$(awk -v a="$rps" -v b="$PING" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${HEAP[$name]}" \
+    "$(median ${CPU[$name]})" "$(median ${DEPS[$name]})" "${BAD[$name]}" "${NOTE[$name]:-}"
+done
+printf 'rounds (req/s): ping %s| purchase %s| purchase80 %s| soldout %s| settle %s\n' "${RPS[ping]}" "${RPS[purchase]}" \
+  "${RPS[purchase80]}" "${RPS[soldout]}" "${RPS[settle]}"
+printf 'heap after a full GC at the end: %s MB; blocked-thread warnings in the server log: %s\n' "$(heap_after_gc_mb)" "$(blocked_warnings)"
