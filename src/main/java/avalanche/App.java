@@ -8,6 +8,10 @@ import avalanche.infra.Migrations;
 import avalanche.infra.Topics;
 import avalanche.user.AdminAccount;
 import avalanche.verticles.HttpIngressVerticle;
+import avalanche.verticles.PointVerticle;
+import avalanche.verticles.SagaCoordinatorVerticle;
+import avalanche.verticles.ShippingVerticle;
+import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.StockVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -38,12 +42,15 @@ public final class App implements AutoCloseable {
   private final Infrastructure infrastructure;
   private final JsonObject config;
   private final List<String> deployments;
+  private final String coordinator;
 
-  private App(Vertx vertx, Infrastructure infrastructure, JsonObject config, List<String> deployments) {
+  private App(Vertx vertx, Infrastructure infrastructure, JsonObject config, List<String> deployments,
+              String coordinator) {
     this.vertx = vertx;
     this.infrastructure = infrastructure;
     this.config = config;
     this.deployments = deployments;
+    this.coordinator = coordinator;
   }
 
   /** Starts everything, blocking the calling thread (never an event loop) until the server listens. */
@@ -83,9 +90,16 @@ public final class App implements AutoCloseable {
       await(ensureAdmin(vertx, config));
 
       List<String> deployments = new ArrayList<>();
-      deploy(vertx, deployments, StockVerticle::new, config, config.getJsonObject("verticles").getInteger("stock", 1));
+      JsonObject instances = config.getJsonObject("verticles");
+      deploy(vertx, deployments, StockVerticle::new, config, instances.getInteger("stock", 1));
+      // Saga participants and coordinator (0 instances: this process leaves that role to others).
+      deploy(vertx, deployments, StockParticipantVerticle::new, config, instances.getInteger("stockParticipant", 1));
+      deploy(vertx, deployments, PointVerticle::new, config, instances.getInteger("point", 1));
+      deploy(vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
+      String coordinator = deploy(vertx, deployments, SagaCoordinatorVerticle::new, config,
+          instances.getInteger("sagaCoordinator", 1));
       deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
-      return new App(vertx, shared == null ? infrastructure : null, config, deployments);
+      return new App(vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
     } catch (RuntimeException | Error e) {
       vertx.close();
       if (infrastructure != null && shared == null) {
@@ -106,6 +120,12 @@ public final class App implements AutoCloseable {
         throw new ConfigException("AVALANCHE_JWT_SECRET: required when no server runs embedded");
       }
       AppConfig.put(config, "jwt.secret", randomSecret());
+    }
+    if (AppConfig.text(config, "pii.key") == null) {
+      if (!embedded) {
+        throw new ConfigException("AVALANCHE_PII_KEY: required when no server runs embedded");
+      }
+      AppConfig.put(config, "pii.key", randomSecret());
     }
     if (AppConfig.text(config, "admin.password") == null) {
       AppConfig.put(config, "admin.password", randomSecret().substring(0, 16));
@@ -128,9 +148,15 @@ public final class App implements AutoCloseable {
         .eventually(pg::close);
   }
 
-  private static void deploy(Vertx vertx, List<String> deployments, Supplier<? extends io.vertx.core.Deployable> verticle,
-                             JsonObject config, int instances) {
-    deployments.add(await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances))));
+  /** The deployment id, or null when {@code instances} is 0. */
+  private static String deploy(Vertx vertx, List<String> deployments, Supplier<? extends io.vertx.core.Deployable> verticle,
+                               JsonObject config, int instances) {
+    if (instances <= 0) {
+      return null;
+    }
+    String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances)));
+    deployments.add(id);
+    return id;
   }
 
   public static <T> T await(Future<T> future) {
@@ -159,6 +185,13 @@ public final class App implements AutoCloseable {
 
   public int httpPort() {
     return config.getJsonObject("http").getInteger("port");
+  }
+
+  /** Stops this process's saga coordinator (another process's, or a restarted one, carries on its sagas). */
+  public void stopSagaCoordinator() {
+    if (coordinator != null && deployments.remove(coordinator)) {
+      await(vertx.undeploy(coordinator));
+    }
   }
 
   public List<String> embeddedServers() {

@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TestServer implements AutoCloseable {
   public static final String JWT_SECRET = "test-secret-test-secret-test-secret-0123456789";
+  /** Fixed, so that every App of the test JVM reads what another encrypted. */
+  public static final String PII_KEY = "test-pii-key-test-pii-key-0123456789";
   public static final String ADMIN_EMAIL = "admin@avalanche.test";
   public static final String ADMIN_PASSWORD = "admin-password-1";
   private static final AtomicLong EMAILS = new AtomicLong();
@@ -65,6 +67,7 @@ public final class TestServer implements AutoCloseable {
     JsonObject config = new JsonObject()
         .put("http", new JsonObject().put("port", FreePorts.pick()).put("host", "127.0.0.1").put("instances", 2))
         .put("jwt", new JsonObject().put("secret", JWT_SECRET))
+        .put("pii", new JsonObject().put("key", PII_KEY))
         .put("admin", new JsonObject().put("email", ADMIN_EMAIL).put("password", ADMIN_PASSWORD))
         .mergeIn(overrides, true);
     return new TestServer(App.start(Map.of(), config, infrastructure()));

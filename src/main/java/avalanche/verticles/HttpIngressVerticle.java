@@ -14,6 +14,7 @@ import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderHandoff;
 import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
+import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -60,6 +61,7 @@ public class HttpIngressVerticle extends VerticleBase {
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
         new OrderHandoff(producer), DropMetrics.of(config)).mount(router, auth);
     new OrderRoutes(pg, redis).mount(router, auth);
+    new PointRoutes(pg).mount(router, auth);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(status, Http::failure);
