@@ -14,13 +14,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import io.vertx.kafka.client.producer.RecordMetadata;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** What the saga tests share: buying, waiting for a terminal order, and reading the participants' data. */
 final class SagaTests {
@@ -147,13 +151,27 @@ final class SagaTests {
         .setReason(reason).setRepliedAt(System.currentTimeMillis()).build();
   }
 
-  /** Publishes the same record {@code times} times and waits for Kafka's acks. */
-  static Future<Void> publish(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value, int times) {
-    List<Future<?>> sent = new ArrayList<>();
-    for (int i = 0; i < times; i++) {
-      sent.add(producer.send(KafkaProducerRecord.create(topic, key, value)));
+  /** Publishes the same record {@code times} times, one after the other; the last one's position. */
+  static Future<RecordMetadata> publish(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value,
+                                        int times) {
+    Future<RecordMetadata> sent = producer.send(KafkaProducerRecord.create(topic, key, value));
+    for (int i = 1; i < times; i++) {
+      sent = sent.compose(previous -> producer.send(KafkaProducerRecord.create(topic, key, value)));
     }
-    return Future.all(sent).mapEmpty();
+    return sent;
+  }
+
+  /** Waits until consumer group {@code group} committed past {@code record}: it was processed. */
+  Future<Void> consumed(String group, RecordMetadata record, long maxMs) {
+    TopicPartition partition = new TopicPartition(record.getTopic(), record.getPartition());
+    return eventually(() -> server.vertx().executeBlocking(() -> {
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+          server.app().config().getJsonObject("kafka").getString("bootstrap")))) {
+        OffsetAndMetadata committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+            .get(10, TimeUnit.SECONDS).get(partition);
+        return committed == null ? -1L : committed.offset();
+      }
+    }), committed -> committed > record.getOffset(), maxMs).mapEmpty();
   }
 
   static byte[] bytes(SagaCommand command) {
