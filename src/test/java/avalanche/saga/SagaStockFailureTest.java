@@ -139,6 +139,33 @@ class SagaStockFailureTest {
     }).onComplete(test.succeedingThenComplete());
   }
 
+  @Test
+  void aSagaLeftConfirmingByACrashedCoordinatorIsFinishedByTheScanner(VertxTestContext test) {
+    Future.all(server.createProduct("COMMON", 100, 3), server.createUsers(1, 1_000)).compose(setup -> {
+      long productId = setup.resultAt(0);
+      long userId = setup.<List<Long>>resultAt(1).get(0);
+      return saga.reserve(productId, userId, SagaTests.ADDRESS)
+          .compose(orderId -> othersSucceeded(orderId, userId)
+              // As if a coordinator recorded the last SUCCESS, moved to CONFIRMING and died before selling.
+              .compose(v -> server.pg().preparedQuery("""
+                      UPDATE orders SET saga_state = 'CONFIRMING', saga_due_at = now(),
+                             command_statuses = command_statuses || '{"CHECK_STOCK": "SUCCESS"}'::jsonb
+                       WHERE id = $1 AND saga_state = 'RUNNING'""").execute(io.vertx.sqlclient.Tuple.of(orderId)))
+              .compose(v -> saga.terminal(orderId, userId, 20_000))
+              .compose(order -> Future.all(saga.stock(productId), saga.completedOrders(productId), saga.points(userId))
+                  .map(facts -> {
+                    test.verify(() -> {
+                      assertThat(order.getString("status")).isEqualTo("COMPLETED");
+                      JsonObject stock = facts.resultAt(0);
+                      assertThat(stock.getLong("sold")).isEqualTo(1).isEqualTo(facts.<Long>resultAt(1));
+                      assertThat(stock.getLong("reserved")).isEqualTo(0);
+                      assertThat(facts.<Long>resultAt(2)).isEqualTo(900);
+                    });
+                    return facts;
+                  })));
+    }).onComplete(test.succeedingThenComplete());
+  }
+
   private static Future<JsonObject> othersSucceeded(String orderId, long userId) {
     return saga.eventually(() -> saga.order(orderId, userId), o -> {
       JsonObject steps = o.getJsonObject("commandStatuses");
