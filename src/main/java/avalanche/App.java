@@ -14,6 +14,10 @@ import avalanche.verticles.InventorySyncVerticle;
 import avalanche.verticles.ReservationSweeperVerticle;
 import avalanche.verticles.MailVerticle;
 import avalanche.verticles.RevocationFeedVerticle;
+import avalanche.verticles.PointVerticle;
+import avalanche.verticles.SagaCoordinatorVerticle;
+import avalanche.verticles.ShippingVerticle;
+import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.StockVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -44,12 +48,15 @@ public final class App implements AutoCloseable {
   private final Infrastructure infrastructure;
   private final JsonObject config;
   private final List<String> deployments;
+  private final String coordinator;
 
-  private App(Vertx vertx, Infrastructure infrastructure, JsonObject config, List<String> deployments) {
+  private App(Vertx vertx, Infrastructure infrastructure, JsonObject config, List<String> deployments,
+              String coordinator) {
     this.vertx = vertx;
     this.infrastructure = infrastructure;
     this.config = config;
     this.deployments = deployments;
+    this.coordinator = coordinator;
   }
 
   /** Starts everything, blocking the calling thread (never an event loop) until the server listens. */
@@ -91,13 +98,20 @@ public final class App implements AutoCloseable {
       await(StockRebuild.atStart(vertx, config));
 
       List<String> deployments = new ArrayList<>();
-      deploy(vertx, deployments, StockVerticle::new, config, config.getJsonObject("verticles").getInteger("stock", 1));
+      JsonObject instances = config.getJsonObject("verticles");
+      deploy(vertx, deployments, StockVerticle::new, config, instances.getInteger("stock", 1));
+      // Saga participants and coordinator (0 instances: this process leaves that role to others).
+      deploy(vertx, deployments, StockParticipantVerticle::new, config, instances.getInteger("stockParticipant", 1));
+      deploy(vertx, deployments, PointVerticle::new, config, instances.getInteger("point", 1));
+      deploy(vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
+      String coordinator = deploy(vertx, deployments, SagaCoordinatorVerticle::new, config,
+          instances.getInteger("sagaCoordinator", 1));
       deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
       deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
       deploy(vertx, deployments, MailVerticle::new, config, 1);
       deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
       deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
-      return new App(vertx, shared == null ? infrastructure : null, config, deployments);
+      return new App(vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
     } catch (RuntimeException | Error e) {
       vertx.close();
       if (infrastructure != null && shared == null) {
@@ -159,9 +173,15 @@ public final class App implements AutoCloseable {
         .eventually(pg::close);
   }
 
-  private static void deploy(Vertx vertx, List<String> deployments, Supplier<? extends io.vertx.core.Deployable> verticle,
-                             JsonObject config, int instances) {
-    deployments.add(await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances))));
+  /** The deployment id, or null when {@code instances} is 0. */
+  private static String deploy(Vertx vertx, List<String> deployments, Supplier<? extends io.vertx.core.Deployable> verticle,
+                               JsonObject config, int instances) {
+    if (instances <= 0) {
+      return null;
+    }
+    String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances)));
+    deployments.add(id);
+    return id;
   }
 
   public static <T> T await(Future<T> future) {
@@ -190,6 +210,13 @@ public final class App implements AutoCloseable {
 
   public int httpPort() {
     return config.getJsonObject("http").getInteger("port");
+  }
+
+  /** Stops this process's saga coordinator (another process's, or a restarted one, carries on its sagas). */
+  public void stopSagaCoordinator() {
+    if (coordinator != null && deployments.remove(coordinator)) {
+      await(vertx.undeploy(coordinator));
+    }
   }
 
   public List<String> embeddedServers() {

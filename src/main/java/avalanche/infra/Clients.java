@@ -49,7 +49,9 @@ public final class Clients {
     props.put("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"));
     props.put("group.id", groupId);
     props.put("auto.offset.reset", "earliest");
-    props.put("enable.auto.commit", "true");
+    // At-least-once: offsets are committed by the consumer loop only after its batch was processed.
+    props.put("enable.auto.commit", "false");
+    props.put("max.poll.records", String.valueOf(config.getJsonObject("kafka").getInteger("maxPollRecords", 500)));
     props.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
     props.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
     return props;

@@ -14,7 +14,15 @@ import java.util.concurrent.TimeoutException;
 
 /** Creates the Kafka topics at start with the configured partition count. Blocking: call off the event loop. */
 public final class Topics {
-  public static final List<String> ALL = List.of("order.requested");
+  public static final String ORDER_REQUESTED = "order.requested";
+  public static final String STOCK_COMMANDS = "stock.commands";
+  public static final String POINT_COMMANDS = "point.commands";
+  public static final String SHIPPING_COMMANDS = "shipping.commands";
+  public static final String SAGA_REPLIES = "saga.replies";
+  public static final String DEAD_LETTERS = "dead.letters";
+
+  public static final List<String> ALL = List.of(ORDER_REQUESTED, STOCK_COMMANDS, POINT_COMMANDS, SHIPPING_COMMANDS,
+      SAGA_REPLIES, DEAD_LETTERS);
 
   private Topics() {}
 

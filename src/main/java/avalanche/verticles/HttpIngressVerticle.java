@@ -21,6 +21,7 @@ import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderHandoff;
 import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
+import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
 import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
@@ -83,6 +84,7 @@ public class HttpIngressVerticle extends VerticleBase {
         new OrderHandoff(producer), DropMetrics.of(config)).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, config).mount(router, auth);
+    new PointRoutes(pg).mount(router, auth);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> Http.unrouted(ctx, status));

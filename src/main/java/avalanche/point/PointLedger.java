@@ -1,0 +1,66 @@
+package avalanche.point;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * Every change of {@code users.points} together with its {@code point_ledger} row, in one statement, so the
+ * per-user sum of the ledger always explains the balance. The balance never goes below zero: deductions
+ * are conditional, and the column has a CHECK.
+ */
+public final class PointLedger {
+  public static final String INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS";
+  public static final String USER_NOT_FOUND = "USER_NOT_FOUND";
+
+  private PointLedger() {}
+
+  /**
+   * Takes {@code price} for an order if the balance covers it; false when it does not (or no such user).
+   * A second DEDUCT for the same order violates the ledger's unique key and rolls the whole statement back.
+   */
+  public static Future<Boolean> deduct(SqlClient sql, long userId, String orderId, long price) {
+    return sql.preparedQuery("""
+            WITH taken AS (UPDATE users SET points = points - $3 WHERE id = $1 AND points >= $3 RETURNING id)
+            INSERT INTO point_ledger (user_id, order_id, kind, amount)
+            SELECT id, $2, 'DEDUCT', -$3 FROM taken""")
+        .execute(Tuple.of(userId, orderId, price))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Gives back what the order's DEDUCT took, once; nothing if it took nothing or was refunded already. */
+  public static Future<Void> refund(SqlClient sql, String orderId) {
+    return sql.preparedQuery("""
+            WITH back AS (INSERT INTO point_ledger (user_id, order_id, kind, amount)
+                          SELECT user_id, order_id, 'REFUND', -amount FROM point_ledger
+                           WHERE order_id = $1 AND kind = 'DEDUCT'
+                          ON CONFLICT (order_id, kind) DO NOTHING
+                          RETURNING user_id, amount)
+            UPDATE users SET points = users.points + back.amount FROM back WHERE users.id = back.user_id""")
+        .execute(Tuple.of(orderId))
+        .mapEmpty();
+  }
+
+  /**
+   * Adds {@code amount} (may be negative) to the balance, flooring it at zero, and records what was actually
+   * applied as a GRANT. Null when there is no such user; otherwise the new balance.
+   */
+  public static Future<Long> grant(SqlClient sql, long userId, long amount) {
+    return sql.preparedQuery("""
+            WITH current AS (SELECT id, points FROM users WHERE id = $1 FOR UPDATE),
+                 changed AS (UPDATE users SET points = GREATEST(current.points + $2, 0) FROM current
+                              WHERE users.id = current.id
+                             RETURNING users.id, users.points, users.points - current.points AS delta),
+                 recorded AS (INSERT INTO point_ledger (user_id, kind, amount)
+                              SELECT id, 'GRANT', delta FROM changed WHERE delta <> 0)
+            SELECT points FROM changed""")
+        .execute(Tuple.of(userId, amount))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("points"));
+  }
+
+  /** Whether the user exists (to tell a missing user from a short balance). */
+  public static Future<Boolean> userExists(SqlClient sql, long userId) {
+    return sql.preparedQuery("SELECT 1 FROM users WHERE id = $1").execute(Tuple.of(userId))
+        .map(rows -> rows.size() == 1);
+  }
+}

@@ -1,0 +1,57 @@
+package avalanche.saga;
+
+import avalanche.messages.SagaStep;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** One saga (an orders row) as the coordinator reads it to decide its next move. */
+public record SagaSnapshot(String orderId, long userId, long productId, long price, SagaState state,
+                           JsonObject commands, JsonObject compensations, String failureReason) {
+
+  public static final String PENDING = "PENDING";
+  public static final String SUCCESS = "SUCCESS";
+  public static final String FAILED = "FAILED";
+
+  /** The columns {@link #of(Row)} reads. */
+  public static final String COLUMNS =
+      "id, user_id, product_id, price, saga_state, command_statuses, compensation_statuses, failure_reason";
+
+  public static SagaSnapshot of(Row row) {
+    return new SagaSnapshot(row.getString("id"), row.getLong("user_id"), row.getLong("product_id"),
+        row.getLong("price"), SagaState.valueOf(row.getString("saga_state")),
+        (JsonObject) row.getValue("command_statuses"), (JsonObject) row.getValue("compensation_statuses"),
+        row.getString("failure_reason"));
+  }
+
+  public boolean anyCommand(String status) {
+    return !commandSteps(status::equals).isEmpty();
+  }
+
+  public boolean allCommands(String status) {
+    return commandSteps(s -> !status.equals(s)).isEmpty();
+  }
+
+  public List<SagaStep> commandSteps(Predicate<String> status) {
+    List<SagaStep> steps = new ArrayList<>();
+    for (SagaStep step : SagaStep.values()) {
+      if (status.test(commands.getString(step.name(), PENDING))) {
+        steps.add(step);
+      }
+    }
+    return steps;
+  }
+
+  public List<SagaStep> pendingCompensations() {
+    List<SagaStep> steps = new ArrayList<>();
+    for (SagaStep step : SagaStep.values()) {
+      if (PENDING.equals(compensations.getString(step.name()))) {
+        steps.add(step);
+      }
+    }
+    return steps;
+  }
+}

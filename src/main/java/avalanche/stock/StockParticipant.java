@@ -1,0 +1,51 @@
+package avalanche.stock;
+
+import avalanche.messages.SagaCommand;
+import avalanche.messages.SagaStep;
+import avalanche.saga.Participant;
+import avalanche.saga.StepResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.SqlConnection;
+
+/**
+ * CHECK_STOCK: the order's unit must still be reserved for it (a single HGET, atomic on its own). The
+ * compensation puts the unit back on sale and gives the user's attempt back through release.lua, which
+ * only acts on a reservation still held, so it is safe even when the check never ran.
+ */
+public final class StockParticipant implements Participant {
+  public static final String OUT_OF_STOCK = "OUT_OF_STOCK";
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
+
+  private final Vertx vertx;
+  private final Redis redis;
+
+  public StockParticipant(Vertx vertx, Redis redis) {
+    this.vertx = vertx;
+    this.redis = redis;
+  }
+
+  @Override
+  public SagaStep step() {
+    return SagaStep.CHECK_STOCK;
+  }
+
+  @Override
+  public Future<StepResult> execute(SqlConnection tx, SagaCommand command) {
+    return redis.send(Request.cmd(Command.HGET).arg(StockKeys.order(command.getProductId(), command.getOrderId()))
+            .arg("stock"))
+        .map(state -> state != null && "RESERVED".equals(state.toString())
+            ? StepResult.SUCCESS : StepResult.failed(OUT_OF_STOCK));
+  }
+
+  @Override
+  public Future<Void> compensate(SqlConnection tx, SagaCommand command) {
+    JsonObject release = new JsonObject().put("productId", command.getProductId()).put("orderId", command.getOrderId());
+    return vertx.eventBus().request(StockAddresses.RELEASE, release, LOCAL).mapEmpty();
+  }
+}

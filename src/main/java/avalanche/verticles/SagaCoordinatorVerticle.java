@@ -1,0 +1,94 @@
+package avalanche.verticles;
+
+import avalanche.infra.AvroMessages;
+import avalanche.infra.BatchConsumer;
+import avalanche.infra.Clients;
+import avalanche.infra.Topics;
+import avalanche.messages.OrderRequested;
+import avalanche.messages.SagaReply;
+import avalanche.saga.CommandBus;
+import avalanche.saga.SagaCoordinator;
+import avalanche.saga.SagaSnapshot;
+import avalanche.saga.SagaStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Set;
+
+/**
+ * The saga coordinator: consumes {@code order.requested} and {@code saga.replies} (group
+ * {@code saga-coordinator}; instances and processes split the partitions) and scans PostgreSQL for sagas
+ * whose due time passed (timeouts, retries), so sagas owned by a stopped instance still finish.
+ */
+public class SagaCoordinatorVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(SagaCoordinatorVerticle.class);
+  public static final String GROUP = "saga-coordinator";
+  private static final int SCAN_BATCH = 200;
+
+  private Pool pg;
+  private KafkaProducer<String, byte[]> producer;
+  private BatchConsumer consumer;
+  private SagaStore store;
+  private SagaCoordinator coordinator;
+  private long scanTimer;
+  private boolean scanning;
+
+  @Override
+  public Future<?> start() {
+    JsonObject saga = config().getJsonObject("saga", new JsonObject());
+    pg = Clients.pg(vertx, config());
+    producer = Clients.sharedProducer(vertx, config());
+    store = new SagaStore(pg, saga.getInteger("timeoutSeconds", 30), saga.getInteger("retrySeconds", 5));
+    coordinator = new SagaCoordinator(vertx, store, new CommandBus(producer));
+    scanTimer = vertx.setPeriodic(saga.getLong("scanIntervalMs", 1_000L), t -> scan());
+    return BatchConsumer.start(vertx, config(), GROUP, Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES), producer,
+            this::handle)
+        .onSuccess(started -> consumer = started);
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(scanTimer);
+    Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
+    return stopped.eventually(() -> Future.join(pg.close(), producer.close()));
+  }
+
+  private Future<Void> handle(KafkaConsumerRecord<String, byte[]> record) {
+    if (Topics.ORDER_REQUESTED.equals(record.topic())) {
+      return coordinator.onOrderRequested(
+          AvroMessages.decode(OrderRequested.getDecoder(), record.value(), "OrderRequested"));
+    }
+    return coordinator.onReply(AvroMessages.decode(SagaReply.getDecoder(), record.value(), "SagaReply"));
+  }
+
+  /** Claims overdue sagas and advances each; a full batch means more are waiting, so it goes on at once. */
+  private void scan() {
+    if (scanning) {
+      return;
+    }
+    scanning = true;
+    store.claimDue(SCAN_BATCH)
+        .compose(due -> Future.join(due.stream().map(this::onDue).toList()).map(all -> due.size()))
+        .onComplete(done -> {
+          scanning = false;
+          if (done.failed()) {
+            LOG.warn("saga scan failed: {}", done.cause().toString());
+          } else if (done.result() == SCAN_BATCH) {
+            scan();
+          }
+        });
+  }
+
+  private Future<Void> onDue(SagaSnapshot saga) {
+    return coordinator.onDue(saga).recover(e -> {
+      LOG.warn("order {}: due saga not advanced, retried later: {}", saga.orderId(), e.toString());
+      return Future.succeededFuture();
+    });
+  }
+}

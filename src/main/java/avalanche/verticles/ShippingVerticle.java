@@ -1,0 +1,24 @@
+package avalanche.verticles;
+
+import avalanche.user.PiiCipher;
+import avalanche.infra.Topics;
+import avalanche.saga.Participant;
+import avalanche.shipping.ShippingParticipant;
+
+/** The shipping participant: PREPARE_SHIPPING from {@code shipping.commands}. */
+public class ShippingVerticle extends ParticipantVerticle {
+  @Override
+  protected String group() {
+    return "shipping-participant";
+  }
+
+  @Override
+  protected String topic() {
+    return Topics.SHIPPING_COMMANDS;
+  }
+
+  @Override
+  protected Participant participant() {
+    return new ShippingParticipant(PiiCipher.fromConfig(config()));
+  }
+}
