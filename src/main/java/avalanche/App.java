@@ -8,9 +8,12 @@ import avalanche.infra.Migrations;
 import avalanche.infra.Topics;
 import avalanche.stock.StockRebuild;
 import avalanche.user.AdminAccount;
+import avalanche.user.PiiCipher;
 import avalanche.verticles.HttpIngressVerticle;
 import avalanche.verticles.InventorySyncVerticle;
 import avalanche.verticles.ReservationSweeperVerticle;
+import avalanche.verticles.MailVerticle;
+import avalanche.verticles.RevocationFeedVerticle;
 import avalanche.verticles.StockVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -70,6 +73,7 @@ public final class App implements AutoCloseable {
     try {
       JsonObject config = await(AppConfig.load(vertx, env, overrides));
       AppConfig.put(config, "metrics.registryName", registryName);
+      resolvePiiKey(config, AppConfig.text(config, "pg.url") == null);
       infrastructure = shared;
       if (infrastructure == null) {
         infrastructure = Infrastructure.start(config);
@@ -90,6 +94,8 @@ public final class App implements AutoCloseable {
       deploy(vertx, deployments, StockVerticle::new, config, config.getJsonObject("verticles").getInteger("stock", 1));
       deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
       deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
+      deploy(vertx, deployments, MailVerticle::new, config, 1);
+      deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
       deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
       return new App(vertx, shared == null ? infrastructure : null, config, deployments);
     } catch (RuntimeException | Error e) {
@@ -120,6 +126,25 @@ public final class App implements AutoCloseable {
     if (AppConfig.text(config, "loadtest") == null) {
       AppConfig.put(config, "loadtest", embedded);
     }
+  }
+
+  /**
+   * The AES key for personal data. Random per run only when PostgreSQL itself is embedded (its rows die with
+   * the run); with a real database a lost key would make every stored name, phone and address unreadable.
+   */
+  private static void resolvePiiKey(JsonObject config, boolean pgEmbedded) {
+    String key = AppConfig.text(config, "pii.key");
+    if (key == null) {
+      if (!pgEmbedded) {
+        throw new ConfigException("AVALANCHE_PII_KEY: required with an external PostgreSQL (base64 of 32 random bytes, "
+            + "e.g. `openssl rand -base64 32`)");
+      }
+      byte[] bytes = new byte[32];
+      new SecureRandom().nextBytes(bytes);
+      AppConfig.put(config, "pii.key", Base64.getEncoder().encodeToString(bytes));
+      return;
+    }
+    PiiCipher.parseKey(key);
   }
 
   private static String randomSecret() {

@@ -1,6 +1,7 @@
 package avalanche;
 
 import avalanche.auth.JwtTokens;
+import avalanche.auth.SessionStore;
 import avalanche.infra.Clients;
 import avalanche.infra.FreePorts;
 import avalanche.infra.Infrastructure;
@@ -26,16 +27,21 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TestServer implements AutoCloseable {
   public static final String JWT_SECRET = "test-secret-test-secret-test-secret-0123456789";
+  /** One personal-data key for every server of the test JVM, since they share one PostgreSQL. */
+  public static final String PII_KEY = "dGVzdC1waWkta2V5LXRlc3QtcGlpLWtleS0zMmJ5dGU=";
   public static final String ADMIN_EMAIL = "admin@avalanche.test";
   public static final String ADMIN_PASSWORD = "admin-password-1";
   private static final AtomicLong EMAILS = new AtomicLong();
+  private static final AtomicLong CLIENTS = new AtomicLong();
   private static Infrastructure shared;
+  private static Vertx side;
 
   private final App app;
   private final WebClient client;
   private final Pool pg;
   private final Redis redis;
-  private final JwtTokens tokens;
+  private final Redis sideRedis;
+  private final SessionStore sideSessions;
 
   private TestServer(App app) {
     this.app = app;
@@ -44,7 +50,16 @@ public final class TestServer implements AutoCloseable {
         .setDefaultPort(app.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
     this.pg = Clients.pg(vertx, app.config());
     this.redis = Clients.redis(vertx, app.config());
-    this.tokens = new JwtTokens(vertx, app.config());
+    this.sideRedis = Clients.redis(side(), app.config());
+    this.sideSessions = new SessionStore(sideRedis, new JwtTokens(side(), app.config()), app.config());
+  }
+
+  /** A Vert.x of the test JVM's own, so {@link #token} can wait for Redis even when called on an app event loop. */
+  private static synchronized Vertx side() {
+    if (side == null) {
+      side = Vertx.vertx();
+    }
+    return side;
   }
 
   /** The embedded servers of this test JVM, started on first use and stopped when the JVM exits. */
@@ -65,6 +80,7 @@ public final class TestServer implements AutoCloseable {
     JsonObject config = new JsonObject()
         .put("http", new JsonObject().put("port", FreePorts.pick()).put("host", "127.0.0.1").put("instances", 2))
         .put("jwt", new JsonObject().put("secret", JWT_SECRET))
+        .put("pii", new JsonObject().put("key", PII_KEY))
         .put("admin", new JsonObject().put("email", ADMIN_EMAIL).put("password", ADMIN_PASSWORD))
         .mergeIn(overrides, true);
     return new TestServer(App.start(Map.of(), config, infrastructure()));
@@ -90,9 +106,15 @@ public final class TestServer implements AutoCloseable {
     return redis;
   }
 
-  /** An access token signed with the configured secret, as a login would issue it. */
+  /**
+   * An access token with a live session in Redis (client id {@code test-<n>}), as a login would issue it. It
+   * waits for the session write, one loopback round trip made on a separate Vert.x, so it may be called
+   * anywhere, also inside an app callback.
+   */
   public String token(long userId, String... roles) {
-    return tokens.issue(userId, roles.length == 0 ? List.of("USER") : List.of(roles), UUID.randomUUID().toString(), "test");
+    List<String> granted = roles.length == 0 ? List.of("USER") : List.of(roles);
+    return App.await(sideSessions.openMany(List.of(userId), granted, "test-" + CLIENTS.incrementAndGet()))
+        .get(0).getString("accessToken");
   }
 
   public Future<String> adminToken() {
@@ -139,7 +161,7 @@ public final class TestServer implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    App.await(Future.join(pg.close(), redis.close()));
+    App.await(Future.join(pg.close(), redis.close(), sideRedis.close()));
     app.close();
   }
 }

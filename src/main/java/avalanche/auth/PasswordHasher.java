@@ -17,7 +17,22 @@ public final class PasswordHasher {
     return vertx.executeBlocking(() -> ENCODER.encode(password), false);
   }
 
+  /**
+   * Checks a password against {@code hash}; with a null hash (no such account) it checks against a real hash
+   * of the same cost and answers false, so an unknown email takes as long as a wrong password.
+   */
   public static Future<Boolean> matches(Vertx vertx, String password, String hash) {
-    return vertx.executeBlocking(() -> ENCODER.matches(password, hash), false);
+    return vertx.executeBlocking(() -> {
+      if (hash == null) {
+        ENCODER.matches(password, Decoy.HASH);
+        return false;
+      }
+      return ENCODER.matches(password, hash);
+    }, false);
+  }
+
+  /** Made on first use, on a worker thread, with the live parameters. */
+  private static final class Decoy {
+    static final String HASH = ENCODER.encode(java.util.UUID.randomUUID().toString());
   }
 }

@@ -7,16 +7,27 @@ public class ApiException extends RuntimeException {
   private final int status;
   private final String code;
   private final JsonObject extra;
+  private final long retryAfterSeconds;
 
   public ApiException(int status, String code, String message) {
     this(status, code, message, null);
   }
 
   public ApiException(int status, String code, String message, JsonObject extra) {
+    this(status, code, message, extra, 0);
+  }
+
+  private ApiException(int status, String code, String message, JsonObject extra, long retryAfterSeconds) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
     this.extra = extra;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** 429 whose {@code Retry-After} header says when the limit's window ends. */
+  public static ApiException rateLimited(String message, long retryAfterSeconds) {
+    return new ApiException(429, "RATE_LIMITED", message, null, Math.max(1, retryAfterSeconds));
   }
 
   public static ApiException validation(String message) {
@@ -45,6 +56,11 @@ public class ApiException extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  /** Seconds for the {@code Retry-After} header, 0 when not known. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public JsonObject body() {

@@ -26,7 +26,7 @@ public final class Http {
       return;
     }
     if (e.status() == 429 && response.headers().get("Retry-After") == null) {
-      response.putHeader("Retry-After", "1");
+      response.putHeader("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds())));
     }
     response.setStatusCode(e.status()).putHeader("Content-Type", JSON).end(e.body().toBuffer());
   }

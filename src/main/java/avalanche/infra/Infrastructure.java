@@ -29,10 +29,27 @@ public final class Infrastructure implements AutoCloseable {
     this.smtp = smtp;
   }
 
-  /** Writes the addresses of the embedded servers into another config tree (tests share one set). */
+  /**
+   * Writes the addresses of the embedded servers into another config tree (tests share one set). A part the
+   * tree already names (e.g. {@code smtp.host}) keeps its own address, so a test can point one part elsewhere.
+   */
   public void applyTo(JsonObject config) {
-    endpoints.forEach(e -> AppConfig.put(config, e.getKey(), e.getValue()));
+    java.util.Set<String> external = new java.util.HashSet<>();
+    EXTERNAL.forEach((part, setting) -> {
+      if (AppConfig.text(config, setting) != null) {
+        external.add(part);
+      }
+    });
+    endpoints.forEach(e -> {
+      if (!external.contains(e.getKey().substring(0, e.getKey().indexOf('.')))) {
+        AppConfig.put(config, e.getKey(), e.getValue());
+      }
+    });
   }
+
+  /** The setting that names an external server for each part. */
+  private static final java.util.Map<String, String> EXTERNAL = java.util.Map.of(
+      "redis", "redis.url", "pg", "pg.url", "kafka", "kafka.bootstrap", "smtp", "smtp.host");
 
   public static Infrastructure start(JsonObject config) {
     Path dir;

@@ -1,9 +1,16 @@
 package avalanche.verticles;
 
+import avalanche.auth.AbuseLimits;
+import avalanche.auth.AccountMails;
+import avalanche.auth.AccountStore;
 import avalanche.auth.AuthHandler;
 import avalanche.auth.AuthRoutes;
 import avalanche.auth.JwtTokens;
+import avalanche.auth.PasswordResetRoutes;
+import avalanche.auth.RevocationCache;
+import avalanche.auth.SessionCheck;
 import avalanche.auth.SessionStore;
+import avalanche.auth.SignupRoutes;
 import avalanche.infra.AppConfig;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
@@ -15,6 +22,8 @@ import avalanche.order.OrderHandoff;
 import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
 import avalanche.product.ProductRoutes;
+import avalanche.user.PiiCipher;
+import avalanche.user.UserRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -50,15 +59,27 @@ public class HttpIngressVerticle extends VerticleBase {
     limiter = new RateLimiter(vertx, http.getInteger("purchaseAttemptsPerSecond", 5));
 
     JwtTokens tokens = new JwtTokens(vertx, config);
-    AuthHandler auth = new AuthHandler(tokens);
+    RevocationCache revocations = RevocationCache.of(vertx);
+    SessionStore sessions = new SessionStore(redis, tokens, config, revocations);
+    AuthHandler auth = new AuthHandler(tokens, SessionCheck.inRedis(sessions));
+    // The purchase hot path keeps its single Redis round trip (the reserve script): sessions are checked
+    // against the in-memory revocation cache there.
+    AuthHandler purchaseAuth = new AuthHandler(tokens, SessionCheck.cached(revocations, sessions));
+    AccountStore accounts = new AccountStore(pg);
+    AccountMails mails = new AccountMails(vertx);
+    AbuseLimits limits = new AbuseLimits(redis, config);
+    PiiCipher pii = PiiCipher.fromConfig(config);
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.getLong("bodyLimitBytes", 65_536L)));
     new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName")).mount(router);
-    new AuthRoutes(vertx, pg, new SessionStore(redis, tokens, config)).mount(router);
+    new AuthRoutes(vertx, accounts, sessions, limits).mount(router, auth);
+    new SignupRoutes(vertx, accounts, pii, mails, limits, config).mount(router);
+    new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, config).mount(router);
+    new UserRoutes(accounts, pii).mount(router, auth);
     new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
     new PurchaseRoutes(vertx, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        new OrderHandoff(producer), DropMetrics.of(config)).mount(router, auth);
+        new OrderHandoff(producer), DropMetrics.of(config)).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {

@@ -1,0 +1,69 @@
+package avalanche.auth;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Announces ended sessions to every ingress process: appends their sids to the Redis stream
+ * {@value #STREAM} (read by {@code RevocationFeedVerticle}) and, when given, to this process's cache at once.
+ * A stream rather than plain pub/sub: a reader that was disconnected resumes from the last entry it saw, so no
+ * revocation is lost. Entries older than the longest access-token life are trimmed as new ones arrive.
+ */
+public final class RevocationLog {
+  public static final String STREAM = "session.revoked";
+  public static final String FIELD = "sids";
+  private static final Logger LOG = LoggerFactory.getLogger(RevocationLog.class);
+
+  private final Redis redis;
+  private final RevocationCache local;
+  private final long retainMs;
+
+  public RevocationLog(Redis redis, RevocationCache local, JsonObject config) {
+    this.redis = redis;
+    this.local = local;
+    this.retainMs = retainMs(config);
+  }
+
+  /** How long a revocation matters: the longest an access token issued before it can still be presented. */
+  public static long retainMs(JsonObject config) {
+    return (config.getJsonObject("jwt").getLong("accessTtlSeconds", 900L) + 60) * 1000;
+  }
+
+  /** Never fails: see below. */
+  public Future<Void> announce(List<String> sids) {
+    if (sids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long now = System.currentTimeMillis();
+    if (local != null) {
+      local.revoke(sids, now + retainMs);
+    }
+    Request add = Request.cmd(Command.XADD).arg(STREAM).arg("MINID").arg("~").arg(now - retainMs).arg("*")
+        .arg(FIELD).arg(String.join(",", sids));
+    // The sessions are already gone from Redis, so every check that asks Redis refuses them; a failed
+    // announcement only leaves other processes' purchase routes trusting them until the tokens expire.
+    return redis.send(add)
+        .recover(first -> redis.send(add))
+        .onFailure(e -> LOG.error("could not announce ended sessions {}: {}", sids, e.getMessage()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /** The sids of one stream entry's field list. */
+  public static List<String> sids(Response fields) {
+    for (int i = 0; i + 1 < fields.size(); i += 2) {
+      if (FIELD.equals(fields.get(i).toString())) {
+        return List.of(fields.get(i + 1).toString().split(","));
+      }
+    }
+    return List.of();
+  }
+}
