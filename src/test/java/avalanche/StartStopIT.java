@@ -21,9 +21,11 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,13 +49,19 @@ class StartStopIT {
   private static final Pattern RUN_DIR = Pattern.compile("(" + Pattern.quote(tmpDir()) + "/avalanche-\\d+)");
 
   private Process process;
+  private Path workDir;
 
   @AfterEach
-  void killLeftover() {
+  void cleanUp() throws IOException {
     // Only if an assertion failed before the stop: never leave the child running.
     if (process != null && process.isAlive()) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+    }
+    if (workDir != null) {
+      try (var files = Files.walk(workDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      }
     }
   }
 
@@ -110,6 +118,7 @@ class StartStopIT {
       assertThat(gone(p, 15)).as("still running: " + commandLine(p)).isTrue();
     }
     assertThat(runDir).doesNotExist();
+    assertThat(workDir).as("nothing written where it was started").isEmptyDirectory();
     for (Path dir : redisBinaryDirs) {
       if (dir != null && dir.startsWith(tmpDir())) {
         assertThat(dir).as("extracted redis-server binary").doesNotExist();
@@ -165,6 +174,9 @@ class StartStopIT {
     assertThat(JAR).as("run after mvn package").isRegularFile();
     ProcessBuilder builder = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString());
+    // An empty working directory: the jar must bring its own defaults (conf/ inside the jar).
+    workDir = Files.createTempDirectory("startstop-it-");
+    builder.directory(workDir.toFile());
     builder.environment().keySet().removeIf(name -> name.startsWith("AVALANCHE_"));
     builder.environment().putAll(variables);
     process = builder.start();

@@ -158,12 +158,16 @@ class BadInputTest {
     server.createUsers(1, 0).compose(users -> {
       long userId = users.get(0);
       long now = Instant.now().getEpochSecond();
-      JsonObject claims = new JsonObject().put("sub", Long.toString(userId)).put("roles", new JsonArray().add("USER"))
-          .put("sid", "s").put("cid", "c").put("iat", now).put("exp", now + 600);
+      // The claims of a real token, so they name a live session; each variant below breaks one thing.
+      String issued = server.token(userId);
+      JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(issued.split("\\.")[1]),
+          StandardCharsets.UTF_8)).put("iat", now).put("exp", now + 600);
       JsonObject hs256 = new JsonObject().put("alg", "HS256").put("typ", "JWT");
       String good = jwt(hs256, claims, TestServer.JWT_SECRET, "HmacSHA256");
       String[] parts = good.split("\\.");
-      String tampered = parts[0] + "." + b64(claims.copy().put("sub", Long.toString(userId + 1)).encode()) + "." + parts[2];
+      // Same user and live session, roles raised to ADMIN, signature of the original: only the signature is wrong.
+      String tampered = parts[0] + "." + b64(claims.copy().put("roles", new JsonArray().add("USER").add("ADMIN")).encode())
+          + "." + parts[2];
       String expired = jwt(hs256, claims.copy().put("iat", now - 1200).put("exp", now - 600), TestServer.JWT_SECRET,
           "HmacSHA256");
       String otherSecret = jwt(hs256, claims, "another-secret-another-secret-0123456789", "HmacSHA256");
@@ -195,6 +199,8 @@ class BadInputTest {
           expect("three garbage parts", orders.apply("Bearer a.b.c").send(), 401, "UNAUTHORIZED"),
           expect("huge header", orders.apply("Bearer " + "a".repeat(5000)).send(), 401, "UNAUTHORIZED"),
           expect("tampered payload", orders.apply("Bearer " + tampered).send(), 401, "UNAUTHORIZED"),
+          expect("tampered payload on an admin route", server.http().get("/api/admin/products/1/stats")
+              .putHeader("Authorization", "Bearer " + tampered).send(), 401, "UNAUTHORIZED"),
           expect("expired", orders.apply("Bearer " + expired).send(), 401, "UNAUTHORIZED"),
           expect("other secret", orders.apply("Bearer " + otherSecret).send(), 401, "UNAUTHORIZED"),
           expect("HS512", orders.apply("Bearer " + hs512).send(), 401, "UNAUTHORIZED"),
