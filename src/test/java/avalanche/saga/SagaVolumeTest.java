@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every 202 must settle, and the drop's invariants must hold afterwards: sold == COMPLETED orders,
  * total == available + reserved + sold, each user's ledger explains the balance, nobody below 0.
  * The settle rate and the 202→terminal latencies are logged (not asserted). Sizes can be raised for a
- * measurement run: -Dsaga.volume.users=..., -Dsaga.volume.stock=..., -Dsaga.volume.poorShare=...
+ * measurement run: -Dsaga.volume.users=..., -Dsaga.volume.stock=..., -Dsaga.volume.poorPercent=...,
+ * -Dsaga.steady.rate=... (orders/s), -Dsaga.steady.seconds=..., -Dsaga.volume.instances=... (per saga role).
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 240, timeUnit = TimeUnit.SECONDS)
@@ -46,7 +47,9 @@ class SagaVolumeTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
+    int instances = Integer.getInteger("saga.volume.instances", 1);
+    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("sagaCoordinator", instances)
+        .put("point", instances).put("shipping", instances).put("stockParticipant", instances)));
     saga = new SagaTests(server);
   }
 
