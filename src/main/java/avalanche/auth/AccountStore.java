@@ -62,7 +62,8 @@ public final class AccountStore {
 
   /**
    * Spends a verification token and activates its account, crediting {@code signupPoints} once (only on the
-   * step from PENDING_VERIFICATION to ACTIVE). True when the token was valid.
+   * step from PENDING_VERIFICATION to ACTIVE) and writing the credit to the points ledger in the same
+   * statement, so the ledger always adds up. True when the token was valid.
    */
   public Future<Boolean> verify(String tokenHash, long signupPoints) {
     return pg.preparedQuery("""
@@ -75,7 +76,10 @@ public final class AccountStore {
             activated AS (
               UPDATE users u SET status = 'ACTIVE', verified_at = now(), points = u.points + $2
               FROM hit WHERE u.id = hit.user_id AND u.status = 'PENDING_VERIFICATION'
-              RETURNING u.id)
+              RETURNING u.id),
+            credited AS (
+              INSERT INTO point_ledger (user_id, kind, amount)
+              SELECT id, 'GRANT', $2 FROM activated WHERE $2::bigint > 0)
             SELECT user_id AS id FROM hit""")
         .execute(Tuple.of(tokenHash, signupPoints))
         .map(rows -> firstId(rows) != null);
