@@ -34,7 +34,8 @@ public final class EmbeddedRedis implements EmbeddedServer {
             .setting("save \"\"")
             .setting("appendonly no")
             .setting("maxmemory-policy noeviction")
-            .onShutdownForceStop(true)
+            // App.close stops it after the verticles; the library's own hook would kill it while they still run.
+            .onShutdownForceStop(false)
             .soutListener(line -> { })
             .serrListener(line -> { })
             .build();
