@@ -18,6 +18,7 @@ import avalanche.verticles.PointVerticle;
 import avalanche.verticles.SagaCoordinatorVerticle;
 import avalanche.verticles.ShippingVerticle;
 import avalanche.verticles.StockParticipantVerticle;
+import avalanche.verticles.SoldOutFeedVerticle;
 import avalanche.verticles.StockVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -110,6 +111,7 @@ public final class App implements AutoCloseable {
       deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
       deploy(vertx, deployments, MailVerticle::new, config, 1);
       deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
+      deploy(vertx, deployments, SoldOutFeedVerticle::new, config, 1);
       deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
       return new App(vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
     } catch (RuntimeException | Error e) {

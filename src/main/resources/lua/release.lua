@@ -15,5 +15,7 @@ if redis.call('HGET', KEYS[2], userId) == ARGV[1] then
 end
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('EXPIRE', KEYS[4], 86400)
-redis.call('PUBLISH', 'stock.returned', KEYS[1])
+-- Numbered returns: a process that cached "sold out" at an older number knows its cache is stale.
+local returns = redis.call('HINCRBY', KEYS[1], 'returns', 1)
+redis.call('PUBLISH', 'stock.returned', KEYS[1] .. ' ' .. returns)
 return {'RELEASED'}

@@ -2,7 +2,7 @@
 -- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash
 -- ARGV: 1 userId, 2 orderId, 3 now (ms), 4 draw in [0,1), 5 reservation deadline (ms), 6 shipping address
 local product = KEYS[1]
-local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price')
+local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns')
 if not meta[1] then
   return {'NOT_FOUND'}
 end
@@ -17,7 +17,8 @@ if redis.call('HEXISTS', KEYS[2], userId) == 1 then
 end
 if tonumber(meta[2]) <= 0 then
   redis.call('HINCRBY', product, 'soldOutRejections', 1)
-  return {'SOLD_OUT'}
+  -- How many units have come back so far: lets a process cache "sold out" until the next return.
+  return {'SOLD_OUT', meta[5] or '0'}
 end
 if tonumber(ARGV[4]) >= tonumber(meta[3]) then
   -- A lost draw takes the unit and puts it straight back: available is untouched, the attempt is used.

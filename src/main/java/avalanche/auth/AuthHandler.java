@@ -1,7 +1,6 @@
 package avalanche.auth;
 
 import avalanche.infra.ApiException;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
@@ -25,30 +24,26 @@ public final class AuthHandler implements Handler<RoutingContext> {
       ctx.fail(ApiException.unauthorized("a Bearer access token is required"));
       return;
     }
-    tokens.verify(header.substring(7).trim())
-        .map(claims -> {
-          try {
-            UserContext user = UserContext.fromClaims(claims);
-            if (user.sessionId() == null) {
-              throw new IllegalArgumentException("no session");
-            }
-            return user;
-          } catch (RuntimeException e) {
-            throw ApiException.unauthorized("the access token is not valid");
-          }
-        })
-        .recover(e -> Future.failedFuture(
-            e instanceof ApiException ? e : ApiException.unauthorized("the access token is not valid")))
-        .compose(user -> sessions.alive(user)
-            .recover(e -> Future.failedFuture(ApiException.unavailable("session store unavailable, try again")))
-            .compose(alive -> alive
-                ? Future.succeededFuture(user)
-                : Future.failedFuture(ApiException.unauthorized("the session has ended; log in again"))))
-        .onSuccess(user -> {
-          user.attach(ctx);
-          ctx.next();
-        })
-        .onFailure(ctx::fail);
+    UserContext user;
+    try {
+      user = UserContext.fromClaims(tokens.verify(header.substring(7).trim()));
+      if (user.sessionId() == null) {
+        throw new IllegalArgumentException("no session");
+      }
+    } catch (RuntimeException e) {
+      ctx.fail(ApiException.unauthorized("the access token is not valid"));
+      return;
+    }
+    sessions.alive(user).onComplete(alive -> {
+      if (alive.failed()) {
+        ctx.fail(ApiException.unavailable("session store unavailable, try again"));
+      } else if (alive.result()) {
+        user.attach(ctx);
+        ctx.next();
+      } else {
+        ctx.fail(ApiException.unauthorized("the session has ended; log in again"));
+      }
+    });
   }
 
   /** After {@link AuthHandler}: only the admin role passes, others get 403. */

@@ -57,6 +57,19 @@ public final class Clients {
     return props;
   }
 
+  /**
+   * The purchase route's producer, one per process: it is called straight from the event loops, so it must
+   * never wait long inside {@code send} (metadata is fetched before serving, see {@code OrderHandoff.warmUp}),
+   * and a record Kafka cannot take in 10 s fails, so the shopper hears 503 instead of waiting.
+   */
+  public static KafkaProducer<String, byte[]> handoffProducer(Vertx vertx, JsonObject config) {
+    Map<String, String> props = kafkaProducerConfig(config);
+    props.put("max.block.ms", "200");
+    props.put("request.timeout.ms", "5000");
+    props.put("delivery.timeout.ms", "10000");
+    return KafkaProducer.createShared(vertx, "avalanche.handoff", props);
+  }
+
   /** One producer per process, shared by every verticle instance so records batch together. */
   public static KafkaProducer<String, byte[]> sharedProducer(Vertx vertx, JsonObject config) {
     return KafkaProducer.createShared(vertx, "avalanche", kafkaProducerConfig(config));

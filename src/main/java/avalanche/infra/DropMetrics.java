@@ -1,5 +1,6 @@
 package avalanche.infra;
 
+import avalanche.stock.Reservation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -31,13 +32,18 @@ public final class DropMetrics {
     attempts.increment();
   }
 
-  /** Counts the decided outcome; rejections are rate limits, repeat buyers, closed drops and failures. */
-  public void outcome(String outcome) {
+  /** Counts the decided outcome; rejections are repeat buyers, closed drops and unknown products. */
+  public void outcome(Reservation.Outcome outcome) {
     switch (outcome) {
-      case "RESERVED" -> reserved.increment();
-      case "SOLD_OUT" -> soldOut.increment();
-      case "LOST" -> lost.increment();
+      case RESERVED -> reserved.increment();
+      case SOLD_OUT -> soldOut.increment();
+      case LOST -> lost.increment();
       default -> rejected.increment();
     }
+  }
+
+  /** An attempt refused before the stock was asked (rate limit). */
+  public void rejected() {
+    rejected.increment();
   }
 }

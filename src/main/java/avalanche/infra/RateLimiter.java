@@ -12,7 +12,7 @@ import java.util.Map;
  */
 public final class RateLimiter {
   private final int perSecond;
-  private final Map<String, Integer> counts = new HashMap<>();
+  private final Map<Long, Integer> counts = new HashMap<>();
   private final long timer;
   private final Vertx vertx;
 
@@ -23,7 +23,7 @@ public final class RateLimiter {
   }
 
   /** True when the call is within the limit (and counts it). */
-  public boolean tryAcquire(String key) {
+  public boolean tryAcquire(long key) {
     return counts.merge(key, 1, Integer::sum) <= perSecond;
   }
 

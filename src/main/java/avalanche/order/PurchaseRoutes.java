@@ -6,10 +6,11 @@ import avalanche.infra.ApiException;
 import avalanche.infra.Bodies;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.RateLimiter;
-import avalanche.stock.StockAddresses;
+import avalanche.stock.Reservation;
+import avalanche.stock.Reservation.Outcome;
+import avalanche.stock.SoldOutCache;
+import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -18,23 +19,29 @@ import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * {@code POST /api/products/{id}/purchase}: one Lua attempt on the stock verticle, then, for a win, the
- * durable hand-off to Kafka before the 202.
+ * {@code POST /api/products/{id}/purchase}: one reserve.lua call over this ingress instance's own Redis
+ * connection (or no call at all while the product is known to be sold out), then, for a win, the durable
+ * hand-off to Kafka before the 202.
  */
 public final class PurchaseRoutes {
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
+  private static final Answer LOST = new Answer(200, new JsonObject().put("outcome", "LOST"), null);
+  private static final Answer SOLD_OUT = Answer.conflict("SOLD_OUT", "no unit left");
+  private static final Answer ALREADY_PURCHASED =
+      Answer.conflict("ALREADY_PURCHASED", "you already have an order or a lost draw for this product");
 
-  private final Vertx vertx;
   private final RateLimiter limiter;
   private final IdempotencyStore idempotency;
+  private final StockScripts stock;
+  private final SoldOutCache soldOut;
   private final OrderHandoff handoff;
   private final DropMetrics metrics;
 
-  public PurchaseRoutes(Vertx vertx, RateLimiter limiter, IdempotencyStore idempotency, OrderHandoff handoff,
-                        DropMetrics metrics) {
-    this.vertx = vertx;
+  public PurchaseRoutes(RateLimiter limiter, IdempotencyStore idempotency, StockScripts stock, SoldOutCache soldOut,
+                        OrderHandoff handoff, DropMetrics metrics) {
     this.limiter = limiter;
     this.idempotency = idempotency;
+    this.stock = stock;
+    this.soldOut = soldOut;
     this.handoff = handoff;
     this.metrics = metrics;
   }
@@ -49,8 +56,8 @@ public final class PurchaseRoutes {
     long productId = Bodies.numericId(ctx.pathParam("productId"), "product");
     String address = Bodies.optionalString(Bodies.object(ctx, true), "shippingAddress", 500);
     String key = IdempotencyStore.validKey(ctx.request().getHeader("Idempotency-Key"));
-    if (!limiter.tryAcquire(Long.toString(user.userId()))) {
-      metrics.outcome("RATE_LIMITED");
+    if (!limiter.tryAcquire(user.userId())) {
+      metrics.rejected();
       throw new ApiException(429, "RATE_LIMITED", "too many purchase attempts; slow down");
     }
     Future<Answer> answer = key == null
@@ -60,42 +67,56 @@ public final class PurchaseRoutes {
   }
 
   private Future<Answer> attempt(long userId, long productId, String address) {
+    long now = System.currentTimeMillis();
+    Outcome known = soldOut.answer(productId, userId, now);
+    if (known != null) {
+      metrics.outcome(known);
+      return Future.succeededFuture(known == Outcome.SOLD_OUT ? SOLD_OUT : ALREADY_PURCHASED);
+    }
     String orderId = OrderIds.next(productId);
-    JsonObject request = new JsonObject()
-        .put("productId", productId).put("userId", Long.toString(userId)).put("orderId", orderId)
-        .put("draw", ThreadLocalRandom.current().nextDouble()).put("shippingAddress", address);
-    return vertx.eventBus().<JsonObject>request(StockAddresses.RESERVE, request, LOCAL)
+    return stock.reserve(productId, userId, orderId, ThreadLocalRandom.current().nextDouble(), address)
         .recover(e -> Future.failedFuture(ApiException.unavailable("stock service unavailable, try again")))
-        .compose(reply -> {
-          JsonObject result = reply.body();
-          String outcome = result.getString("outcome");
-          metrics.outcome(outcome);
-          return switch (outcome) {
-            case "RESERVED" -> handOff(orderId, productId, userId, result, address);
-            case "LOST" -> Future.succeededFuture(new Answer(200, new JsonObject().put("outcome", "LOST"), null));
-            case "SOLD_OUT" -> Future.succeededFuture(Answer.conflict("SOLD_OUT", "no unit left"));
-            case "ALREADY_PURCHASED" -> Future.succeededFuture(
-                Answer.conflict("ALREADY_PURCHASED", "you already have an order or a lost draw for this product"));
-            case "DROP_NOT_OPEN" -> {
-              String opensAt = Instant.ofEpochMilli(result.getLong("opensAt")).toString();
+        .compose(result -> {
+          metrics.outcome(result.outcome());
+          return switch (result.outcome()) {
+            case RESERVED -> handOff(orderId, productId, userId, result, address);
+            case LOST -> Future.succeededFuture(LOST);
+            case SOLD_OUT -> {
+              cacheSoldOut(productId, result.returns(), now);
+              yield Future.succeededFuture(SOLD_OUT);
+            }
+            case ALREADY_PURCHASED -> Future.succeededFuture(ALREADY_PURCHASED);
+            case DROP_NOT_OPEN -> {
+              String opensAt = Instant.ofEpochMilli(result.opensAt()).toString();
               Answer closed = Answer.conflict("DROP_NOT_OPEN", "the drop opens at " + opensAt);
               closed.body().put("opensAt", opensAt);
               yield Future.succeededFuture(closed);
             }
-            case "NOT_FOUND" -> Future.failedFuture(ApiException.notFound("no such product"));
-            default -> Future.failedFuture(new IllegalStateException("unknown stock outcome " + outcome));
+            case NOT_FOUND -> Future.failedFuture(ApiException.notFound("no such product"));
           };
         });
   }
 
-  private Future<Answer> handOff(String orderId, long productId, long userId, JsonObject reserved, String address) {
-    return handoff.publish(orderId, productId, userId, reserved.getLong("price"), address, reserved.getLong("createdAt"))
+  /** Reads the buyers once, in the background, so the following attempts are answered from memory. */
+  private void cacheSoldOut(long productId, long returns, long now) {
+    if (soldOut.shouldArm(productId, returns, now)) {
+      stock.buyers(productId).onComplete(buyers -> {
+        if (buyers.succeeded()) {
+          soldOut.arm(productId, returns, buyers.result(), System.currentTimeMillis());
+        } else {
+          soldOut.disarm(productId);
+        }
+      });
+    }
+  }
+
+  private Future<Answer> handOff(String orderId, long productId, long userId, Reservation reserved, String address) {
+    return handoff.publish(orderId, productId, userId, reserved.price(), address, reserved.createdAt())
         .map(sent -> new Answer(202,
             new JsonObject().put("outcome", "RESERVED").put("orderId", orderId).put("status", "PENDING"),
             "/api/orders/" + orderId))
-        .recover(failure -> vertx.eventBus()
-            // Not durable, so not sold: put the unit back and tell the shopper to retry.
-            .request(StockAddresses.RELEASE, new JsonObject().put("productId", productId).put("orderId", orderId), LOCAL)
+        // Not durable, so not sold: put the unit back and tell the shopper to retry.
+        .recover(failure -> stock.release(productId, orderId)
             .transform(released -> Future.failedFuture(ApiException.unavailable("order could not be recorded, try again"))));
   }
 }

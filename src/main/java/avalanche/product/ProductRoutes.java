@@ -8,6 +8,7 @@ import avalanche.stock.StockAddresses;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -33,6 +34,7 @@ import java.util.List;
  */
 public final class ProductRoutes {
   private static final int MAX_LISTED = 500;
+  private static final DeliveryOptions FLUSH = new DeliveryOptions().setLocalOnly(true).setSendTimeout(2_000);
 
   private final Vertx vertx;
   private final Pool pg;
@@ -106,7 +108,11 @@ public final class ProductRoutes {
 
   private Future<JsonObject> stats(RoutingContext ctx) {
     long id = Bodies.numericId(ctx.pathParam("productId"), "product");
-    return live(id).map(ProductViews::stats);
+    // Attempts this process answered from its sold-out cache are written first, so its own stats are exact.
+    return vertx.eventBus().request(StockAddresses.FLUSH_COUNTS, null, FLUSH)
+        .otherwiseEmpty()
+        .compose(flushed -> live(id))
+        .map(ProductViews::stats);
   }
 
   private Future<Response> live(long id) {

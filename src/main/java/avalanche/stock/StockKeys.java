@@ -14,6 +14,18 @@ public final class StockKeys {
     return "{p:" + productId + "}";
   }
 
+  /** The product id of a tag {@code {p:<id>}}, or -1. */
+  public static long productOfTag(String tag) {
+    if (!tag.startsWith("{p:") || !tag.endsWith("}")) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(tag, 3, tag.length() - 1, 10);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   /** Hash: catalogue fields, live counters (total, available, reserved, sold) and attempt statistics. */
   public static String product(long productId) {
     return tag(productId);

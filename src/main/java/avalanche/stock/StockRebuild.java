@@ -46,7 +46,7 @@ public final class StockRebuild {
   public static Future<Integer> atStart(Vertx vertx, JsonObject config) {
     Pool pg = Clients.pg(vertx, config);
     Redis redis = Clients.redis(vertx, config);
-    long ttlMs = config.getJsonObject("drop").getLong("reservationTtlSeconds", 60L) * 1000;
+    long ttlMs = StockScripts.reservationTtlMs(config);
     int pageSize = config.getJsonObject("stock", new JsonObject()).getInteger("rebuildPageSize", 500);
     return new StockRebuild(pg, redis, pageSize, ttlMs).run().eventually(() -> Future.join(pg.close(), redis.close()));
   }

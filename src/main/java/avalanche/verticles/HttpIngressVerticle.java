@@ -23,6 +23,9 @@ import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
 import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
+import avalanche.stock.RedisLink;
+import avalanche.stock.SoldOutCache;
+import avalanche.stock.StockScripts;
 import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
 import avalanche.user.LoadTestRoutes;
@@ -49,6 +52,7 @@ public class HttpIngressVerticle extends VerticleBase {
   private KafkaProducer<String, byte[]> producer;
   private KafkaAdminClient kafkaAdmin;
   private RateLimiter limiter;
+  private StockScripts stock;
 
   @Override
   public Future<?> start() {
@@ -56,7 +60,7 @@ public class HttpIngressVerticle extends VerticleBase {
     JsonObject http = config.getJsonObject("http");
     pg = Clients.pg(vertx, config);
     redis = Clients.redis(vertx, config);
-    producer = Clients.sharedProducer(vertx, config);
+    producer = Clients.handoffProducer(vertx, config);
     kafkaAdmin = KafkaAdminClient.create(vertx, Map.of("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap")));
     limiter = new RateLimiter(vertx, http.getInteger("purchaseAttemptsPerSecond", 5));
 
@@ -79,9 +83,12 @@ public class HttpIngressVerticle extends VerticleBase {
     new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, config).mount(router);
     new UserRoutes(accounts, pii).mount(router, auth);
     new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
-    new PurchaseRoutes(vertx, limiter,
+    // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout, no hop.
+    stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config));
+    OrderHandoff handoff = new OrderHandoff(producer, context);
+    new PurchaseRoutes(limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        new OrderHandoff(producer), DropMetrics.of(config)).mount(router, purchaseAuth);
+        stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config)).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, config).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
@@ -95,14 +102,15 @@ public class HttpIngressVerticle extends VerticleBase {
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
         .setIdleTimeout(60));
-    return server.requestHandler(router).listen();
+    return Future.all(stock.load(), handoff.warmUp()).compose(ready -> server.requestHandler(router).listen());
   }
 
   @Override
   public Future<?> stop() {
     // Stop accepting, let in-flight requests finish, then release the clients.
     return server.shutdown(10, TimeUnit.SECONDS)
-        .eventually(() -> Future.join(pg.close(), redis.close(), producer.close(), kafkaAdmin.close()))
+        .eventually(() -> Future.join(stock.close(), pg.close(), producer.close(), kafkaAdmin.close()))
+        .eventually(redis::close)
         .onComplete(done -> limiter.close());
   }
 }

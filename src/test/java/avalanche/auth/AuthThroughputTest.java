@@ -9,6 +9,9 @@ import avalanche.infra.RateLimiter;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderHandoff;
 import avalanche.order.PurchaseRoutes;
+import avalanche.stock.RedisLink;
+import avalanche.stock.SoldOutCache;
+import avalanche.stock.StockScripts;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -262,12 +265,13 @@ class AuthThroughputTest {
     private Redis redis;
     private KafkaProducer<String, byte[]> producer;
     private RateLimiter limiter;
+    private StockScripts stock;
 
     @Override
     public Future<?> start() {
       JsonObject config = config();
       redis = Clients.redis(vertx, config);
-      producer = Clients.sharedProducer(vertx, config);
+      producer = Clients.handoffProducer(vertx, config);
       limiter = new RateLimiter(vertx, 1_000_000);
       JwtTokens tokens = new JwtTokens(vertx, config);
       SessionStore sessions = new SessionStore(redis, tokens, config, RevocationCache.of(vertx));
@@ -275,11 +279,15 @@ class AuthThroughputTest {
           "none", user -> Future.succeededFuture(true),
           "cache", SessionCheck.cached(RevocationCache.of(vertx), sessions),
           "exists", SessionCheck.inRedis(sessions));
+      stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config));
+      OrderHandoff handoff = new OrderHandoff(producer, context);
       List<Future<?>> servers = new ArrayList<>();
+      servers.add(stock.load());
+      servers.add(handoff.warmUp());
       checks.forEach((name, check) -> {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false));
-        new PurchaseRoutes(vertx, limiter, new IdempotencyStore(redis, 86_400), new OrderHandoff(producer),
+        new PurchaseRoutes(limiter, new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), handoff,
             DropMetrics.of(config)).mount(router, new AuthHandler(tokens, check));
         router.route().failureHandler(Http::failure);
         servers.add(vertx.createHttpServer().requestHandler(router)
@@ -291,7 +299,7 @@ class AuthThroughputTest {
     @Override
     public Future<?> stop() {
       limiter.close();
-      return Future.join(redis.close(), producer.close());
+      return Future.join(stock.close(), producer.close()).eventually(redis::close);
     }
   }
 }

@@ -1,0 +1,119 @@
+package avalanche.stock;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The stock Lua scripts, run over one {@link RedisLink} (one pipelined connection, used from one event loop).
+ * Every reservation, release and confirmation is one atomic script: no locks, Redis runs each script alone.
+ */
+public final class StockScripts {
+  private static final LuaScript RESERVE = LuaScript.load("reserve");
+  private static final LuaScript RELEASE = LuaScript.load("release");
+  private static final LuaScript CONFIRM = LuaScript.load("confirm");
+  private static final LuaScript INIT_PRODUCT = LuaScript.load("init_product");
+  private static final LuaScript ADD_COUNTS = LuaScript.load("add_counts");
+
+  private final RedisLink redis;
+  private final long reservationTtlMs;
+
+  public StockScripts(RedisLink redis, long reservationTtlMs) {
+    this.redis = redis;
+    this.reservationTtlMs = reservationTtlMs;
+  }
+
+  public static long reservationTtlMs(JsonObject config) {
+    return config.getJsonObject("drop").getLong("reservationTtlSeconds", 60L) * 1000;
+  }
+
+  /** Loads every script, so the first calls need no NOSCRIPT round trip. */
+  public Future<Void> load() {
+    List<Future<Response>> loads = new ArrayList<>();
+    for (LuaScript script : List.of(RESERVE, RELEASE, CONFIRM, INIT_PRODUCT, ADD_COUNTS)) {
+      loads.add(redis.send(script.loadRequest()));
+    }
+    return Future.all(loads).mapEmpty();
+  }
+
+  public Future<Reservation> reserve(long productId, long userId, String orderId, double draw, String address) {
+    long now = System.currentTimeMillis();
+    return RESERVE.run(redis::send,
+            List.of(StockKeys.product(productId), StockKeys.buyers(productId), StockKeys.deadlines(productId),
+                StockKeys.order(productId, orderId)),
+            List.of(Long.toString(userId), orderId, Long.toString(now), Double.toString(draw),
+                Long.toString(now + reservationTtlMs), address == null ? "" : address))
+        .map(r -> {
+          Reservation.Outcome outcome = Reservation.Outcome.valueOf(r.get(0).toString());
+          long detail = r.size() > 1 ? r.get(1).toLong() : 0;
+          return switch (outcome) {
+            case RESERVED -> new Reservation(outcome, detail, 0, 0, now);
+            case DROP_NOT_OPEN -> new Reservation(outcome, 0, detail, 0, now);
+            case SOLD_OUT -> new Reservation(outcome, 0, 0, detail, now);
+            default -> Reservation.decided(outcome, now);
+          };
+        });
+  }
+
+  /** {result: RELEASED | NOOP, state?}: puts a still-reserved unit back and gives the attempt back. */
+  public Future<JsonObject> release(long productId, String orderId) {
+    return RELEASE.run(redis::send,
+            List.of(StockKeys.product(productId), StockKeys.buyers(productId), StockKeys.deadlines(productId),
+                StockKeys.order(productId, orderId)),
+            List.of(orderId))
+        .map(StockScripts::result);
+  }
+
+  /** {result: CONFIRMED | NOOP | FAILED, state?}: sells a reserved unit. */
+  public Future<JsonObject> confirm(long productId, String orderId) {
+    return CONFIRM.run(redis::send,
+            List.of(StockKeys.product(productId), StockKeys.deadlines(productId), StockKeys.order(productId, orderId)),
+            List.of(orderId))
+        .map(StockScripts::result);
+  }
+
+  /** Creates the live hash from {@code fields} unless present, and indexes the product; true if created. */
+  public Future<Boolean> init(long productId, JsonObject fields, long createdAt) {
+    List<String> args = new ArrayList<>();
+    fields.forEach(e -> {
+      args.add(e.getKey());
+      args.add(String.valueOf(e.getValue()));
+    });
+    return INIT_PRODUCT.run(redis::send, List.of(StockKeys.product(productId)), args)
+        .compose(created -> redis.send(Request.cmd(Command.ZADD).arg(StockKeys.PRODUCT_INDEX).arg(createdAt).arg(productId))
+            .map(v -> created.toInteger() == 1));
+  }
+
+  /** Every user id in the product's buyers hash (won, lost or holding a live order). */
+  public Future<List<String>> buyers(long productId) {
+    return redis.send(Request.cmd(Command.HKEYS).arg(StockKeys.buyers(productId))).map(keys -> {
+      List<String> ids = new ArrayList<>(keys.size());
+      keys.forEach(k -> ids.add(k.toString()));
+      return ids;
+    });
+  }
+
+  /** Adds attempts a {@link SoldOutCache} answered to the product's statistics (one atomic script). */
+  public Future<Void> addCounts(SoldOutCache.Counts counts) {
+    return ADD_COUNTS.run(redis::send, List.of(StockKeys.product(counts.productId())),
+            List.of(Long.toString(counts.soldOut()), Long.toString(counts.alreadyPurchased())))
+        .mapEmpty();
+  }
+
+  public Future<Void> close() {
+    return redis.close();
+  }
+
+  private static JsonObject result(Response r) {
+    JsonObject out = new JsonObject().put("result", r.get(0).toString());
+    if (r.size() > 1) {
+      out.put("state", r.get(1).toString());
+    }
+    return out;
+  }
+}
