@@ -67,6 +67,10 @@ public final class Clients {
     props.put("max.block.ms", "200");
     props.put("request.timeout.ms", "5000");
     props.put("delivery.timeout.ms", "10000");
+    // One order.requested per order, so its key need not pick the partition: sticky partitioning fills one
+    // batch at a time, and the broker handles a few large batches instead of one tiny batch per record.
+    props.put("partitioner.ignore.keys", "true");
+    props.put("linger.ms", "2");
     return KafkaProducer.createShared(vertx, "avalanche.handoff", props);
   }
 

@@ -48,6 +48,10 @@ public final class EmbeddedKafka implements EmbeddedServer {
           "share.coordinator.state.topic.min.isr=1",
           "group.initial.rebalance.delay.ms=0",
           "num.partitions=8",
+          // Sized for a laptop or a 2-core box, not for a cluster node: fewer threads, less switching.
+          "num.network.threads=2",
+          "num.io.threads=2",
+          "background.threads=2",
           "log.flush.interval.messages=9223372036854775807",
           ""));
       List<String> command = new ArrayList<>(List.of(
@@ -59,7 +63,7 @@ public final class EmbeddedKafka implements EmbeddedServer {
           Long.toString(ProcessHandle.current().pid()),
           properties.toAbsolutePath().toString(),
           Uuid.randomUuid().toString()));
-      Process process = new ProcessBuilder(command)
+      Process process = new ProcessBuilder(OwnSession.command(command))
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("kafka.log").toFile())
           .start();

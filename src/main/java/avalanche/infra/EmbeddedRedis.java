@@ -38,9 +38,9 @@ public final class EmbeddedRedis implements EmbeddedServer {
           .get().getAbsolutePath();
       for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
         int port = FreePorts.pick();
-        Process process = new ProcessBuilder(List.of(binary, "--bind", "127.0.0.1", "--port", Integer.toString(port),
-                "--dir", dir.toAbsolutePath().toString(), "--save", "", "--appendonly", "no",
-                "--maxmemory-policy", "noeviction"))
+        Process process = new ProcessBuilder(OwnSession.command(List.of(binary, "--bind", "127.0.0.1",
+                "--port", Integer.toString(port), "--dir", dir.toAbsolutePath().toString(), "--save", "",
+                "--appendonly", "no", "--maxmemory-policy", "noeviction")))
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("redis.log").toFile())
             .start();
