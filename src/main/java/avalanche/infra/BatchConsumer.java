@@ -23,33 +23,69 @@ import java.util.Set;
 /**
  * At-least-once Kafka consumption for one verticle instance: poll a batch, process it, commit, poll again.
  * Nothing is committed before it was processed, so a crash replays at most the open batch and every handler
- * must be idempotent. Within a batch, records of one key (one order) run in order, different keys in
- * parallel. A {@link PoisonMessage} goes to the dead-letter topic at once; any other failure is retried with
- * backoff and dead-lettered after {@code kafka.maxAttempts}, so one bad record never blocks its partition.
+ * must be idempotent.
+ * <p>
+ * A polled batch is handed to the {@link BatchHandler} set-based, in rounds: round n holds the n-th record of
+ * every key (one order), so records of one key run in order and a round never holds two records of a key.
+ * A record that does not decode ({@link PoisonMessage}) goes to the dead-letter topic at once; so does one the
+ * handler marks as poisoned. When a round fails as a whole (PostgreSQL down, a conflict, one bad record
+ * spoiling the statement), its records are retried one by one (a round of one), each with backoff, and
+ * dead-lettered after {@code kafka.maxAttempts}, so one bad record never blocks its partition.
  * (The consumer's {@code committed()} is never called: with kafka-clients 4 it does not complete.)
  */
-public final class BatchConsumer {
+public final class BatchConsumer<T> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchConsumer.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(250);
   private static final long MAX_BACKOFF_MS = 5_000;
 
-  /** Processes one record; a failed future means "not done" (retried), a {@link PoisonMessage} "never". */
-  @FunctionalInterface
-  public interface RecordHandler {
-    Future<Void> handle(KafkaConsumerRecord<String, byte[]> record);
+  /** A decoded record in a round; the handler may mark it poisoned (never processable: dead-lettered). */
+  public static final class Item<T> {
+    private final KafkaConsumerRecord<String, byte[]> record;
+    private final T value;
+    private Throwable poison;
+
+    Item(KafkaConsumerRecord<String, byte[]> record, T value) {
+      this.record = record;
+      this.value = value;
+    }
+
+    public KafkaConsumerRecord<String, byte[]> record() {
+      return record;
+    }
+
+    public T value() {
+      return value;
+    }
+
+    public void poison(Throwable why) {
+      this.poison = why;
+    }
+  }
+
+  /** Processes rounds of records, at most one per key in a round. */
+  public interface BatchHandler<T> {
+    /** Decodes and checks one record; throws {@link PoisonMessage} when it can never be processed. */
+    T decode(KafkaConsumerRecord<String, byte[]> record);
+
+    /**
+     * Processes every item of the round (distinct keys); a failed future means "none of them is known to be
+     * done" (they are retried one by one), a failure that is a {@link PoisonMessage} for a round of one means
+     * "never". Items the handler marked poisoned are dead-lettered after it succeeded.
+     */
+    Future<Void> handle(List<Item<T>> round);
   }
 
   private final Vertx vertx;
   private final String group;
   private final KafkaConsumer<String, byte[]> consumer;
   private final DeadLetters deadLetters;
-  private final RecordHandler handler;
+  private final BatchHandler<T> handler;
   private final int maxAttempts;
   private final Promise<Void> stopped = Promise.promise();
   private volatile boolean running = true;
 
   private BatchConsumer(Vertx vertx, JsonObject config, String group, KafkaProducer<String, byte[]> producer,
-                        RecordHandler handler) {
+                        BatchHandler<T> handler) {
     this.vertx = vertx;
     this.group = group;
     this.consumer = KafkaConsumer.create(vertx, Clients.kafkaConsumerConfig(config, group));
@@ -59,9 +95,9 @@ public final class BatchConsumer {
   }
 
   /** Subscribes {@code group} to {@code topics} and starts the loop on the caller's context. */
-  public static Future<BatchConsumer> start(Vertx vertx, JsonObject config, String group, Set<String> topics,
-                                            KafkaProducer<String, byte[]> producer, RecordHandler handler) {
-    BatchConsumer loop = new BatchConsumer(vertx, config, group, producer, handler);
+  public static <T> Future<BatchConsumer<T>> start(Vertx vertx, JsonObject config, String group, Set<String> topics,
+                                                   KafkaProducer<String, byte[]> producer, BatchHandler<T> handler) {
+    BatchConsumer<T> loop = new BatchConsumer<>(vertx, config, group, producer, handler);
     loop.consumer.exceptionHandler(e -> LOG.warn("{}: Kafka consumer: {}", group, e.toString()));
     return loop.consumer.subscribe(topics).map(v -> {
       loop.next();
@@ -105,46 +141,105 @@ public final class BatchConsumer {
 
   private Future<Void> process(KafkaConsumerRecords<String, byte[]> records) {
     Map<String, List<KafkaConsumerRecord<String, byte[]>>> byKey = new LinkedHashMap<>();
+    int longest = 0;
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, byte[]> record = records.recordAt(i);
       String key = record.key() != null ? record.key()
           : "\u0000" + record.topic() + "/" + record.partition() + "@" + record.offset();
-      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(record);
+      List<KafkaConsumerRecord<String, byte[]>> chain = byKey.computeIfAbsent(key, k -> new ArrayList<>());
+      chain.add(record);
+      longest = Math.max(longest, chain.size());
     }
-    List<Future<Void>> chains = new ArrayList<>(byKey.size());
-    for (List<KafkaConsumerRecord<String, byte[]>> chain : byKey.values()) {
-      Future<Void> done = Future.succeededFuture();
-      for (KafkaConsumerRecord<String, byte[]> record : chain) {
-        done = done.compose(v -> attempt(record, 1));
+    List<List<KafkaConsumerRecord<String, byte[]>>> rounds = new ArrayList<>(longest);
+    for (int n = 0; n < longest; n++) {
+      List<KafkaConsumerRecord<String, byte[]>> round = new ArrayList<>(n == 0 ? byKey.size() : 4);
+      for (List<KafkaConsumerRecord<String, byte[]>> chain : byKey.values()) {
+        if (chain.size() > n) {
+          round.add(chain.get(n));
+        }
       }
-      chains.add(done);
+      rounds.add(round);
     }
-    return Future.all(chains).mapEmpty();
+    Future<Void> done = Future.succeededFuture();
+    for (List<KafkaConsumerRecord<String, byte[]>> round : rounds) {
+      done = done.compose(v -> round(round));
+    }
+    return done;
   }
 
-  private Future<Void> attempt(KafkaConsumerRecord<String, byte[]> record, int attempt) {
+  /** One round (distinct keys): set-based first; if that fails, one record at a time with retries. */
+  private Future<Void> round(List<KafkaConsumerRecord<String, byte[]>> records) {
+    List<Item<T>> items = new ArrayList<>(records.size());
+    List<Future<Void>> parked = new ArrayList<>();
+    for (KafkaConsumerRecord<String, byte[]> record : records) {
+      try {
+        items.add(new Item<>(record, handler.decode(record)));
+      } catch (PoisonMessage e) {
+        parked.add(deadLetters.park(record, group, e));
+      } catch (RuntimeException e) {
+        parked.add(deadLetters.park(record, group, new PoisonMessage("does not decode", e)));
+      }
+    }
+    if (items.isEmpty()) {
+      return Future.all(parked).mapEmpty();
+    }
+    Future<Void> handled = handleRound(items).recover(failure -> {
+      if (items.size() == 1) {
+        return retry(items.get(0), 1, failure);
+      }
+      LOG.debug("{}: round of {} failed, one by one now: {}", group, items.size(), failure.toString());
+      List<Future<Void>> each = new ArrayList<>(items.size());
+      for (Item<T> item : items) {
+        each.add(attempt(item, 1));
+      }
+      return Future.all(each).mapEmpty();
+    });
+    parked.add(handled);
+    return Future.all(parked).mapEmpty();
+  }
+
+  /** Runs the handler on {@code items}, then parks those it marked poisoned. */
+  private Future<Void> handleRound(List<Item<T>> items) {
+    for (Item<T> item : items) {
+      item.poison = null;
+    }
     Future<Void> handled;
     try {
-      handled = handler.handle(record);
+      handled = handler.handle(items);
     } catch (RuntimeException e) {
       handled = Future.failedFuture(e);
     }
-    return handled.recover(failure -> {
-      if (failure instanceof PoisonMessage) {
-        return deadLetters.park(record, group, failure);
+    return handled.compose(v -> {
+      List<Future<Void>> parked = new ArrayList<>();
+      for (Item<T> item : items) {
+        if (item.poison != null) {
+          parked.add(deadLetters.park(item.record, group, item.poison));
+        }
       }
-      if (!running) {
-        // Stopping: leave the record uncommitted for the next owner rather than park it.
-        return Future.failedFuture(failure);
-      }
-      if (attempt >= maxAttempts) {
-        return deadLetters.park(record, group, failure);
-      }
-      long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt - 1, 10));
-      LOG.debug("{}: {}-{}@{} failed (attempt {}), retrying in {} ms: {}", group, record.topic(), record.partition(),
-          record.offset(), attempt, backoff, failure.toString());
-      return vertx.timer(backoff).compose(t -> attempt(record, attempt + 1));
+      return parked.isEmpty() ? Future.succeededFuture() : Future.all(parked).mapEmpty();
     });
+  }
+
+  private Future<Void> attempt(Item<T> item, int attempt) {
+    return handleRound(List.of(item)).recover(failure -> retry(item, attempt, failure));
+  }
+
+  private Future<Void> retry(Item<T> item, int attempt, Throwable failure) {
+    KafkaConsumerRecord<String, byte[]> record = item.record;
+    if (failure instanceof PoisonMessage) {
+      return deadLetters.park(record, group, failure);
+    }
+    if (!running) {
+      // Stopping: leave the record uncommitted for the next owner rather than park it.
+      return Future.failedFuture(failure);
+    }
+    if (attempt >= maxAttempts) {
+      return deadLetters.park(record, group, failure);
+    }
+    long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt - 1, 10));
+    LOG.debug("{}: {}-{}@{} failed (attempt {}), retrying in {} ms: {}", group, record.topic(), record.partition(),
+        record.offset(), attempt, backoff, failure.toString());
+    return vertx.timer(backoff).compose(t -> attempt(item, attempt + 1));
   }
 
   /** Puts every partition of the batch back to its first record, so the next poll reads the batch again. */

@@ -13,7 +13,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The saga rows in PostgreSQL. Every write is one conditional statement on one orders row: recording a
@@ -52,6 +55,45 @@ public final class SagaStore {
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(first(rows)) : find(order.getOrderId()));
   }
 
+  /**
+   * {@link #start} for many orders (distinct ids) in one statement (plus one read of those already stored):
+   * order id → its saga.
+   */
+  public Future<Map<String, SagaSnapshot>> startAll(List<OrderRequested> orders) {
+    JsonObject pending = new JsonObject();
+    for (SagaStep step : SagaStep.values()) {
+      pending.put(step.name(), SagaSnapshot.PENDING);
+    }
+    List<OrderRequested> sorted = new ArrayList<>(orders);
+    sorted.sort((a, b) -> a.getOrderId().compareTo(b.getOrderId()));
+    int n = sorted.size();
+    String[] ids = new String[n];
+    Long[] users = new Long[n];
+    Long[] products = new Long[n];
+    Long[] prices = new Long[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
+    for (int i = 0; i < n; i++) {
+      OrderRequested order = sorted.get(i);
+      ids[i] = order.getOrderId();
+      users[i] = order.getUserId();
+      products[i] = order.getProductId();
+      prices[i] = order.getPrice();
+      created[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(order.getCreatedAt()), ZoneOffset.UTC);
+    }
+    return pg.preparedQuery("""
+            INSERT INTO orders (id, user_id, product_id, price, status, command_statuses, compensation_statuses,
+                                created_at, updated_at, saga_state, saga_due_at)
+            SELECT r.id, r.user_id, r.product_id, r.price, 'PENDING', $6::jsonb, '{}'::jsonb, r.created_at, now(),
+                   'RUNNING', now() + $7::int * interval '1 second'
+              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])
+                   WITH ORDINALITY AS r(id, user_id, product_id, price, created_at, n)
+             ORDER BY r.n
+            ON CONFLICT (id) DO NOTHING
+            RETURNING\s""" + COLUMNS)
+        .execute(Tuple.of(ids, users, products, prices, created, pending, timeoutSeconds))
+        .compose(rows -> withMissing(collect(rows), List.of(ids)));
+  }
+
   /** Null when there is no such saga. */
   public Future<SagaSnapshot> find(String orderId) {
     return pg.preparedQuery("SELECT " + COLUMNS + " FROM orders WHERE id = $1").execute(Tuple.of(orderId))
@@ -80,6 +122,63 @@ public final class SagaStore {
             RETURNING\s""" + COLUMNS)
         .execute(Tuple.of(orderId, step.name(), status))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(first(rows)) : find(orderId));
+  }
+
+  /** A reply to record: the step's new status (and reason, for a failure). */
+  public record StepReport(String orderId, SagaStep step, String status, String reason) {}
+
+  /**
+   * {@link #recordCommand} (or, with {@code compensations}, {@link #recordCompensation}) for many orders
+   * (distinct ids) in one statement: order id → its saga, absent when there is no such saga.
+   */
+  public Future<Map<String, SagaSnapshot>> recordAll(List<StepReport> reports, boolean compensations) {
+    int n = reports.size();
+    String[] ids = new String[n];
+    String[] steps = new String[n];
+    String[] statuses = new String[n];
+    String[] reasons = new String[n];
+    for (int i = 0; i < n; i++) {
+      StepReport report = reports.get(i);
+      ids[i] = report.orderId();
+      steps[i] = report.step().name();
+      statuses[i] = report.status();
+      reasons[i] = report.reason();
+    }
+    String sql = compensations ? """
+            UPDATE orders SET compensation_statuses = jsonb_set(compensation_statuses, ARRAY[r.r_step], to_jsonb(r.r_status)),
+                   updated_at = now()
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(r_id, r_step, r_status, r_reason)
+             WHERE id = r.r_id AND compensation_statuses ->> r.r_step = 'PENDING'
+            RETURNING\s""" : """
+            UPDATE orders SET command_statuses = jsonb_set(command_statuses, ARRAY[r.r_step], to_jsonb(r.r_status)),
+                   failure_reason = CASE WHEN r.r_status = 'FAILED' THEN COALESCE(failure_reason, r.r_reason)
+                                         ELSE failure_reason END,
+                   updated_at = now()
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(r_id, r_step, r_status, r_reason)
+             WHERE id = r.r_id AND command_statuses ->> r.r_step = 'PENDING'
+            RETURNING\s""";
+    return pg.preparedQuery(sql + qualified("orders"))
+        .execute(Tuple.of(ids, steps, statuses, reasons))
+        .compose(rows -> withMissing(collect(rows), List.of(ids)));
+  }
+
+  /** RUNNING → CONFIRMING for many sagas; the ids of those this caller moved. */
+  public Future<List<String>> confirmingAll(Collection<String> orderIds) {
+    return movedAll(pg.preparedQuery("""
+            UPDATE orders SET saga_state = 'CONFIRMING', saga_due_at = now() + $2::int * interval '1 second',
+                   updated_at = now()
+             WHERE id = ANY($1::text[]) AND saga_state = 'RUNNING'
+            RETURNING id""")
+        .execute(Tuple.of(orderIds.toArray(String[]::new), retrySeconds)));
+  }
+
+  /** CONFIRMING → COMPLETED for many sagas. */
+  public Future<List<String>> completedAll(Collection<String> orderIds) {
+    return movedAll(pg.preparedQuery("""
+            UPDATE orders SET saga_state = 'COMPLETED', status = 'COMPLETED', saga_due_at = NULL, updated_at = now()
+             WHERE id = ANY($1::text[]) AND saga_state = 'CONFIRMING'
+            RETURNING id""")
+        .execute(Tuple.of((Object) orderIds.toArray(String[]::new))));
   }
 
   /** RUNNING → CONFIRMING; true for the one caller that made the move. */
@@ -145,6 +244,50 @@ public final class SagaStore {
           rows.forEach(row -> due.add(SagaSnapshot.of(row)));
           return due;
         });
+  }
+
+  /** Adds the sagas of {@code ids} that {@code found} lacks, read as they are (those that exist). */
+  private Future<Map<String, SagaSnapshot>> withMissing(Map<String, SagaSnapshot> found, List<String> ids) {
+    List<String> missing = new ArrayList<>();
+    for (String id : ids) {
+      if (!found.containsKey(id)) {
+        missing.add(id);
+      }
+    }
+    if (missing.isEmpty()) {
+      return Future.succeededFuture(found);
+    }
+    return pg.preparedQuery("SELECT " + COLUMNS + " FROM orders WHERE id = ANY($1::text[])")
+        .execute(Tuple.of((Object) missing.toArray(String[]::new)))
+        .map(rows -> {
+          found.putAll(collect(rows));
+          return found;
+        });
+  }
+
+  private static Map<String, SagaSnapshot> collect(RowSet<Row> rows) {
+    Map<String, SagaSnapshot> sagas = new HashMap<>();
+    rows.forEach(row -> {
+      SagaSnapshot saga = SagaSnapshot.of(row);
+      sagas.put(saga.orderId(), saga);
+    });
+    return sagas;
+  }
+
+  private static String qualified(String table) {
+    StringBuilder out = new StringBuilder();
+    for (String column : COLUMNS.split(",")) {
+      out.append(out.length() == 0 ? "" : ", ").append(table).append('.').append(column.strip());
+    }
+    return out.toString();
+  }
+
+  private static Future<List<String>> movedAll(Future<RowSet<Row>> update) {
+    return update.map(rows -> {
+      List<String> ids = new ArrayList<>(rows.size());
+      rows.forEach(row -> ids.add(row.getString("id")));
+      return ids;
+    });
   }
 
   private static Future<Boolean> moved(Future<RowSet<Row>> update) {
