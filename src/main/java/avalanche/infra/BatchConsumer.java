@@ -83,6 +83,12 @@ public final class BatchConsumer<T> {
   private final int maxAttempts;
   private final Promise<Void> stopped = Promise.promise();
   private volatile boolean running = true;
+  // Activity since the last stats line (DEBUG, every 10 s while records come).
+  private long statBatches;
+  private long statRecords;
+  private long statRounds;
+  private long statBusyNanos;
+  private long statSince = System.nanoTime();
 
   private BatchConsumer(Vertx vertx, JsonObject config, String group, KafkaProducer<String, byte[]> producer,
                         BatchHandler<T> handler) {
@@ -130,13 +136,33 @@ public final class BatchConsumer<T> {
     if (records.isEmpty()) {
       return Future.succeededFuture();
     }
+    long began = System.nanoTime();
     return process(records)
+        .onComplete(done -> stats(records.size(), began))
         .recover(failure -> rewind(records).transform(ignored -> Future.failedFuture(failure)))
         // A failed commit (a rebalance took the partitions) only means the new owner replays the batch.
         .compose(processed -> consumer.commit().recover(e -> {
           LOG.info("{}: commit refused ({}); the batch may be replayed", group, e.toString());
           return Future.succeededFuture();
         }));
+  }
+
+  private void stats(int records, long began) {
+    long now = System.nanoTime();
+    statBatches++;
+    statRecords += records;
+    statBusyNanos += now - began;
+    if (now - statSince >= 10_000_000_000L) {
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("{}: {} records in {} batches ({} rounds) over {} ms, {} ms processing", group, statRecords,
+            statBatches, statRounds, (now - statSince) / 1_000_000, statBusyNanos / 1_000_000);
+      }
+      statBatches = 0;
+      statRecords = 0;
+      statRounds = 0;
+      statBusyNanos = 0;
+      statSince = now;
+    }
   }
 
   private Future<Void> process(KafkaConsumerRecords<String, byte[]> records) {
@@ -160,6 +186,7 @@ public final class BatchConsumer<T> {
       }
       rounds.add(round);
     }
+    statRounds += rounds.size();
     Future<Void> done = Future.succeededFuture();
     for (List<KafkaConsumerRecord<String, byte[]>> round : rounds) {
       done = done.compose(v -> round(round));
