@@ -26,7 +26,8 @@ import java.util.Set;
  * must be idempotent.
  * <p>
  * A polled batch is handed to the {@link BatchHandler} set-based, in rounds: round n holds the n-th record of
- * every key (one order), so records of one key run in order and a round never holds two records of a key.
+ * every key (one order), so records of one key run in order and a round holds one record per key, unless the
+ * handler says consecutive records of a key may go together ({@link BatchHandler#joins}).
  * A record that does not decode ({@link PoisonMessage}) goes to the dead-letter topic at once; so does one the
  * handler marks as poisoned. When a round fails as a whole (PostgreSQL down, a conflict, one bad record
  * spoiling the statement), its records are retried one by one (a round of one), each with backoff, and
@@ -73,6 +74,15 @@ public final class BatchConsumer<T> {
      * "never". Items the handler marked poisoned are dead-lettered after it succeeded.
      */
     Future<Void> handle(List<Item<T>> round);
+
+    /**
+     * Whether {@code next}, the following record of a key, may be handled in the same round as
+     * {@code group}, the records of that key already in it (in order); the handler must then give the same
+     * result as handling them one after the other. By default a round holds one record per key.
+     */
+    default boolean joins(List<T> group, T next) {
+      return false;
+    }
   }
 
   private final Vertx vertx;
@@ -166,63 +176,66 @@ public final class BatchConsumer<T> {
   }
 
   private Future<Void> process(KafkaConsumerRecords<String, byte[]> records) {
-    Map<String, List<KafkaConsumerRecord<String, byte[]>>> byKey = new LinkedHashMap<>();
+    List<Future<Void>> parked = new ArrayList<>();
+    Map<String, List<List<Item<T>>>> byKey = new LinkedHashMap<>();
     int longest = 0;
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, byte[]> record = records.recordAt(i);
+      T value;
+      try {
+        value = handler.decode(record);
+      } catch (PoisonMessage e) {
+        parked.add(deadLetters.park(record, group, e));
+        continue;
+      } catch (RuntimeException e) {
+        parked.add(deadLetters.park(record, group, new PoisonMessage("does not decode", e)));
+        continue;
+      }
       String key = record.key() != null ? record.key()
           : "\u0000" + record.topic() + "/" + record.partition() + "@" + record.offset();
-      List<KafkaConsumerRecord<String, byte[]>> chain = byKey.computeIfAbsent(key, k -> new ArrayList<>());
-      chain.add(record);
-      longest = Math.max(longest, chain.size());
+      List<List<Item<T>>> groups = byKey.computeIfAbsent(key, k -> new ArrayList<>());
+      List<Item<T>> last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
+      if (last == null || !handler.joins(last.stream().map(Item::value).toList(), value)) {
+        last = new ArrayList<>(2);
+        groups.add(last);
+      }
+      last.add(new Item<>(record, value));
+      longest = Math.max(longest, groups.size());
     }
-    List<List<KafkaConsumerRecord<String, byte[]>>> rounds = new ArrayList<>(longest);
+    List<List<Item<T>>> rounds = new ArrayList<>(longest);
     for (int n = 0; n < longest; n++) {
-      List<KafkaConsumerRecord<String, byte[]>> round = new ArrayList<>(n == 0 ? byKey.size() : 4);
-      for (List<KafkaConsumerRecord<String, byte[]>> chain : byKey.values()) {
-        if (chain.size() > n) {
-          round.add(chain.get(n));
+      List<Item<T>> round = new ArrayList<>();
+      for (List<List<Item<T>>> groups : byKey.values()) {
+        if (groups.size() > n) {
+          round.addAll(groups.get(n));
         }
       }
       rounds.add(round);
     }
     statRounds += rounds.size();
     Future<Void> done = Future.succeededFuture();
-    for (List<KafkaConsumerRecord<String, byte[]>> round : rounds) {
+    for (List<Item<T>> round : rounds) {
       done = done.compose(v -> round(round));
     }
-    return done;
+    parked.add(done);
+    return Future.all(parked).mapEmpty();
   }
 
-  /** One round (distinct keys): set-based first; if that fails, one record at a time with retries. */
-  private Future<Void> round(List<KafkaConsumerRecord<String, byte[]>> records) {
-    List<Item<T>> items = new ArrayList<>(records.size());
-    List<Future<Void>> parked = new ArrayList<>();
-    for (KafkaConsumerRecord<String, byte[]> record : records) {
-      try {
-        items.add(new Item<>(record, handler.decode(record)));
-      } catch (PoisonMessage e) {
-        parked.add(deadLetters.park(record, group, e));
-      } catch (RuntimeException e) {
-        parked.add(deadLetters.park(record, group, new PoisonMessage("does not decode", e)));
-      }
-    }
-    if (items.isEmpty()) {
-      return Future.all(parked).mapEmpty();
-    }
-    Future<Void> handled = handleRound(items).recover(failure -> {
+  /** One round: set-based first; if that fails, record by record (in order per key) with retries. */
+  private Future<Void> round(List<Item<T>> items) {
+    return handleRound(items).recover(failure -> {
       if (items.size() == 1) {
         return retry(items.get(0), 1, failure);
       }
       LOG.debug("{}: round of {} failed, one by one now: {}", group, items.size(), failure.toString());
-      List<Future<Void>> each = new ArrayList<>(items.size());
+      Map<String, Future<Void>> chains = new LinkedHashMap<>();
       for (Item<T> item : items) {
-        each.add(attempt(item, 1));
+        String key = item.record.key() != null ? item.record.key() : "\u0000" + item.record.offset();
+        Future<Void> before = chains.getOrDefault(key, Future.succeededFuture());
+        chains.put(key, before.compose(v -> attempt(item, 1)));
       }
-      return Future.all(each).mapEmpty();
+      return Future.all(new ArrayList<>(chains.values())).mapEmpty();
     });
-    parked.add(handled);
-    return Future.all(parked).mapEmpty();
   }
 
   /** Runs the handler on {@code items}, then parks those it marked poisoned. */

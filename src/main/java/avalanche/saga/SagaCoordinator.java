@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,6 +59,25 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
       return order;
     }
     return AvroMessages.decode(SagaReply.getDecoder(), record.value(), "SagaReply");
+  }
+
+  /**
+   * Consecutive replies of one order for distinct steps and the same action go in one round: recording them
+   * together (each step only while PENDING, the first failure's reason) then advancing once ends where
+   * recording and advancing one by one would, as no move is made while a step is still PENDING.
+   */
+  @Override
+  public boolean joins(List<Object> group, Object next) {
+    if (!(next instanceof SagaReply reply)) {
+      return false;
+    }
+    for (Object earlier : group) {
+      if (!(earlier instanceof SagaReply before) || before.getAction() != reply.getAction()
+          || before.getStep() == reply.getStep()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -115,7 +135,7 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
     Future<Map<String, SagaSnapshot>> compensationsRecorded = compensationReports.isEmpty()
         ? Future.succeededFuture(Map.of()) : store.recordAll(compensationReports, true);
     return Future.all(commandsRecorded, compensationsRecorded).compose(recorded -> {
-      List<SagaSnapshot> sagas = new ArrayList<>(items.size());
+      Map<String, SagaSnapshot> sagas = new LinkedHashMap<>();
       for (BatchConsumer.Item<Object> item : items) {
         SagaReply reply = (SagaReply) item.value();
         SagaSnapshot saga = (reply.getAction() == SagaAction.COMMAND ? commandsRecorded : compensationsRecorded)
@@ -123,10 +143,10 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
         if (saga == null) {
           item.poison(new PoisonMessage("reply for an unknown saga " + reply.getOrderId()));
         } else {
-          sagas.add(saga);
+          sagas.put(saga.orderId(), saga);
         }
       }
-      return advanceAll(sagas, false);
+      return advanceAll(new ArrayList<>(sagas.values()), false);
     });
   }
 

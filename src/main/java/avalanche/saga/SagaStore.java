@@ -128,8 +128,11 @@ public final class SagaStore {
   public record StepReport(String orderId, SagaStep step, String status, String reason) {}
 
   /**
-   * {@link #recordCommand} (or, with {@code compensations}, {@link #recordCompensation}) for many orders
-   * (distinct ids) in one statement: order id → its saga, absent when there is no such saga.
+   * {@link #recordCommand} (or, with {@code compensations}, {@link #recordCompensation}) for many replies in
+   * one statement: order id → its saga, absent when there is no such saga. Several replies of one order (for
+   * distinct steps, in their order) are recorded as if one after the other: each step only while PENDING,
+   * the first failure naming the reason. A command reply that leaves every step SUCCESS moves the saga on to
+   * CONFIRMING in the same statement (what {@link #confirming} does), so the caller confirms it next.
    */
   public Future<Map<String, SagaSnapshot>> recordAll(List<StepReport> reports, boolean compensations) {
     int n = reports.size();
@@ -144,21 +147,35 @@ public final class SagaStore {
       statuses[i] = report.status();
       reasons[i] = report.reason();
     }
-    String sql = compensations ? """
-            UPDATE orders SET compensation_statuses = jsonb_set(compensation_statuses, ARRAY[r.r_step], to_jsonb(r.r_status)),
-                   updated_at = now()
-              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(r_id, r_step, r_status, r_reason)
-             WHERE id = r.r_id AND compensation_statuses ->> r.r_step = 'PENDING'
-            RETURNING\s""" : """
-            UPDATE orders SET command_statuses = jsonb_set(command_statuses, ARRAY[r.r_step], to_jsonb(r.r_status)),
-                   failure_reason = CASE WHEN r.r_status = 'FAILED' THEN COALESCE(failure_reason, r.r_reason)
-                                         ELSE failure_reason END,
-                   updated_at = now()
-              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(r_id, r_step, r_status, r_reason)
-             WHERE id = r.r_id AND command_statuses ->> r.r_step = 'PENDING'
-            RETURNING\s""";
-    return pg.preparedQuery(sql + qualified("orders"))
-        .execute(Tuple.of(ids, steps, statuses, reasons))
+    String column = compensations ? "compensation_statuses" : "command_statuses";
+    String set = compensations ? "" : """
+                   failure_reason = COALESCE(failure_reason, p_reason),
+                   saga_state = CASE WHEN p_all_success AND saga_state = 'RUNNING' THEN 'CONFIRMING' ELSE saga_state END,
+                   saga_due_at = CASE WHEN p_all_success AND saga_state = 'RUNNING'
+                                      THEN now() + $5::int * interval '1 second' ELSE saga_due_at END,
+            """;
+    String sql = """
+            WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                                     WITH ORDINALITY AS r(r_id, r_step, r_status, r_reason, r_n)),
+                 cur AS (SELECT id AS c_id, %1$s AS c_statuses FROM orders
+                          WHERE id IN (SELECT r_id FROM r) ORDER BY id FOR UPDATE),
+                 p AS (SELECT c_id AS p_id, c_statuses || jsonb_object_agg(r_step, r_status) AS p_statuses,
+                              (array_agg(r_reason ORDER BY r_n)
+                                 FILTER (WHERE r_status = 'FAILED' AND r_reason IS NOT NULL))[1] AS p_reason
+                         FROM cur JOIN r ON r.r_id = cur.c_id AND cur.c_statuses ->> r.r_step = 'PENDING'
+                        GROUP BY c_id, c_statuses),
+                 q AS (SELECT p.*, NOT EXISTS (SELECT 1 FROM jsonb_each_text(p_statuses) e
+                                                WHERE e.value <> 'SUCCESS') AS p_all_success FROM p)
+            UPDATE orders SET %1$s = p_statuses,
+            %2$s       updated_at = now()
+              FROM q WHERE id = p_id
+            RETURNING\s""".formatted(column, set) + qualified("orders");
+    Tuple args = Tuple.of(ids, steps, statuses, reasons);
+    if (!compensations) {
+      args.addInteger(retrySeconds);
+    }
+    return pg.preparedQuery(sql)
+        .execute(args)
         .compose(rows -> withMissing(collect(rows), List.of(ids)));
   }
 
