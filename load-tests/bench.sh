@@ -8,7 +8,8 @@
 #             (then "purchase80": the same, paced to 80 % of the purchase median rate, for its p99)
 #   soldout   the same call on a sold-out product
 #   settle    purchases paced to --settle-rate; orders settled per second and 202->terminal p50/p99, from the
-#             orders' created_at/updated_at in PostgreSQL ("n/a" while orders do not settle)
+#             orders' created_at/updated_at in PostgreSQL ("n/a" while orders do not settle); the note adds the
+#             rate of terminal updates between the first and the last (the saga's pace while busy) and the 202 rate
 #
 # Usage: load-tests/bench.sh [--pin] [--soak SECONDS] [--rounds N] [--seconds S] [--warmup S]
 #                            [--connections C] [--settle-rate R] [--soak-rate R] [--jfr DIR]
@@ -265,7 +266,8 @@ settle_round() {
     SELECT round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(created_at)), 0.001), 0),
            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
            round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
-           '$settled/$won-settled'
+           '$settled/$won-settled,-' || round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(updated_at)), 0.001), 0)
+             || '/s-while-settling,-' || round($won / $seconds.0, 0) || '/s-won'
     FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')"
 }
 
