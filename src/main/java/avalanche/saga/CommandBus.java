@@ -4,21 +4,21 @@ import avalanche.infra.AvroMessages;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaStep;
+import avalanche.infra.KafkaBatchSender;
 import io.vertx.core.Future;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** Sends sagas' commands or compensations to the participants' topics, all at once, keyed by order id. */
 public final class CommandBus {
-  private final KafkaProducer<String, byte[]> producer;
+  private final KafkaBatchSender producer;
 
   /** What to send for one saga. */
   public record Outgoing(SagaSnapshot saga, SagaAction action, List<SagaStep> steps, String shippingAddress) {}
 
-  public CommandBus(KafkaProducer<String, byte[]> producer) {
+  public CommandBus(KafkaBatchSender producer) {
     this.producer = producer;
   }
 
@@ -30,7 +30,7 @@ public final class CommandBus {
   /** Sends every record of every saga first, then waits once for all acknowledgements. */
   public Future<Void> sendAll(List<Outgoing> outgoing) {
     long now = System.currentTimeMillis();
-    List<Future<?>> sent = new ArrayList<>(outgoing.size() * 3);
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(outgoing.size() * 3);
     for (Outgoing out : outgoing) {
       SagaSnapshot saga = out.saga();
       for (SagaStep step : out.steps()) {
@@ -40,10 +40,10 @@ public final class CommandBus {
             .setShippingAddress(out.action() == SagaAction.COMMAND ? out.shippingAddress() : null)
             .setIssuedAt(now)
             .build();
-        sent.add(producer.send(KafkaProducerRecord.create(SagaSteps.topic(step), saga.orderId(),
-            AvroMessages.encode(command::toByteBuffer))));
+        records.add(new ProducerRecord<>(SagaSteps.topic(step), saga.orderId(),
+            AvroMessages.encode(command::toByteBuffer)));
       }
     }
-    return sent.isEmpty() ? Future.succeededFuture() : Future.all(sent).mapEmpty();
+    return producer.sendAll(records);
   }
 }

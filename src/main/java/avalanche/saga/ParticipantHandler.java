@@ -11,8 +11,8 @@ import avalanche.messages.StepOutcome;
 import avalanche.order.OrderIds;
 import io.vertx.core.Future;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import avalanche.infra.KafkaBatchSender;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -36,10 +36,10 @@ public final class ParticipantHandler implements BatchConsumer.BatchHandler<Saga
   public static final String COMPENSATED = "COMPENSATED";
 
   private final Pool pg;
-  private final KafkaProducer<String, byte[]> producer;
+  private final KafkaBatchSender producer;
   private final Participant participant;
 
-  public ParticipantHandler(Pool pg, KafkaProducer<String, byte[]> producer, Participant participant) {
+  public ParticipantHandler(Pool pg, KafkaBatchSender producer, Participant participant) {
     this.pg = pg;
     this.producer = producer;
     this.participant = participant;
@@ -164,16 +164,16 @@ public final class ParticipantHandler implements BatchConsumer.BatchHandler<Saga
   /** Sends every reply, then waits for all of them. */
   private Future<Void> reply(List<SagaCommand> commands, Map<String, StepResult> results) {
     long now = System.currentTimeMillis();
-    List<Future<?>> sent = new ArrayList<>(commands.size());
+    List<ProducerRecord<String, byte[]>> replies = new ArrayList<>(commands.size());
     for (SagaCommand command : commands) {
       StepResult result = results.get(command.getOrderId());
       SagaReply reply = SagaReply.newBuilder()
           .setOrderId(command.getOrderId()).setStep(command.getStep()).setAction(command.getAction())
           .setOutcome(result.outcome()).setReason(result.reason()).setRepliedAt(now)
           .build();
-      sent.add(producer.send(KafkaProducerRecord.create(Topics.SAGA_REPLIES, command.getOrderId(),
-          AvroMessages.encode(reply::toByteBuffer))));
+      replies.add(new ProducerRecord<>(Topics.SAGA_REPLIES, command.getOrderId(),
+          AvroMessages.encode(reply::toByteBuffer)));
     }
-    return Future.all(sent).mapEmpty();
+    return producer.sendAll(replies);
   }
 }

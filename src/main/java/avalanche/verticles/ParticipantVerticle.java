@@ -2,6 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.BatchConsumer;
 import avalanche.infra.Clients;
+import avalanche.infra.KafkaBatchSender;
 import avalanche.messages.SagaCommand;
 import avalanche.saga.Participant;
 import avalanche.saga.ParticipantHandler;
@@ -38,7 +39,7 @@ public abstract class ParticipantVerticle extends VerticleBase {
   public Future<?> start() {
     pg = Clients.pg(vertx, config());
     producer = Clients.sharedProducer(vertx, config());
-    ParticipantHandler handler = new ParticipantHandler(pg, producer, participant());
+    ParticipantHandler handler = new ParticipantHandler(pg, new KafkaBatchSender(vertx, producer), participant());
     return BatchConsumer.start(vertx, config(), group(), Set.of(topic()), producer, handler)
         .onSuccess(started -> consumer = started);
   }

@@ -2,6 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.BatchConsumer;
 import avalanche.infra.Clients;
+import avalanche.infra.KafkaBatchSender;
 import avalanche.infra.Topics;
 import avalanche.saga.CommandBus;
 import avalanche.saga.SagaCoordinator;
@@ -45,7 +46,7 @@ public class SagaCoordinatorVerticle extends VerticleBase {
     producer = Clients.sharedProducer(vertx, config());
     store = new SagaStore(pg, saga.getInteger("timeoutSeconds", 30), saga.getInteger("retrySeconds", 5));
     stock = new StockConfirmer(Clients.redis(vertx, config()));
-    coordinator = new SagaCoordinator(store, new CommandBus(producer), stock);
+    coordinator = new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)), stock);
     return stock.prepare().compose(loaded -> {
       scanTimer = vertx.setPeriodic(saga.getLong("scanIntervalMs", 1_000L), t -> scan());
       return BatchConsumer.start(vertx, config(), GROUP, Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES),
