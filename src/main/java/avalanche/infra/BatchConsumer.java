@@ -218,7 +218,7 @@ public final class BatchConsumer<T> {
       done = done.compose(v -> round(round));
     }
     parked.add(done);
-    return Future.all(parked).mapEmpty();
+    return Future.join(parked).mapEmpty();
   }
 
   /** One round: set-based first; if that fails, record by record (in order per key) with retries. */
@@ -234,7 +234,7 @@ public final class BatchConsumer<T> {
         Future<Void> before = chains.getOrDefault(key, Future.succeededFuture());
         chains.put(key, before.compose(v -> attempt(item, 1)));
       }
-      return Future.all(new ArrayList<>(chains.values())).mapEmpty();
+      return Future.join(new ArrayList<>(chains.values())).mapEmpty();
     });
   }
 
@@ -256,7 +256,7 @@ public final class BatchConsumer<T> {
           parked.add(deadLetters.park(item.record, group, item.poison));
         }
       }
-      return parked.isEmpty() ? Future.succeededFuture() : Future.all(parked).mapEmpty();
+      return parked.isEmpty() ? Future.succeededFuture() : Future.join(parked).mapEmpty();
     });
   }
 

@@ -134,7 +134,7 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
         ? Future.succeededFuture(Map.of()) : store.recordAll(commandReports, false);
     Future<Map<String, SagaSnapshot>> compensationsRecorded = compensationReports.isEmpty()
         ? Future.succeededFuture(Map.of()) : store.recordAll(compensationReports, true);
-    return Future.all(commandsRecorded, compensationsRecorded).compose(recorded -> {
+    return Future.join(commandsRecorded, compensationsRecorded).compose(recorded -> {
       Map<String, SagaSnapshot> sagas = new LinkedHashMap<>();
       for (BatchConsumer.Item<Object> item : items) {
         SagaReply reply = (SagaReply) item.value();

@@ -68,6 +68,6 @@ public final class StockParticipant implements Participant {
           .put("orderId", command.getOrderId());
       released.add(vertx.eventBus().request(StockAddresses.RELEASE, release, LOCAL));
     }
-    return Future.all(released).mapEmpty();
+    return Future.join(released).mapEmpty();
   }
 }
