@@ -8,14 +8,17 @@
 #             (then "purchase80": the same, paced to 80 % of the purchase median rate, for its p99)
 #   soldout   the same call on a sold-out product
 #   settle    purchases paced to --settle-rate; orders settled per second and 202->terminal p50/p99, from the
-#             orders' created_at/updated_at in PostgreSQL ("n/a" while orders do not settle)
+#             orders' created_at/updated_at in PostgreSQL ("n/a" while orders do not settle); the note adds the
+#             rate of terminal updates between the first and the last (the saga's pace while busy) and the 202 rate
 #
 # Usage: load-tests/bench.sh [--pin] [--soak SECONDS] [--rounds N] [--seconds S] [--warmup S]
 #                            [--connections C] [--settle-rate R] [--soak-rate R] [--jfr DIR]
-#                            [--server-jvm "ARGS"] [--jar PATH] [--build]
+#                            [--server-jvm "ARGS"] [--jar PATH] [--build] [--only "SCENARIOS"]
 #   --pin          server (with its embedded servers) on core 0, wrk on core 1 (taskset)
 #   --soak S       instead of the rounds: S seconds of purchases paced to --soak-rate, in slices of 60 s;
 #                  reports heap after a full GC and latency per slice, and their drift
+#   --only "S..."  run only these scenarios (space-separated, of: ping purchase soldout settle; default all);
+#                  purchase80 runs after the rounds when purchase is among them
 #   --jfr DIR      after the rounds, one more round of each scenario under Java Flight Recorder (DIR/<name>.jfr)
 # The table also gives CPU time per request of the server JVM ("cpu") and of its embedded servers ("deps").
 # Loopback only; every loop is bounded; the server it started is always stopped (SIGTERM, then SIGKILL).
@@ -35,6 +38,7 @@ JFR_DIR=""
 SERVER_JVM="-Xmx1g"
 JAR="$ROOT/target/avalanche.jar"
 BUILD=0
+ONLY="ping purchase soldout settle"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,7 +54,8 @@ while [ $# -gt 0 ]; do
     --server-jvm) SERVER_JVM="$2"; shift ;;
     --jar) JAR="$2"; shift ;;
     --build) BUILD=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --only) ONLY="$2"; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -59,6 +64,15 @@ for n in "$SOAK" "$ROUNDS" "$SECONDS_PER_ROUND" "$WARMUP" "$CONNECTIONS" "$SETTL
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "bench: '$n' is not a whole number" >&2; exit 2; }
 done
 [ "$ROUNDS" -ge 1 ] && [ "$SECONDS_PER_ROUND" -ge 1 ] || { echo "bench: --rounds and --seconds must be >= 1" >&2; exit 2; }
+read -r -a SCENARIOS <<<"$ONLY"
+[ "${#SCENARIOS[@]}" -ge 1 ] || { echo "bench: --only needs at least one scenario" >&2; exit 2; }
+for name in "${SCENARIOS[@]}"; do
+  case "$name" in
+    ping|purchase|soldout|settle) ;;
+    *) echo "bench: unknown scenario '$name' in --only (ping purchase soldout settle)" >&2; exit 2 ;;
+  esac
+done
+selected() { [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
 
 say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -252,7 +266,8 @@ settle_round() {
     SELECT round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(created_at)), 0.001), 0),
            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
            round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
-           '$settled/$won-settled'
+           '$settled/$won-settled,-' || round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(updated_at)), 0.001), 0)
+             || '/s-while-settling,-' || round($won / $seconds.0, 0) || '/s-won'
     FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')"
 }
 
@@ -303,7 +318,6 @@ fi
 
 # --- rounds ------------------------------------------------------------------------------------------------
 declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
-SCENARIOS=(ping purchase soldout settle)
 run_scenario() { # name seconds -> one measurement into the arrays
   local name=$1 seconds=$2 line tokens rate delay before after
   read -r -a before <<<"$(cpu_ticks)"
@@ -351,7 +365,14 @@ run_scenario() { # name seconds -> one measurement into the arrays
 }
 
 say "warm-up: $WARMUP s of each scenario"
-for name in ping purchase soldout; do run_scenario "$name" "$WARMUP"; done
+for name in ping purchase soldout; do
+  # only the scenarios asked for (a purchase warm-up would leave a saga backlog in front of settle)
+  if selected "$name"; then run_scenario "$name" "$WARMUP"; fi
+done
+if selected settle; then
+  # a short settle round, not counted: the saga's code paths get compiled before the measured rounds
+  settle_round "$WARMUP" >/dev/null
+fi
 unset RPS P50 P99 HEAP BAD NOTE CPU DEPS
 declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
 for round in $(seq 1 "$ROUNDS"); do
@@ -361,10 +382,12 @@ for round in $(seq 1 "$ROUNDS"); do
     run_scenario "$name" "$SECONDS_PER_ROUND"
   done
 done
-for round in $(seq 1 "$ROUNDS"); do
-  say "round $round/$ROUNDS: purchase paced to 80 % of its median rate ($SECONDS_PER_ROUND s)"
-  run_scenario purchase80 "$SECONDS_PER_ROUND"
-done
+if selected purchase; then
+  for round in $(seq 1 "$ROUNDS"); do
+    say "round $round/$ROUNDS: purchase paced to 80 % of its median rate ($SECONDS_PER_ROUND s)"
+    run_scenario purchase80 "$SECONDS_PER_ROUND"
+  done
+fi
 
 if [ -n "$JFR_DIR" ]; then
   mkdir -p "$JFR_DIR"
@@ -374,6 +397,7 @@ if [ -n "$JFR_DIR" ]; then
   sed 's/<setting name="period" control="method-sampling-java-interval">10 ms</<setting name="period" control="method-sampling-java-interval">1 ms</' \
     "$java_home/lib/jfr/profile.jfc" > "$JFR_DIR/sampling.jfc"
   for name in ping purchase soldout; do
+    selected "$name" || continue
     say "profiling $name under JFR"
     saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}")
     PROFILE=$name
@@ -385,7 +409,7 @@ if [ -n "$JFR_DIR" ]; then
 fi
 
 # --- table -------------------------------------------------------------------------------------------------
-PING=$(median ${RPS[ping]})
+PING=$(median ${RPS[ping]:-0})
 mode=$([ "$PIN" = 1 ] && echo "pinned: server+embedded servers on core 0, wrk on core 1" || echo "unpinned")
 printf '\nAvalanche bench: %s rounds x %s s, %s connections, %s; %s cores, %s; load average %s at start, %s at end\n' \
   "$ROUNDS" "$SECONDS_PER_ROUND" "$CONNECTIONS" "$mode" "$(nproc)" \
@@ -393,6 +417,7 @@ printf '\nAvalanche bench: %s rounds x %s s, %s connections, %s; %s cores, %s; l
 printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" \
   "cpu us/req" "deps us/req" unexpected note
 for name in ping purchase purchase80 soldout settle; do
+  if [ "$name" = purchase80 ]; then selected purchase || continue; else selected "$name" || continue; fi
   if [ "$name" = settle ]; then
     if [[ "${RPS[settle]}" == n/a* ]]; then
       printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - - - \
@@ -409,6 +434,9 @@ for name in ping purchase purchase80 soldout settle; do
     "$(awk -v a="$rps" -v b="$PING" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${HEAP[$name]}" \
     "$(median ${CPU[$name]})" "$(median ${DEPS[$name]})" "${BAD[$name]}" "${NOTE[$name]:-}"
 done
-printf 'rounds (req/s): ping %s| purchase %s| purchase80 %s| soldout %s| settle %s\n' "${RPS[ping]}" "${RPS[purchase]}" \
-  "${RPS[purchase80]}" "${RPS[soldout]}" "${RPS[settle]}"
+printf 'rounds (req/s): ping %s| purchase %s| purchase80 %s| soldout %s| settle %s\n' "${RPS[ping]:-}" "${RPS[purchase]:-}" \
+  "${RPS[purchase80]:-}" "${RPS[soldout]:-}" "${RPS[settle]:-}"
+if selected settle; then
+  printf 'settle rounds: p50 ms %s| p99 ms %s\n' "${P50[settle]:-}" "${P99[settle]:-}"
+fi
 printf 'heap after a full GC at the end: %s MB; blocked-thread warnings in the server log: %s\n' "$(heap_after_gc_mb)" "$(blocked_warnings)"

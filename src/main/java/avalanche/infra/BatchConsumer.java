@@ -23,33 +23,85 @@ import java.util.Set;
 /**
  * At-least-once Kafka consumption for one verticle instance: poll a batch, process it, commit, poll again.
  * Nothing is committed before it was processed, so a crash replays at most the open batch and every handler
- * must be idempotent. Within a batch, records of one key (one order) run in order, different keys in
- * parallel. A {@link PoisonMessage} goes to the dead-letter topic at once; any other failure is retried with
- * backoff and dead-lettered after {@code kafka.maxAttempts}, so one bad record never blocks its partition.
+ * must be idempotent.
+ * <p>
+ * A polled batch is handed to the {@link BatchHandler} set-based, in rounds: round n holds the n-th record of
+ * every key (one order), so records of one key run in order and a round holds one record per key, unless the
+ * handler says consecutive records of a key may go together ({@link BatchHandler#joins}).
+ * A record that does not decode ({@link PoisonMessage}) goes to the dead-letter topic at once; so does one the
+ * handler marks as poisoned. When a round fails as a whole (PostgreSQL down, a conflict, one bad record
+ * spoiling the statement), its records are retried one by one (a round of one), each with backoff, and
+ * dead-lettered after {@code kafka.maxAttempts}, so one bad record never blocks its partition.
  * (The consumer's {@code committed()} is never called: with kafka-clients 4 it does not complete.)
  */
-public final class BatchConsumer {
+public final class BatchConsumer<T> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchConsumer.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(250);
   private static final long MAX_BACKOFF_MS = 5_000;
 
-  /** Processes one record; a failed future means "not done" (retried), a {@link PoisonMessage} "never". */
-  @FunctionalInterface
-  public interface RecordHandler {
-    Future<Void> handle(KafkaConsumerRecord<String, byte[]> record);
+  /** A decoded record in a round; the handler may mark it poisoned (never processable: dead-lettered). */
+  public static final class Item<T> {
+    private final KafkaConsumerRecord<String, byte[]> record;
+    private final T value;
+    private Throwable poison;
+
+    Item(KafkaConsumerRecord<String, byte[]> record, T value) {
+      this.record = record;
+      this.value = value;
+    }
+
+    public KafkaConsumerRecord<String, byte[]> record() {
+      return record;
+    }
+
+    public T value() {
+      return value;
+    }
+
+    public void poison(Throwable why) {
+      this.poison = why;
+    }
+  }
+
+  /** Processes rounds of records, at most one per key in a round. */
+  public interface BatchHandler<T> {
+    /** Decodes and checks one record; throws {@link PoisonMessage} when it can never be processed. */
+    T decode(KafkaConsumerRecord<String, byte[]> record);
+
+    /**
+     * Processes every item of the round (distinct keys); a failed future means "none of them is known to be
+     * done" (they are retried one by one), a failure that is a {@link PoisonMessage} for a round of one means
+     * "never". Items the handler marked poisoned are dead-lettered after it succeeded.
+     */
+    Future<Void> handle(List<Item<T>> round);
+
+    /**
+     * Whether {@code next}, the following record of a key, may be handled in the same round as
+     * {@code group}, the records of that key already in it (in order); the handler must then give the same
+     * result as handling them one after the other. By default a round holds one record per key.
+     */
+    default boolean joins(List<T> group, T next) {
+      return false;
+    }
   }
 
   private final Vertx vertx;
   private final String group;
   private final KafkaConsumer<String, byte[]> consumer;
   private final DeadLetters deadLetters;
-  private final RecordHandler handler;
+  private final BatchHandler<T> handler;
   private final int maxAttempts;
   private final Promise<Void> stopped = Promise.promise();
   private volatile boolean running = true;
+  // Activity since the last stats line (DEBUG, every 10 s while records come).
+  private long statBatches;
+  private long statRecords;
+  private long statRounds;
+  private long statBusyNanos;
+  private long statSince = System.nanoTime();
 
   private BatchConsumer(Vertx vertx, JsonObject config, String group, KafkaProducer<String, byte[]> producer,
-                        RecordHandler handler) {
+                        BatchHandler<T> handler) {
     this.vertx = vertx;
     this.group = group;
     this.consumer = KafkaConsumer.create(vertx, Clients.kafkaConsumerConfig(config, group));
@@ -59,9 +111,9 @@ public final class BatchConsumer {
   }
 
   /** Subscribes {@code group} to {@code topics} and starts the loop on the caller's context. */
-  public static Future<BatchConsumer> start(Vertx vertx, JsonObject config, String group, Set<String> topics,
-                                            KafkaProducer<String, byte[]> producer, RecordHandler handler) {
-    BatchConsumer loop = new BatchConsumer(vertx, config, group, producer, handler);
+  public static <T> Future<BatchConsumer<T>> start(Vertx vertx, JsonObject config, String group, Set<String> topics,
+                                                   KafkaProducer<String, byte[]> producer, BatchHandler<T> handler) {
+    BatchConsumer<T> loop = new BatchConsumer<>(vertx, config, group, producer, handler);
     loop.consumer.exceptionHandler(e -> LOG.warn("{}: Kafka consumer: {}", group, e.toString()));
     return loop.consumer.subscribe(topics).map(v -> {
       loop.next();
@@ -94,7 +146,9 @@ public final class BatchConsumer {
     if (records.isEmpty()) {
       return Future.succeededFuture();
     }
+    long began = System.nanoTime();
     return process(records)
+        .onComplete(done -> stats(records.size(), began))
         .recover(failure -> rewind(records).transform(ignored -> Future.failedFuture(failure)))
         // A failed commit (a rebalance took the partitions) only means the new owner replays the batch.
         .compose(processed -> consumer.commit().recover(e -> {
@@ -103,48 +157,129 @@ public final class BatchConsumer {
         }));
   }
 
-  private Future<Void> process(KafkaConsumerRecords<String, byte[]> records) {
-    Map<String, List<KafkaConsumerRecord<String, byte[]>>> byKey = new LinkedHashMap<>();
-    for (int i = 0; i < records.size(); i++) {
-      KafkaConsumerRecord<String, byte[]> record = records.recordAt(i);
-      String key = record.key() != null ? record.key()
-          : "\u0000" + record.topic() + "/" + record.partition() + "@" + record.offset();
-      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(record);
-    }
-    List<Future<Void>> chains = new ArrayList<>(byKey.size());
-    for (List<KafkaConsumerRecord<String, byte[]>> chain : byKey.values()) {
-      Future<Void> done = Future.succeededFuture();
-      for (KafkaConsumerRecord<String, byte[]> record : chain) {
-        done = done.compose(v -> attempt(record, 1));
+  private void stats(int records, long began) {
+    long now = System.nanoTime();
+    statBatches++;
+    statRecords += records;
+    statBusyNanos += now - began;
+    if (now - statSince >= 10_000_000_000L) {
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("{}: {} records in {} batches ({} rounds) over {} ms, {} ms processing", group, statRecords,
+            statBatches, statRounds, (now - statSince) / 1_000_000, statBusyNanos / 1_000_000);
       }
-      chains.add(done);
+      statBatches = 0;
+      statRecords = 0;
+      statRounds = 0;
+      statBusyNanos = 0;
+      statSince = now;
     }
-    return Future.all(chains).mapEmpty();
   }
 
-  private Future<Void> attempt(KafkaConsumerRecord<String, byte[]> record, int attempt) {
+  private Future<Void> process(KafkaConsumerRecords<String, byte[]> records) {
+    List<Future<Void>> parked = new ArrayList<>();
+    Map<String, List<List<Item<T>>>> byKey = new LinkedHashMap<>();
+    int longest = 0;
+    for (int i = 0; i < records.size(); i++) {
+      KafkaConsumerRecord<String, byte[]> record = records.recordAt(i);
+      T value;
+      try {
+        value = handler.decode(record);
+      } catch (PoisonMessage e) {
+        parked.add(deadLetters.park(record, group, e));
+        continue;
+      } catch (RuntimeException e) {
+        parked.add(deadLetters.park(record, group, new PoisonMessage("does not decode", e)));
+        continue;
+      }
+      String key = record.key() != null ? record.key()
+          : "\u0000" + record.topic() + "/" + record.partition() + "@" + record.offset();
+      List<List<Item<T>>> groups = byKey.computeIfAbsent(key, k -> new ArrayList<>());
+      List<Item<T>> last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
+      if (last == null || !handler.joins(last.stream().map(Item::value).toList(), value)) {
+        last = new ArrayList<>(2);
+        groups.add(last);
+      }
+      last.add(new Item<>(record, value));
+      longest = Math.max(longest, groups.size());
+    }
+    List<List<Item<T>>> rounds = new ArrayList<>(longest);
+    for (int n = 0; n < longest; n++) {
+      List<Item<T>> round = new ArrayList<>();
+      for (List<List<Item<T>>> groups : byKey.values()) {
+        if (groups.size() > n) {
+          round.addAll(groups.get(n));
+        }
+      }
+      rounds.add(round);
+    }
+    statRounds += rounds.size();
+    Future<Void> done = Future.succeededFuture();
+    for (List<Item<T>> round : rounds) {
+      done = done.compose(v -> round(round));
+    }
+    parked.add(done);
+    return Future.join(parked).mapEmpty();
+  }
+
+  /** One round: set-based first; if that fails, record by record (in order per key) with retries. */
+  private Future<Void> round(List<Item<T>> items) {
+    return handleRound(items).recover(failure -> {
+      if (items.size() == 1) {
+        return retry(items.get(0), 1, failure);
+      }
+      LOG.debug("{}: round of {} failed, one by one now: {}", group, items.size(), failure.toString());
+      Map<String, Future<Void>> chains = new LinkedHashMap<>();
+      for (Item<T> item : items) {
+        String key = item.record.key() != null ? item.record.key() : "\u0000" + item.record.offset();
+        Future<Void> before = chains.getOrDefault(key, Future.succeededFuture());
+        chains.put(key, before.compose(v -> attempt(item, 1)));
+      }
+      return Future.join(new ArrayList<>(chains.values())).mapEmpty();
+    });
+  }
+
+  /** Runs the handler on {@code items}, then parks those it marked poisoned. */
+  private Future<Void> handleRound(List<Item<T>> items) {
+    for (Item<T> item : items) {
+      item.poison = null;
+    }
     Future<Void> handled;
     try {
-      handled = handler.handle(record);
+      handled = handler.handle(items);
     } catch (RuntimeException e) {
       handled = Future.failedFuture(e);
     }
-    return handled.recover(failure -> {
-      if (failure instanceof PoisonMessage) {
-        return deadLetters.park(record, group, failure);
+    return handled.compose(v -> {
+      List<Future<Void>> parked = new ArrayList<>();
+      for (Item<T> item : items) {
+        if (item.poison != null) {
+          parked.add(deadLetters.park(item.record, group, item.poison));
+        }
       }
-      if (!running) {
-        // Stopping: leave the record uncommitted for the next owner rather than park it.
-        return Future.failedFuture(failure);
-      }
-      if (attempt >= maxAttempts) {
-        return deadLetters.park(record, group, failure);
-      }
-      long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt - 1, 10));
-      LOG.debug("{}: {}-{}@{} failed (attempt {}), retrying in {} ms: {}", group, record.topic(), record.partition(),
-          record.offset(), attempt, backoff, failure.toString());
-      return vertx.timer(backoff).compose(t -> attempt(record, attempt + 1));
+      return parked.isEmpty() ? Future.succeededFuture() : Future.join(parked).mapEmpty();
     });
+  }
+
+  private Future<Void> attempt(Item<T> item, int attempt) {
+    return handleRound(List.of(item)).recover(failure -> retry(item, attempt, failure));
+  }
+
+  private Future<Void> retry(Item<T> item, int attempt, Throwable failure) {
+    KafkaConsumerRecord<String, byte[]> record = item.record;
+    if (failure instanceof PoisonMessage) {
+      return deadLetters.park(record, group, failure);
+    }
+    if (!running) {
+      // Stopping: leave the record uncommitted for the next owner rather than park it.
+      return Future.failedFuture(failure);
+    }
+    if (attempt >= maxAttempts) {
+      return deadLetters.park(record, group, failure);
+    }
+    long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt - 1, 10));
+    LOG.debug("{}: {}-{}@{} failed (attempt {}), retrying in {} ms: {}", group, record.topic(), record.partition(),
+        record.offset(), attempt, backoff, failure.toString());
+    return vertx.timer(backoff).compose(t -> attempt(item, attempt + 1));
   }
 
   /** Puts every partition of the batch back to its first record, so the next poll reads the batch again. */

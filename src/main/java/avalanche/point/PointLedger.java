@@ -1,8 +1,13 @@
 package avalanche.point;
 
+import avalanche.messages.SagaCommand;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Every change of {@code users.points} together with its {@code point_ledger} row, in one statement, so the
@@ -26,6 +31,61 @@ public final class PointLedger {
             SELECT id, $2, 'DEDUCT', -$3 FROM taken""")
         .execute(Tuple.of(userId, orderId, price))
         .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * {@link #deduct} for many orders of distinct users in one statement: order id → null when paid, else
+   * {@link #INSUFFICIENT_POINTS} or {@link #USER_NOT_FOUND}. Two orders of one user must not be in one call
+   * (each must see the balance the other left).
+   */
+  public static Future<Map<String, String>> deductAll(SqlClient sql, List<SagaCommand> orders) {
+    if (orders.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    String[] orderIds = new String[orders.size()];
+    Long[] userIds = new Long[orders.size()];
+    Long[] prices = new Long[orders.size()];
+    for (int i = 0; i < orderIds.length; i++) {
+      SagaCommand order = orders.get(i);
+      orderIds[i] = order.getOrderId();
+      userIds[i] = order.getUserId();
+      prices[i] = order.getPrice();
+    }
+    return sql.preparedQuery("""
+            WITH req AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(order_id, user_id, price)),
+                 taken AS (UPDATE users SET points = users.points - req.price FROM req
+                            WHERE users.id = req.user_id AND users.points >= req.price
+                           RETURNING req.order_id, users.id AS user_id, req.price),
+                 recorded AS (INSERT INTO point_ledger (user_id, order_id, kind, amount)
+                              SELECT user_id, order_id, 'DEDUCT', -price FROM taken
+                              RETURNING order_id)
+            SELECT req.order_id, recorded.order_id IS NOT NULL AS paid,
+                   EXISTS (SELECT 1 FROM users WHERE users.id = req.user_id) AS known
+              FROM req LEFT JOIN recorded ON recorded.order_id = req.order_id""")
+        .execute(Tuple.of(orderIds, userIds, prices))
+        .map(rows -> {
+          Map<String, String> outcomes = new HashMap<>();
+          rows.forEach(row -> outcomes.put(row.getString("order_id"), row.getBoolean("paid") ? null
+              : row.getBoolean("known") ? INSUFFICIENT_POINTS : USER_NOT_FOUND));
+          return outcomes;
+        });
+  }
+
+  /** {@link #refund} for many orders in one statement (several may be one user's). */
+  public static Future<Void> refundAll(SqlClient sql, String[] orderIds) {
+    if (orderIds.length == 0) {
+      return Future.succeededFuture();
+    }
+    return sql.preparedQuery("""
+            WITH back AS (INSERT INTO point_ledger (user_id, order_id, kind, amount)
+                          SELECT user_id, order_id, 'REFUND', -amount FROM point_ledger
+                           WHERE order_id = ANY($1::text[]) AND kind = 'DEDUCT'
+                          ON CONFLICT (order_id, kind) DO NOTHING
+                          RETURNING user_id, amount),
+                 per_user AS (SELECT user_id, sum(amount) AS amount FROM back GROUP BY user_id)
+            UPDATE users SET points = users.points + per_user.amount FROM per_user WHERE users.id = per_user.user_id""")
+        .execute(Tuple.of((Object) orderIds))
+        .mapEmpty();
   }
 
   /** Gives back what the order's DEDUCT took, once; nothing if it took nothing or was refunded already. */

@@ -4,35 +4,46 @@ import avalanche.infra.AvroMessages;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaStep;
+import avalanche.infra.KafkaBatchSender;
 import io.vertx.core.Future;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Sends a saga's commands or compensations to the participants' topics, all at once, keyed by order id. */
+/** Sends sagas' commands or compensations to the participants' topics, all at once, keyed by order id. */
 public final class CommandBus {
-  private final KafkaProducer<String, byte[]> producer;
+  private final KafkaBatchSender producer;
 
-  public CommandBus(KafkaProducer<String, byte[]> producer) {
+  /** What to send for one saga. */
+  public record Outgoing(SagaSnapshot saga, SagaAction action, List<SagaStep> steps, String shippingAddress) {}
+
+  public CommandBus(KafkaBatchSender producer) {
     this.producer = producer;
   }
 
   /** Completes when Kafka acknowledged every one of them. */
   public Future<Void> send(SagaSnapshot saga, SagaAction action, List<SagaStep> steps, String shippingAddress) {
+    return sendAll(List.of(new Outgoing(saga, action, steps, shippingAddress)));
+  }
+
+  /** Sends every record of every saga first, then waits once for all acknowledgements. */
+  public Future<Void> sendAll(List<Outgoing> outgoing) {
     long now = System.currentTimeMillis();
-    List<Future<?>> sent = new ArrayList<>(steps.size());
-    for (SagaStep step : steps) {
-      SagaCommand command = SagaCommand.newBuilder()
-          .setOrderId(saga.orderId()).setStep(step).setAction(action)
-          .setProductId(saga.productId()).setUserId(saga.userId()).setPrice(saga.price())
-          .setShippingAddress(action == SagaAction.COMMAND ? shippingAddress : null)
-          .setIssuedAt(now)
-          .build();
-      sent.add(producer.send(KafkaProducerRecord.create(SagaSteps.topic(step), saga.orderId(),
-          AvroMessages.encode(command::toByteBuffer))));
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(outgoing.size() * 3);
+    for (Outgoing out : outgoing) {
+      SagaSnapshot saga = out.saga();
+      for (SagaStep step : out.steps()) {
+        SagaCommand command = SagaCommand.newBuilder()
+            .setOrderId(saga.orderId()).setStep(step).setAction(out.action())
+            .setProductId(saga.productId()).setUserId(saga.userId()).setPrice(saga.price())
+            .setShippingAddress(out.action() == SagaAction.COMMAND ? out.shippingAddress() : null)
+            .setIssuedAt(now)
+            .build();
+        records.add(new ProducerRecord<>(SagaSteps.topic(step), saga.orderId(),
+            AvroMessages.encode(command::toByteBuffer)));
+      }
     }
-    return Future.all(sent).mapEmpty();
+    return producer.sendAll(records);
   }
 }

@@ -13,7 +13,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The saga rows in PostgreSQL. Every write is one conditional statement on one orders row: recording a
@@ -52,6 +55,45 @@ public final class SagaStore {
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(first(rows)) : find(order.getOrderId()));
   }
 
+  /**
+   * {@link #start} for many orders (distinct ids) in one statement (plus one read of those already stored):
+   * order id → its saga.
+   */
+  public Future<Map<String, SagaSnapshot>> startAll(List<OrderRequested> orders) {
+    JsonObject pending = new JsonObject();
+    for (SagaStep step : SagaStep.values()) {
+      pending.put(step.name(), SagaSnapshot.PENDING);
+    }
+    List<OrderRequested> sorted = new ArrayList<>(orders);
+    sorted.sort((a, b) -> a.getOrderId().compareTo(b.getOrderId()));
+    int n = sorted.size();
+    String[] ids = new String[n];
+    Long[] users = new Long[n];
+    Long[] products = new Long[n];
+    Long[] prices = new Long[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
+    for (int i = 0; i < n; i++) {
+      OrderRequested order = sorted.get(i);
+      ids[i] = order.getOrderId();
+      users[i] = order.getUserId();
+      products[i] = order.getProductId();
+      prices[i] = order.getPrice();
+      created[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(order.getCreatedAt()), ZoneOffset.UTC);
+    }
+    return pg.preparedQuery("""
+            INSERT INTO orders (id, user_id, product_id, price, status, command_statuses, compensation_statuses,
+                                created_at, updated_at, saga_state, saga_due_at)
+            SELECT r.id, r.user_id, r.product_id, r.price, 'PENDING', $6::jsonb, '{}'::jsonb, r.created_at, now(),
+                   'RUNNING', now() + $7::int * interval '1 second'
+              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])
+                   WITH ORDINALITY AS r(id, user_id, product_id, price, created_at, n)
+             ORDER BY r.n
+            ON CONFLICT (id) DO NOTHING
+            RETURNING\s""" + COLUMNS)
+        .execute(Tuple.of(ids, users, products, prices, created, pending, timeoutSeconds))
+        .compose(rows -> withMissing(collect(rows), List.of(ids)));
+  }
+
   /** Null when there is no such saga. */
   public Future<SagaSnapshot> find(String orderId) {
     return pg.preparedQuery("SELECT " + COLUMNS + " FROM orders WHERE id = $1").execute(Tuple.of(orderId))
@@ -80,6 +122,80 @@ public final class SagaStore {
             RETURNING\s""" + COLUMNS)
         .execute(Tuple.of(orderId, step.name(), status))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(first(rows)) : find(orderId));
+  }
+
+  /** A reply to record: the step's new status (and reason, for a failure). */
+  public record StepReport(String orderId, SagaStep step, String status, String reason) {}
+
+  /**
+   * {@link #recordCommand} (or, with {@code compensations}, {@link #recordCompensation}) for many replies in
+   * one statement: order id → its saga, absent when there is no such saga. Several replies of one order (for
+   * distinct steps, in their order) are recorded as if one after the other: each step only while PENDING,
+   * the first failure naming the reason. A command reply that leaves every step SUCCESS moves the saga on to
+   * CONFIRMING in the same statement (what {@link #confirming} does), so the caller confirms it next.
+   */
+  public Future<Map<String, SagaSnapshot>> recordAll(List<StepReport> reports, boolean compensations) {
+    int n = reports.size();
+    String[] ids = new String[n];
+    String[] steps = new String[n];
+    String[] statuses = new String[n];
+    String[] reasons = new String[n];
+    for (int i = 0; i < n; i++) {
+      StepReport report = reports.get(i);
+      ids[i] = report.orderId();
+      steps[i] = report.step().name();
+      statuses[i] = report.status();
+      reasons[i] = report.reason();
+    }
+    String column = compensations ? "compensation_statuses" : "command_statuses";
+    String set = compensations ? "" : """
+                   failure_reason = COALESCE(failure_reason, p_reason),
+                   saga_state = CASE WHEN p_all_success AND saga_state = 'RUNNING' THEN 'CONFIRMING' ELSE saga_state END,
+                   saga_due_at = CASE WHEN p_all_success AND saga_state = 'RUNNING'
+                                      THEN now() + $5::int * interval '1 second' ELSE saga_due_at END,
+            """;
+    String sql = """
+            WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                                     WITH ORDINALITY AS r(r_id, r_step, r_status, r_reason, r_n)),
+                 cur AS (SELECT id AS c_id, %1$s AS c_statuses FROM orders
+                          WHERE id IN (SELECT r_id FROM r) ORDER BY id FOR UPDATE),
+                 p AS (SELECT c_id AS p_id, c_statuses || jsonb_object_agg(r_step, r_status) AS p_statuses,
+                              (array_agg(r_reason ORDER BY r_n)
+                                 FILTER (WHERE r_status = 'FAILED' AND r_reason IS NOT NULL))[1] AS p_reason
+                         FROM cur JOIN r ON r.r_id = cur.c_id AND cur.c_statuses ->> r.r_step = 'PENDING'
+                        GROUP BY c_id, c_statuses),
+                 q AS (SELECT p.*, NOT EXISTS (SELECT 1 FROM jsonb_each_text(p_statuses) e
+                                                WHERE e.value <> 'SUCCESS') AS p_all_success FROM p)
+            UPDATE orders SET %1$s = p_statuses,
+            %2$s       updated_at = now()
+              FROM q WHERE id = p_id
+            RETURNING\s""".formatted(column, set) + qualified("orders");
+    Tuple args = Tuple.of(ids, steps, statuses, reasons);
+    if (!compensations) {
+      args.addInteger(retrySeconds);
+    }
+    return pg.preparedQuery(sql)
+        .execute(args)
+        .compose(rows -> withMissing(collect(rows), List.of(ids)));
+  }
+
+  /** RUNNING → CONFIRMING for many sagas; the ids of those this caller moved. */
+  public Future<List<String>> confirmingAll(Collection<String> orderIds) {
+    return movedAll(pg.preparedQuery("""
+            UPDATE orders SET saga_state = 'CONFIRMING', saga_due_at = now() + $2::int * interval '1 second',
+                   updated_at = now()
+             WHERE id = ANY($1::text[]) AND saga_state = 'RUNNING'
+            RETURNING id""")
+        .execute(Tuple.of(orderIds.toArray(String[]::new), retrySeconds)));
+  }
+
+  /** CONFIRMING → COMPLETED for many sagas. */
+  public Future<List<String>> completedAll(Collection<String> orderIds) {
+    return movedAll(pg.preparedQuery("""
+            UPDATE orders SET saga_state = 'COMPLETED', status = 'COMPLETED', saga_due_at = NULL, updated_at = now()
+             WHERE id = ANY($1::text[]) AND saga_state = 'CONFIRMING'
+            RETURNING id""")
+        .execute(Tuple.of((Object) orderIds.toArray(String[]::new))));
   }
 
   /** RUNNING → CONFIRMING; true for the one caller that made the move. */
@@ -145,6 +261,50 @@ public final class SagaStore {
           rows.forEach(row -> due.add(SagaSnapshot.of(row)));
           return due;
         });
+  }
+
+  /** Adds the sagas of {@code ids} that {@code found} lacks, read as they are (those that exist). */
+  private Future<Map<String, SagaSnapshot>> withMissing(Map<String, SagaSnapshot> found, List<String> ids) {
+    List<String> missing = new ArrayList<>();
+    for (String id : ids) {
+      if (!found.containsKey(id)) {
+        missing.add(id);
+      }
+    }
+    if (missing.isEmpty()) {
+      return Future.succeededFuture(found);
+    }
+    return pg.preparedQuery("SELECT " + COLUMNS + " FROM orders WHERE id = ANY($1::text[])")
+        .execute(Tuple.of((Object) missing.toArray(String[]::new)))
+        .map(rows -> {
+          found.putAll(collect(rows));
+          return found;
+        });
+  }
+
+  private static Map<String, SagaSnapshot> collect(RowSet<Row> rows) {
+    Map<String, SagaSnapshot> sagas = new HashMap<>();
+    rows.forEach(row -> {
+      SagaSnapshot saga = SagaSnapshot.of(row);
+      sagas.put(saga.orderId(), saga);
+    });
+    return sagas;
+  }
+
+  private static String qualified(String table) {
+    StringBuilder out = new StringBuilder();
+    for (String column : COLUMNS.split(",")) {
+      out.append(out.length() == 0 ? "" : ", ").append(table).append('.').append(column.strip());
+    }
+    return out.toString();
+  }
+
+  private static Future<List<String>> movedAll(Future<RowSet<Row>> update) {
+    return update.map(rows -> {
+      List<String> ids = new ArrayList<>(rows.size());
+      rows.forEach(row -> ids.add(row.getString("id")));
+      return ids;
+    });
   }
 
   private static Future<Boolean> moved(Future<RowSet<Row>> update) {

@@ -10,9 +10,17 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 /**
  * PREPARE_SHIPPING: registers the order's shipment to the address given with the purchase, else to the
- * user's stored address; the compensation cancels it. Addresses are stored encrypted.
+ * user's stored address; the compensation cancels it. Addresses are stored encrypted. A round of orders
+ * takes at most three statements: the stored addresses it needs, the shipments, (or) the cancellations.
  */
 public final class ShippingParticipant implements Participant {
   public static final String INVALID_ADDRESS = "INVALID_ADDRESS";
@@ -29,39 +37,72 @@ public final class ShippingParticipant implements Participant {
   }
 
   @Override
-  public Future<StepResult> execute(SqlConnection tx, SagaCommand command) {
-    // An address given with the purchase is the one to use, even if it is unusable: no silent fallback.
-    Future<String> address = command.getShippingAddress() != null
-        ? Future.succeededFuture(Addresses.shippable(command.getShippingAddress()))
-        : storedAddress(tx, command.getUserId());
-    return address.compose(to -> {
-      if (to == null) {
-        return Future.succeededFuture(StepResult.failed(INVALID_ADDRESS));
+  public Future<Map<String, StepResult>> execute(SqlConnection tx, List<SagaCommand> commands) {
+    Set<Long> needStored = new LinkedHashSet<>();
+    for (SagaCommand command : commands) {
+      if (command.getShippingAddress() == null) {
+        needStored.add(command.getUserId());
+      }
+    }
+    return storedAddresses(tx, needStored).compose(stored -> {
+      Map<String, StepResult> results = new HashMap<>();
+      List<String> orderIds = new ArrayList<>();
+      List<Long> userIds = new ArrayList<>();
+      List<Buffer> sealed = new ArrayList<>();
+      for (SagaCommand command : commands) {
+        // An address given with the purchase is the one to use, even if it is unusable: no silent fallback.
+        String to = command.getShippingAddress() != null
+            ? Addresses.shippable(command.getShippingAddress())
+            : stored.get(command.getUserId());
+        if (to == null) {
+          results.put(command.getOrderId(), StepResult.failed(INVALID_ADDRESS));
+          continue;
+        }
+        results.put(command.getOrderId(), StepResult.SUCCESS);
+        orderIds.add(command.getOrderId());
+        userIds.add(command.getUserId());
+        sealed.add(Buffer.buffer(cipher.encrypt("shippingAddress", to)));
+      }
+      if (orderIds.isEmpty()) {
+        return Future.succeededFuture(results);
       }
       return tx.preparedQuery("""
-              INSERT INTO shipments (order_id, user_id, address_enc, status) VALUES ($1, $2, $3, 'REGISTERED')
+              INSERT INTO shipments (order_id, user_id, address_enc, status)
+              SELECT order_id, user_id, address_enc, 'REGISTERED'
+                FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS r(order_id, user_id, address_enc)
               ON CONFLICT (order_id) DO NOTHING""")
-          .execute(Tuple.of(command.getOrderId(), command.getUserId(), Buffer.buffer(cipher.encrypt("shippingAddress", to))))
-          .map(StepResult.SUCCESS);
+          .execute(Tuple.of(orderIds.toArray(String[]::new), userIds.toArray(Long[]::new),
+              sealed.toArray(Buffer[]::new)))
+          .map(results);
     });
   }
 
   @Override
-  public Future<Void> compensate(SqlConnection tx, SagaCommand command) {
+  public Future<Void> compensate(SqlConnection tx, List<SagaCommand> commands) {
     return tx.preparedQuery("""
             UPDATE shipments SET status = 'CANCELLED', cancelled_at = now()
-             WHERE order_id = $1 AND status = 'REGISTERED'""")
-        .execute(Tuple.of(command.getOrderId()))
+             WHERE order_id = ANY($1::text[]) AND status = 'REGISTERED'""")
+        .execute(Tuple.of((Object) commands.stream().map(SagaCommand::getOrderId).toArray(String[]::new)))
         .mapEmpty();
   }
 
-  private Future<String> storedAddress(SqlConnection tx, long userId) {
-    return tx.preparedQuery("SELECT address_enc FROM users WHERE id = $1").execute(Tuple.of(userId)).map(rows -> {
-      if (rows.size() == 0) {
-        return null;
-      }
-      Buffer sealed = rows.iterator().next().getBuffer("address_enc");
-      return sealed == null ? null : Addresses.shippable(cipher.decrypt("address", sealed.getBytes()));
-    });
+  /** The shippable stored address of each of these users that has one. */
+  private Future<Map<Long, String>> storedAddresses(SqlConnection tx, Set<Long> userIds) {
+    if (userIds.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return tx.preparedQuery("SELECT id, address_enc FROM users WHERE id = ANY($1::bigint[])")
+        .execute(Tuple.of((Object) userIds.toArray(Long[]::new)))
+        .map(rows -> {
+          Map<Long, String> addresses = new HashMap<>();
+          rows.forEach(row -> {
+            Buffer sealed = row.getBuffer("address_enc");
+            String address = sealed == null ? null : Addresses.shippable(cipher.decrypt("address", sealed.getBytes()));
+            if (address != null) {
+              addresses.put(row.getLong("id"), address);
+            }
+          });
+          return addresses;
+        });
   }
 }

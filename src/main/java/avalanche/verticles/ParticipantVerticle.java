@@ -2,6 +2,8 @@ package avalanche.verticles;
 
 import avalanche.infra.BatchConsumer;
 import avalanche.infra.Clients;
+import avalanche.infra.KafkaBatchSender;
+import avalanche.messages.SagaCommand;
 import avalanche.saga.Participant;
 import avalanche.saga.ParticipantHandler;
 import io.vertx.core.Future;
@@ -19,7 +21,7 @@ import java.util.Set;
 public abstract class ParticipantVerticle extends VerticleBase {
   private Pool pg;
   private KafkaProducer<String, byte[]> producer;
-  private BatchConsumer consumer;
+  private BatchConsumer<SagaCommand> consumer;
 
   /** The consumer group, one per participant role. */
   protected abstract String group();
@@ -37,8 +39,8 @@ public abstract class ParticipantVerticle extends VerticleBase {
   public Future<?> start() {
     pg = Clients.pg(vertx, config());
     producer = Clients.sharedProducer(vertx, config());
-    ParticipantHandler handler = new ParticipantHandler(pg, producer, participant());
-    return BatchConsumer.start(vertx, config(), group(), Set.of(topic()), producer, handler::handle)
+    ParticipantHandler handler = new ParticipantHandler(pg, new KafkaBatchSender(vertx, producer), participant());
+    return BatchConsumer.start(vertx, config(), group(), Set.of(topic()), producer, handler)
         .onSuccess(started -> consumer = started);
   }
 

@@ -1,24 +1,23 @@
 package avalanche.verticles;
 
-import avalanche.infra.AvroMessages;
 import avalanche.infra.BatchConsumer;
 import avalanche.infra.Clients;
+import avalanche.infra.KafkaBatchSender;
 import avalanche.infra.Topics;
-import avalanche.messages.OrderRequested;
-import avalanche.messages.SagaReply;
 import avalanche.saga.CommandBus;
 import avalanche.saga.SagaCoordinator;
 import avalanche.saga.SagaSnapshot;
 import avalanche.saga.SagaStore;
+import avalanche.saga.StockConfirmer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,7 +32,8 @@ public class SagaCoordinatorVerticle extends VerticleBase {
 
   private Pool pg;
   private KafkaProducer<String, byte[]> producer;
-  private BatchConsumer consumer;
+  private BatchConsumer<Object> consumer;
+  private StockConfirmer stock;
   private SagaStore store;
   private SagaCoordinator coordinator;
   private long scanTimer;
@@ -45,26 +45,20 @@ public class SagaCoordinatorVerticle extends VerticleBase {
     pg = Clients.pg(vertx, config());
     producer = Clients.sharedProducer(vertx, config());
     store = new SagaStore(pg, saga.getInteger("timeoutSeconds", 30), saga.getInteger("retrySeconds", 5));
-    coordinator = new SagaCoordinator(vertx, store, new CommandBus(producer));
-    scanTimer = vertx.setPeriodic(saga.getLong("scanIntervalMs", 1_000L), t -> scan());
-    return BatchConsumer.start(vertx, config(), GROUP, Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES), producer,
-            this::handle)
-        .onSuccess(started -> consumer = started);
+    stock = new StockConfirmer(Clients.redis(vertx, config()));
+    coordinator = new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)), stock);
+    return stock.prepare().compose(loaded -> {
+      scanTimer = vertx.setPeriodic(saga.getLong("scanIntervalMs", 1_000L), t -> scan());
+      return BatchConsumer.start(vertx, config(), GROUP, Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES),
+          producer, coordinator);
+    }).onSuccess(started -> consumer = started);
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(scanTimer);
     Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
-    return stopped.eventually(() -> Future.join(pg.close(), producer.close()));
-  }
-
-  private Future<Void> handle(KafkaConsumerRecord<String, byte[]> record) {
-    if (Topics.ORDER_REQUESTED.equals(record.topic())) {
-      return coordinator.onOrderRequested(
-          AvroMessages.decode(OrderRequested.getDecoder(), record.value(), "OrderRequested"));
-    }
-    return coordinator.onReply(AvroMessages.decode(SagaReply.getDecoder(), record.value(), "SagaReply"));
+    return stopped.eventually(() -> Future.join(pg.close(), producer.close(), stock.close()));
   }
 
   /** Claims overdue sagas and advances each; a full batch means more are waiting, so it goes on at once. */
@@ -74,7 +68,7 @@ public class SagaCoordinatorVerticle extends VerticleBase {
     }
     scanning = true;
     store.claimDue(SCAN_BATCH)
-        .compose(due -> Future.join(due.stream().map(this::onDue).toList()).map(all -> due.size()))
+        .compose(due -> onDue(due).map(all -> due.size()))
         .onComplete(done -> {
           scanning = false;
           if (done.failed()) {
@@ -85,10 +79,15 @@ public class SagaCoordinatorVerticle extends VerticleBase {
         });
   }
 
-  private Future<Void> onDue(SagaSnapshot saga) {
-    return coordinator.onDue(saga).recover(e -> {
-      LOG.warn("order {}: due saga not advanced, retried later: {}", saga.orderId(), e.toString());
+  /** All together first; if that fails, saga by saga, so one that cannot move does not hold the others. */
+  private Future<Void> onDue(List<SagaSnapshot> due) {
+    if (due.isEmpty()) {
       return Future.succeededFuture();
-    });
+    }
+    return coordinator.onDue(due).recover(failed -> Future.join(due.stream().map(saga ->
+        coordinator.onDue(List.of(saga)).recover(e -> {
+          LOG.warn("order {}: due saga not advanced, retried later: {}", saga.orderId(), e.toString());
+          return Future.succeededFuture();
+        })).toList()).mapEmpty());
   }
 }
