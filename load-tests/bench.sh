@@ -287,6 +287,19 @@ us_per_request() { # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v r="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / r : 0) }'
 }
 
+# Waits (at most 60 s) until the server and its embedded servers together use under a fifth of a core, so a
+# round does not pay for the saga backlog an earlier round left behind.
+await_quiet() {
+  local before after
+  for _ in $(seq 1 60); do
+    read -r -a before <<<"$(cpu_ticks)"
+    sleep 1
+    read -r -a after <<<"$(cpu_ticks)"
+    [ $(( after[0] - before[0] + after[1] - before[1] )) -lt $(( CLK_TCK / 5 )) ] && return 0
+  done
+  say "the server is still busy after 60 s; measuring anyway"
+}
+
 blocked_warnings() { grep -c "has been blocked for" "$LOG" || true; }
 
 # --- soak --------------------------------------------------------------------------------------------------
@@ -378,12 +391,14 @@ declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
 for round in $(seq 1 "$ROUNDS"); do
   relogin
   for name in "${SCENARIOS[@]}"; do
+    await_quiet
     say "round $round/$ROUNDS: $name ($SECONDS_PER_ROUND s)"
     run_scenario "$name" "$SECONDS_PER_ROUND"
   done
 done
 if selected purchase; then
   for round in $(seq 1 "$ROUNDS"); do
+    await_quiet
     say "round $round/$ROUNDS: purchase paced to 80 % of its median rate ($SECONDS_PER_ROUND s)"
     run_scenario purchase80 "$SECONDS_PER_ROUND"
   done

@@ -21,20 +21,8 @@ public final class PointLedger {
   private PointLedger() {}
 
   /**
-   * Takes {@code price} for an order if the balance covers it; false when it does not (or no such user).
-   * A second DEDUCT for the same order violates the ledger's unique key and rolls the whole statement back.
-   */
-  public static Future<Boolean> deduct(SqlClient sql, long userId, String orderId, long price) {
-    return sql.preparedQuery("""
-            WITH taken AS (UPDATE users SET points = points - $3 WHERE id = $1 AND points >= $3 RETURNING id)
-            INSERT INTO point_ledger (user_id, order_id, kind, amount)
-            SELECT id, $2, 'DEDUCT', -$3 FROM taken""")
-        .execute(Tuple.of(userId, orderId, price))
-        .map(rows -> rows.rowCount() == 1);
-  }
-
-  /**
-   * {@link #deduct} for many orders of distinct users in one statement: order id → null when paid, else
+   * Takes each order's price from its user if the balance covers it, for many orders of distinct users in one
+   * statement (a second DEDUCT for an order violates the ledger's unique key): order id → null when paid, else
    * {@link #INSUFFICIENT_POINTS} or {@link #USER_NOT_FOUND}. Two orders of one user must not be in one call
    * (each must see the balance the other left).
    */
@@ -71,7 +59,10 @@ public final class PointLedger {
         });
   }
 
-  /** {@link #refund} for many orders in one statement (several may be one user's). */
+  /**
+   * Gives back what each order's DEDUCT took, once (nothing if it took nothing or was refunded already), for many
+   * orders in one statement (several may be one user's).
+   */
   public static Future<Void> refundAll(SqlClient sql, String[] orderIds) {
     if (orderIds.length == 0) {
       return Future.succeededFuture();
@@ -85,19 +76,6 @@ public final class PointLedger {
                  per_user AS (SELECT user_id, sum(amount) AS amount FROM back GROUP BY user_id)
             UPDATE users SET points = users.points + per_user.amount FROM per_user WHERE users.id = per_user.user_id""")
         .execute(Tuple.of((Object) orderIds))
-        .mapEmpty();
-  }
-
-  /** Gives back what the order's DEDUCT took, once; nothing if it took nothing or was refunded already. */
-  public static Future<Void> refund(SqlClient sql, String orderId) {
-    return sql.preparedQuery("""
-            WITH back AS (INSERT INTO point_ledger (user_id, order_id, kind, amount)
-                          SELECT user_id, order_id, 'REFUND', -amount FROM point_ledger
-                           WHERE order_id = $1 AND kind = 'DEDUCT'
-                          ON CONFLICT (order_id, kind) DO NOTHING
-                          RETURNING user_id, amount)
-            UPDATE users SET points = users.points + back.amount FROM back WHERE users.id = back.user_id""")
-        .execute(Tuple.of(orderId))
         .mapEmpty();
   }
 
@@ -118,9 +96,4 @@ public final class PointLedger {
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("points"));
   }
 
-  /** Whether the user exists (to tell a missing user from a short balance). */
-  public static Future<Boolean> userExists(SqlClient sql, long userId) {
-    return sql.preparedQuery("SELECT 1 FROM users WHERE id = $1").execute(Tuple.of(userId))
-        .map(rows -> rows.size() == 1);
-  }
 }

@@ -36,28 +36,9 @@ public final class SagaStore {
     this.retrySeconds = retrySeconds;
   }
 
-  /** Stores a new saga with every command PENDING; a saga already stored is returned as it is. */
-  public Future<SagaSnapshot> start(OrderRequested order) {
-    JsonObject pending = new JsonObject();
-    for (SagaStep step : SagaStep.values()) {
-      pending.put(step.name(), SagaSnapshot.PENDING);
-    }
-    OffsetDateTime createdAt = OffsetDateTime.ofInstant(Instant.ofEpochMilli(order.getCreatedAt()), ZoneOffset.UTC);
-    return pg.preparedQuery("""
-            INSERT INTO orders (id, user_id, product_id, price, status, command_statuses, compensation_statuses,
-                                created_at, updated_at, saga_state, saga_due_at)
-            VALUES ($1, $2, $3, $4, 'PENDING', $5, '{}'::jsonb, $6, now(), 'RUNNING',
-                    now() + $7::int * interval '1 second')
-            ON CONFLICT (id) DO NOTHING
-            RETURNING\s""" + COLUMNS)
-        .execute(Tuple.of(order.getOrderId(), order.getUserId(), order.getProductId(), order.getPrice(), pending,
-            createdAt, timeoutSeconds))
-        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(first(rows)) : find(order.getOrderId()));
-  }
-
   /**
-   * {@link #start} for many orders (distinct ids) in one statement (plus one read of those already stored):
-   * order id → its saga.
+   * Stores new sagas, every command PENDING, for many orders (distinct ids) in one statement (plus one read of
+   * those already stored, which are returned as they are): order id → its saga.
    */
   public Future<Map<String, SagaSnapshot>> startAll(List<OrderRequested> orders) {
     JsonObject pending = new JsonObject();
@@ -94,45 +75,15 @@ public final class SagaStore {
         .compose(rows -> withMissing(collect(rows), List.of(ids)));
   }
 
-  /** Null when there is no such saga. */
-  public Future<SagaSnapshot> find(String orderId) {
-    return pg.preparedQuery("SELECT " + COLUMNS + " FROM orders WHERE id = $1").execute(Tuple.of(orderId))
-        .map(SagaStore::first);
-  }
-
-  /** Sets a command's status if it is still PENDING; the first failure names the saga's failure reason. */
-  public Future<SagaSnapshot> recordCommand(String orderId, SagaStep step, String status, String reason) {
-    return pg.preparedQuery("""
-            UPDATE orders SET command_statuses = jsonb_set(command_statuses, ARRAY[$2::text], to_jsonb($3::text)),
-                   failure_reason = CASE WHEN $3::text = 'FAILED' THEN COALESCE(failure_reason, $4::text)
-                                         ELSE failure_reason END,
-                   updated_at = now()
-             WHERE id = $1 AND command_statuses ->> $2::text = 'PENDING'
-            RETURNING\s""" + COLUMNS)
-        .execute(Tuple.of(orderId, step.name(), status, reason))
-        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(first(rows)) : find(orderId));
-  }
-
-  /** Sets a compensation's status if it is still PENDING. */
-  public Future<SagaSnapshot> recordCompensation(String orderId, SagaStep step, String status) {
-    return pg.preparedQuery("""
-            UPDATE orders SET compensation_statuses = jsonb_set(compensation_statuses, ARRAY[$2::text], to_jsonb($3::text)),
-                   updated_at = now()
-             WHERE id = $1 AND compensation_statuses ->> $2::text = 'PENDING'
-            RETURNING\s""" + COLUMNS)
-        .execute(Tuple.of(orderId, step.name(), status))
-        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(first(rows)) : find(orderId));
-  }
-
   /** A reply to record: the step's new status (and reason, for a failure). */
   public record StepReport(String orderId, SagaStep step, String status, String reason) {}
 
   /**
-   * {@link #recordCommand} (or, with {@code compensations}, {@link #recordCompensation}) for many replies in
+   * Records the new status of a command (or, with {@code compensations}, a compensation) for many replies in
    * one statement: order id → its saga, absent when there is no such saga. Several replies of one order (for
    * distinct steps, in their order) are recorded as if one after the other: each step only while PENDING,
    * the first failure naming the reason. A command reply that leaves every step SUCCESS moves the saga on to
-   * CONFIRMING in the same statement (what {@link #confirming} does), so the caller confirms it next.
+   * CONFIRMING in the same statement, so the caller confirms it next.
    */
   public Future<Map<String, SagaSnapshot>> recordAll(List<StepReport> reports, boolean compensations) {
     int n = reports.size();
@@ -196,23 +147,6 @@ public final class SagaStore {
              WHERE id = ANY($1::text[]) AND saga_state = 'CONFIRMING'
             RETURNING id""")
         .execute(Tuple.of((Object) orderIds.toArray(String[]::new))));
-  }
-
-  /** RUNNING → CONFIRMING; true for the one caller that made the move. */
-  public Future<Boolean> confirming(String orderId) {
-    return moved(pg.preparedQuery("""
-            UPDATE orders SET saga_state = 'CONFIRMING', saga_due_at = now() + $2::int * interval '1 second',
-                   updated_at = now()
-             WHERE id = $1 AND saga_state = 'RUNNING'""")
-        .execute(Tuple.of(orderId, retrySeconds)));
-  }
-
-  /** CONFIRMING → COMPLETED. */
-  public Future<Boolean> completed(String orderId) {
-    return moved(pg.preparedQuery("""
-            UPDATE orders SET saga_state = 'COMPLETED', status = 'COMPLETED', saga_due_at = NULL, updated_at = now()
-             WHERE id = $1 AND saga_state = 'CONFIRMING'""")
-        .execute(Tuple.of(orderId)));
   }
 
   /**
@@ -309,9 +243,5 @@ public final class SagaStore {
 
   private static Future<Boolean> moved(Future<RowSet<Row>> update) {
     return update.map(rows -> rows.rowCount() == 1);
-  }
-
-  private static SagaSnapshot first(RowSet<Row> rows) {
-    return rows.size() == 0 ? null : SagaSnapshot.of(rows.iterator().next());
   }
 }

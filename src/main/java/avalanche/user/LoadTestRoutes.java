@@ -5,6 +5,7 @@ import avalanche.auth.SessionStore;
 import avalanche.infra.Bodies;
 import avalanche.infra.Http;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,8 +19,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * {@code POST /api/admin/loadtest/users {count, points}}: mints verified users with points and a live
- * session each, for load tests. Mounted only when config {@code loadtest} is true; otherwise the path does
+ * {@code POST /api/admin/loadtest/users {count, points}}: mints verified users with points, a stored shipping
+ * address (so their orders can complete, as a real shopper's do) and a live session each, for load tests. Mounted only when config {@code loadtest} is true; otherwise the path does
  * not exist (404).
  */
 public final class LoadTestRoutes {
@@ -37,14 +38,17 @@ public final class LoadTestRoutes {
   /** Sessions are opened this many at a time, so signing tokens never holds the event loop for long. */
   private static final int SESSION_CHUNK = 1_000;
   private static final List<String> ROLES = List.of("USER");
+  static final String ADDRESS = "1 Load Test Street, Loopback City";
 
   private final Pool pg;
   private final SessionStore sessions;
+  private final PiiCipher pii;
   private final boolean enabled;
 
-  public LoadTestRoutes(Pool pg, SessionStore sessions, JsonObject config) {
+  public LoadTestRoutes(Pool pg, SessionStore sessions, PiiCipher pii, JsonObject config) {
     this.pg = pg;
     this.sessions = sessions;
+    this.pii = pii;
     this.enabled = enabled(config);
   }
 
@@ -70,10 +74,11 @@ public final class LoadTestRoutes {
       emails[i] = "lt-" + batch + "-" + i + "@loadtest.avalanche.local";
     }
     return pg.preparedQuery("""
-            INSERT INTO users (email, password_hash, status, points, verified_at)
-            SELECT e, $2, 'ACTIVE', $3, now() FROM unnest($1::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n
+            INSERT INTO users (email, password_hash, status, points, verified_at, address_enc)
+            SELECT e, $2, 'ACTIVE', $3, now(), $4 FROM unnest($1::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n
             RETURNING id, email""")
-        .execute(Tuple.of(emails, NO_PASSWORD_HASH, points))
+        // One sealed address for the whole batch: encrypting it per user would only cost time.
+        .execute(Tuple.of(emails, NO_PASSWORD_HASH, points, Buffer.buffer(pii.encrypt("address", ADDRESS))))
         .compose(rows -> {
           List<Long> ids = new ArrayList<>(count);
           List<String> addresses = new ArrayList<>(count);

@@ -90,7 +90,7 @@ public class HttpIngressVerticle extends VerticleBase {
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
         stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config)).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
-    new LoadTestRoutes(pg, sessions, config).mount(router, auth);
+    new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {

@@ -123,6 +123,11 @@ class LoadTestRoutesTest {
                   assertThat(purchase.statusCode()).isEqualTo(202);
                   assertThat(purchase.bodyAsJsonObject().getString("outcome")).isEqualTo("RESERVED");
                 });
+                return settled(purchase.getHeader("Location"), user.getString("accessToken"), System.currentTimeMillis() + 20_000);
+              })
+              .compose(order -> {
+                // No address given with the purchase: the stored one lets the shipment, and so the order, go through.
+                test.verify(() -> assertThat(order.getString("status")).as(order.encode()).isEqualTo("COMPLETED"));
                 return enabled.http().post("/api/auth/login").sendJsonObject(new JsonObject()
                     .put("email", user.getString("email")).put("password", "any-password-at-all").put("clientId", "web"));
               });
@@ -135,6 +140,17 @@ class LoadTestRoutesTest {
           return login;
         })
         .onComplete(test.succeedingThenComplete());
+  }
+
+  /** The order at {@code location} once it is no longer PENDING (or as it is at the deadline). */
+  private static Future<JsonObject> settled(String location, String token, long deadline) {
+    return enabled.http().get(location).bearerTokenAuthentication(token).send().compose(response -> {
+      JsonObject order = response.bodyAsJsonObject();
+      if (!"PENDING".equals(order.getString("status")) || System.currentTimeMillis() > deadline) {
+        return Future.succeededFuture(order);
+      }
+      return enabled.vertx().timer(100).compose(t -> settled(location, token, deadline));
+    });
   }
 
   @Test
