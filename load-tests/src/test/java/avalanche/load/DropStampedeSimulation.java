@@ -35,7 +35,7 @@ public class DropStampedeSimulation extends Simulation {
   private final int p99Ms = Settings.integer("p99Ms", 5_000);
   private final Duration pollEvery = Duration.ofMillis(Settings.number("pollMs", 1_000));
   private final Duration pollFor = Duration.ofSeconds(Settings.number("pollSeconds", 30));
-  private final boolean requireSettled = Settings.flag("requireSettled", false);
+  private final boolean requireSettled = Settings.flag("requireSettled", true);
 
   private final Target target = Target.fromSettings();
   private final Tally tally = new Tally();

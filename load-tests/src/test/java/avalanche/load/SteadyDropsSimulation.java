@@ -34,7 +34,7 @@ public class SteadyDropsSimulation extends Simulation {
   private final int p99Ms = Settings.integer("p99Ms", 2_000);
   private final Duration pollEvery = Duration.ofMillis(Settings.number("pollMs", 250));
   private final Duration pollFor = Duration.ofSeconds(Settings.number("pollSeconds", 30));
-  private final boolean requireSettled = Settings.flag("requireSettled", false);
+  private final boolean requireSettled = Settings.flag("requireSettled", true);
   private final boolean shareConnections = Settings.flag("shareConnections", true);
 
   private final Target target = Target.fromSettings();
