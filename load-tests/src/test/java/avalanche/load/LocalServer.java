@@ -55,7 +55,7 @@ final class LocalServer {
     }
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("no server jar at " + jar.toAbsolutePath()
-          + ": build it first (mvn -q -B package -DskipTests at the repository root) or pass -DbaseUrl=...");
+          + ": build it first (mvn -q -B package -Dmaven.test.skip=true at the repository root) or pass -DbaseUrl=...");
     }
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -1,5 +1,6 @@
 package avalanche.load;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -30,7 +31,9 @@ final class Target {
       }
       return new Target(baseUrl.replaceAll("/+$", ""), Settings.text("adminEmail", "admin@avalanche.local"), password, null);
     }
-    LocalServer local = new LocalServer(Path.of(Settings.text("serverJar", "../target/avalanche.jar")),
+    // The jar of the repository: Maven runs the simulation in load-tests/ (the smoke), or in the root (-f).
+    String jar = Files.isRegularFile(Path.of("load-tests", "pom.xml")) ? "target/avalanche.jar" : "../target/avalanche.jar";
+    LocalServer local = new LocalServer(Path.of(Settings.text("serverJar", jar)),
         Path.of(Settings.text("serverLog", "target/avalanche-server.log")));
     return new Target(local.baseUrl(), local.adminEmail(), local.adminPassword(), local);
   }
