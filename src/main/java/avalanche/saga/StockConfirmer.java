@@ -1,9 +1,8 @@
 package avalanche.saga;
 
 import avalanche.stock.LuaScript;
-import avalanche.stock.StockKeys;
+import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -38,10 +37,7 @@ public final class StockConfirmer {
     }
     List<Request> calls = new ArrayList<>(sagas.size());
     for (SagaSnapshot saga : sagas) {
-      calls.add(Request.cmd(Command.EVALSHA).arg(confirm.sha()).arg(3)
-          .arg(StockKeys.product(saga.productId())).arg(StockKeys.deadlines(saga.productId()))
-          .arg(StockKeys.order(saga.productId(), saga.orderId()))
-          .arg(saga.orderId()));
+      calls.add(confirm.evalsha(StockScripts.confirmKeys(saga.productId(), saga.orderId()), List.of(saga.orderId())));
     }
     return redis.batch(calls)
         .recover(failure -> failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")

@@ -63,7 +63,8 @@ public final class LuaScript {
     });
   }
 
-  private Request evalsha(List<String> keys, List<String> args) {
+  /** One {@code EVALSHA} of this script, for callers that pipeline many (they handle NOSCRIPT themselves). */
+  public Request evalsha(List<String> keys, List<String> args) {
     Request request = Request.cmd(Command.EVALSHA).arg(sha).arg(keys.size());
     for (String key : keys) {
       request.arg(key);

@@ -71,10 +71,12 @@ public final class StockScripts {
 
   /** {result: CONFIRMED | NOOP | FAILED, state?}: sells a reserved unit. */
   public Future<JsonObject> confirm(long productId, String orderId) {
-    return CONFIRM.run(redis::send,
-            List.of(StockKeys.product(productId), StockKeys.deadlines(productId), StockKeys.order(productId, orderId)),
-            List.of(orderId))
-        .map(StockScripts::result);
+    return CONFIRM.run(redis::send, confirmKeys(productId, orderId), List.of(orderId)).map(StockScripts::result);
+  }
+
+  /** The keys confirm.lua takes, in its order (its only argument is the order id). */
+  public static List<String> confirmKeys(long productId, String orderId) {
+    return List.of(StockKeys.product(productId), StockKeys.deadlines(productId), StockKeys.order(productId, orderId));
   }
 
   /** Creates the live hash from {@code fields} unless present, and indexes the product; true if created. */
