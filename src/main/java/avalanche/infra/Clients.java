@@ -16,10 +16,17 @@ import java.util.Map;
 public final class Clients {
   private Clients() {}
 
+  /**
+   * Statements are prepared once per connection and cached. PostgreSQL would switch a cached statement to a
+   * generic plan costed with the statistics of that moment: a plan made while a table was still empty (a fresh
+   * database at the start of a drop) seq-scans it for the life of the connection, however large it grows. The
+   * batch statements run once per round, not per order, so planning each execution costs little.
+   */
   public static Pool pg(Vertx vertx, JsonObject config) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.getJsonObject("pg").getInteger("maxPoolSize", 8)))
-        .connectingTo(PgUrl.parse(AppConfig.text(config, "pg.url")).connectOptions())
+        .connectingTo(PgUrl.parse(AppConfig.text(config, "pg.url")).connectOptions()
+            .addProperty("plan_cache_mode", "force_custom_plan"))
         .using(vertx)
         .build();
   }
