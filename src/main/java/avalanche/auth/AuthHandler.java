@@ -1,7 +1,9 @@
 package avalanche.auth;
 
 import avalanche.infra.ApiException;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -11,6 +13,8 @@ import io.vertx.ext.web.RoutingContext;
 public final class AuthHandler implements Handler<RoutingContext> {
   private final JwtTokens tokens;
   private final SessionCheck sessions;
+  // One handler per ingress instance, so one event loop.
+  private final VerifiedTokens verified = new VerifiedTokens(16_384);
 
   public AuthHandler(JwtTokens tokens, SessionCheck sessions) {
     this.tokens = tokens;
@@ -19,30 +23,42 @@ public final class AuthHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() > 4096) {
-      ctx.fail(ApiException.unauthorized("a Bearer access token is required"));
-      return;
-    }
-    UserContext user;
-    try {
-      user = UserContext.fromClaims(tokens.verify(header.substring(7).trim()));
-      if (user.sessionId() == null) {
-        throw new IllegalArgumentException("no session");
-      }
-    } catch (RuntimeException e) {
-      ctx.fail(ApiException.unauthorized("the access token is not valid"));
-      return;
-    }
-    sessions.alive(user).onComplete(alive -> {
-      if (alive.failed()) {
-        ctx.fail(ApiException.unavailable("session store unavailable, try again"));
-      } else if (alive.result()) {
-        user.attach(ctx);
+    authenticate(ctx.request().getHeader("Authorization")).onComplete(user -> {
+      if (user.succeeded()) {
+        user.result().attach(ctx);
         ctx.next();
       } else {
-        ctx.fail(ApiException.unauthorized("the session has ended; log in again"));
+        ctx.fail(user.cause());
       }
+    });
+  }
+
+  /** The caller behind an {@code Authorization} header, or a failed future with the 401 (or 503) to answer. */
+  public Future<UserContext> authenticate(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() > 4096) {
+      return Future.failedFuture(ApiException.unauthorized("a Bearer access token is required"));
+    }
+    String token = header.substring(7).trim();
+    UserContext user = verified.get(token, System.currentTimeMillis() / 1000);
+    if (user == null) {
+      try {
+        JsonObject claims = tokens.verify(token);
+        user = UserContext.fromClaims(claims);
+        if (user.sessionId() == null) {
+          throw new IllegalArgumentException("no session");
+        }
+        verified.put(token, user, claims.getLong("exp"));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(ApiException.unauthorized("the access token is not valid"));
+      }
+    }
+    UserContext caller = user;
+    return sessions.alive(user).transform(alive -> {
+      if (alive.failed()) {
+        return Future.failedFuture(ApiException.unavailable("session store unavailable, try again"));
+      }
+      return alive.result() ? Future.succeededFuture(caller)
+          : Future.failedFuture(ApiException.unauthorized("the session has ended; log in again"));
     });
   }
 

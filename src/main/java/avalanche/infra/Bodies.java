@@ -1,5 +1,6 @@
 package avalanche.infra;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -9,8 +10,12 @@ public final class Bodies {
 
   /** The body as an object; an empty body counts as {@code {}} only when {@code optional}. */
   public static JsonObject object(RoutingContext ctx, boolean optional) {
-    var body = ctx.body();
-    if (body == null || body.buffer() == null || body.length() <= 0) {
+    return object(ctx.body() == null ? null : ctx.body().buffer(), optional);
+  }
+
+  /** {@link #object(RoutingContext, boolean)} for a body read without the router. */
+  public static JsonObject object(Buffer body, boolean optional) {
+    if (body == null || body.length() <= 0) {
       if (optional) {
         return new JsonObject();
       }
@@ -18,7 +23,7 @@ public final class Bodies {
     }
     Object parsed;
     try {
-      parsed = body.buffer().toJsonValue();
+      parsed = body.toJsonValue();
     } catch (RuntimeException e) {
       throw ApiException.validation("request body is not valid JSON");
     }

@@ -1,6 +1,7 @@
 package avalanche.infra;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -48,20 +49,26 @@ public final class Http {
   /** Router failure handler: contract codes for known failures, a plain 500 without details otherwise. */
   public static void failure(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    ApiException answer;
+    error(ctx.response(), failure == null ? fromStatus(ctx.statusCode(), null) : answer(failure, ctx.request()));
+  }
+
+  /** Answers {@code request} for {@code failure} as {@link #failure} would. */
+  public static void fail(HttpServerRequest request, Throwable failure) {
+    error(request.response(), answer(failure, request));
+  }
+
+  private static ApiException answer(Throwable failure, HttpServerRequest request) {
     if (failure instanceof ApiException api) {
-      answer = api;
-    } else if (failure instanceof io.vertx.core.json.DecodeException) {
-      answer = ApiException.validation("request body is not valid JSON");
-    } else if (failure instanceof HttpException http) {
-      answer = fromStatus(http.getStatusCode(), http.getPayload());
-    } else if (failure == null) {
-      answer = fromStatus(ctx.statusCode(), null);
-    } else {
-      LOG.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
-      answer = new ApiException(500, "INTERNAL", "internal error");
+      return api;
     }
-    error(ctx.response(), answer);
+    if (failure instanceof io.vertx.core.json.DecodeException) {
+      return ApiException.validation("request body is not valid JSON");
+    }
+    if (failure instanceof HttpException http) {
+      return fromStatus(http.getStatusCode(), http.getPayload());
+    }
+    LOG.error("unhandled failure on {} {}", request.method(), request.path(), failure);
+    return new ApiException(500, "INTERNAL", "internal error");
   }
 
   /**

@@ -1,21 +1,29 @@
 package avalanche.order;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 
-/** A decided purchase answer: status, JSON body and optional Location; stored as JSON for idempotent replay. */
-public record Answer(int status, JsonObject body, String location) {
+/**
+ * A decided purchase answer: status, JSON body (encoded once, so a constant answer costs no encoding) and
+ * optional Location; stored as JSON for idempotent replay.
+ */
+public record Answer(int status, JsonObject body, String location, Buffer encoded) {
+
+  public Answer(int status, JsonObject body, String location) {
+    this(status, body, location, body.toBuffer());
+  }
 
   public static Answer conflict(String code, String message) {
     return new Answer(409, new JsonObject().put("error", code).put("message", message), null);
   }
 
-  public void send(RoutingContext ctx) {
-    var response = ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json");
+  public void send(HttpServerResponse response) {
+    response.setStatusCode(status).putHeader("Content-Type", "application/json");
     if (location != null) {
       response.putHeader("Location", location);
     }
-    response.end(body.toBuffer());
+    response.end(encoded);
   }
 
   /** Only decided answers are replayed for an Idempotency-Key; 429 and 5xx are not kept. */

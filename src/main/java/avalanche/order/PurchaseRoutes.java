@@ -10,10 +10,14 @@ import avalanche.stock.Reservation;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
+import avalanche.infra.Http;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,13 +26,24 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code POST /api/products/{id}/purchase}: one reserve.lua call over this ingress instance's own Redis
  * connection (or no call at all while the product is known to be sold out), then, for a win, the durable
  * hand-off to Kafka before the 202.
+ * <p>
+ * The drop's hot path is served straight from the HTTP server ({@link #handle}), ahead of the router: no
+ * routing context, no body handler, constant answers encoded once. Requests it does not recognise as plain
+ * purchases (another method, a path in another spelling, a chunked or too large body, {@code Expect}) go
+ * through the router's route for the same path, which runs the same code.
  */
 public final class PurchaseRoutes {
+  /** The route's name in the HTTP metrics (the router's path template). */
+  public static final String ROUTE = "/api/products/:productId/purchase";
+  private static final String PREFIX = "/api/products/";
+  private static final String SUFFIX = "/purchase";
   private static final Answer LOST = new Answer(200, new JsonObject().put("outcome", "LOST"), null);
   private static final Answer SOLD_OUT = Answer.conflict("SOLD_OUT", "no unit left");
   private static final Answer ALREADY_PURCHASED =
       Answer.conflict("ALREADY_PURCHASED", "you already have an order or a lost draw for this product");
 
+  private final AuthHandler auth;
+  private final long bodyLimit;
   private final RateLimiter limiter;
   private final IdempotencyStore idempotency;
   private final StockScripts stock;
@@ -36,8 +51,10 @@ public final class PurchaseRoutes {
   private final OrderHandoff handoff;
   private final DropMetrics metrics;
 
-  public PurchaseRoutes(RateLimiter limiter, IdempotencyStore idempotency, StockScripts stock, SoldOutCache soldOut,
-                        OrderHandoff handoff, DropMetrics metrics) {
+  public PurchaseRoutes(AuthHandler auth, long bodyLimit, RateLimiter limiter, IdempotencyStore idempotency,
+                        StockScripts stock, SoldOutCache soldOut, OrderHandoff handoff, DropMetrics metrics) {
+    this.auth = auth;
+    this.bodyLimit = bodyLimit;
     this.limiter = limiter;
     this.idempotency = idempotency;
     this.stock = stock;
@@ -46,24 +63,95 @@ public final class PurchaseRoutes {
     this.metrics = metrics;
   }
 
-  public void mount(Router router, AuthHandler auth) {
-    router.post("/api/products/:productId/purchase").handler(auth).handler(this::purchase);
+  public void mount(Router router) {
+    router.post(ROUTE).handler(auth).handler(ctx -> purchase(ctx.request(), UserContext.of(ctx),
+        ctx.pathParam("productId"), ctx.body() == null ? null : ctx.body().buffer()));
   }
 
-  private void purchase(RoutingContext ctx) {
-    metrics.attempt();
-    UserContext user = UserContext.of(ctx);
-    long productId = Bodies.numericId(ctx.pathParam("productId"), "product");
-    String address = Bodies.optionalString(Bodies.object(ctx, true), "shippingAddress", 500);
-    String key = IdempotencyStore.validKey(ctx.request().getHeader("Idempotency-Key"));
-    if (!limiter.tryAcquire(user.userId())) {
-      metrics.rejected();
-      throw new ApiException(429, "RATE_LIMITED", "too many purchase attempts; slow down");
+  /** Serves {@code request} when it is a plain purchase and says so; otherwise leaves it to the router. */
+  public boolean handle(HttpServerRequest request) {
+    if (request.method() != HttpMethod.POST) {
+      return false;
     }
-    Future<Answer> answer = key == null
-        ? attempt(user.userId(), productId, address)
-        : idempotency.once(user.userId(), key, productId, () -> attempt(user.userId(), productId, address));
-    answer.onSuccess(a -> a.send(ctx)).onFailure(ctx::fail);
+    String productId = productId(request.path());
+    if (productId == null || !bodyFits(request)) {
+      return false;
+    }
+    request.routed(ROUTE);
+    request.body().onComplete(body -> {
+      if (body.failed()) {
+        return;  // the connection went away while the body was read: nobody to answer
+      }
+      auth.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION)).onComplete(user -> {
+        if (user.succeeded()) {
+          purchase(request, user.result(), productId, body.result());
+        } else {
+          Http.fail(request, user.cause());
+        }
+      });
+    });
+    return true;
+  }
+
+  /** The digits between the prefix and the suffix of a path spelled exactly as the contract's, else null. */
+  static String productId(String path) {
+    if (path == null || !path.startsWith(PREFIX) || !path.endsWith(SUFFIX)
+        || path.length() <= PREFIX.length() + SUFFIX.length()) {
+      return null;
+    }
+    for (int i = PREFIX.length(); i < path.length() - SUFFIX.length(); i++) {
+      char c = path.charAt(i);
+      if (c < '0' || c > '9') {
+        return null;
+      }
+    }
+    return path.substring(PREFIX.length(), path.length() - SUFFIX.length());
+  }
+
+  /**
+   * A body of a declared length within the limit, or none at all. Chunked bodies and {@code Expect:
+   * 100-continue} take the router's path, whose body handler enforces the limit as the bytes come.
+   */
+  private boolean bodyFits(HttpServerRequest request) {
+    if (request.getHeader(HttpHeaders.EXPECT) != null) {
+      return false;
+    }
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length == null) {
+      return request.getHeader(HttpHeaders.TRANSFER_ENCODING) == null;
+    }
+    try {
+      long n = Long.parseLong(length);
+      return n >= 0 && n <= bodyLimit;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private void purchase(HttpServerRequest request, UserContext user, String rawProductId, Buffer body) {
+    Future<Answer> answer;
+    try {
+      metrics.attempt();
+      long productId = Bodies.numericId(rawProductId, "product");
+      String address = Bodies.optionalString(Bodies.object(body, true), "shippingAddress", 500);
+      String key = IdempotencyStore.validKey(request.getHeader("Idempotency-Key"));
+      if (!limiter.tryAcquire(user.userId())) {
+        metrics.rejected();
+        throw new ApiException(429, "RATE_LIMITED", "too many purchase attempts; slow down");
+      }
+      answer = key == null
+          ? attempt(user.userId(), productId, address)
+          : idempotency.once(user.userId(), key, productId, () -> attempt(user.userId(), productId, address));
+    } catch (RuntimeException e) {
+      answer = Future.failedFuture(e);
+    }
+    answer.onComplete(decided -> {
+      if (decided.succeeded()) {
+        decided.result().send(request.response());
+      } else {
+        Http.fail(request, decided.cause());
+      }
+    });
   }
 
   private Future<Answer> attempt(long userId, long productId, String address) {
@@ -88,9 +176,8 @@ public final class PurchaseRoutes {
             case ALREADY_PURCHASED -> Future.succeededFuture(ALREADY_PURCHASED);
             case DROP_NOT_OPEN -> {
               String opensAt = Instant.ofEpochMilli(result.opensAt()).toString();
-              Answer closed = Answer.conflict("DROP_NOT_OPEN", "the drop opens at " + opensAt);
-              closed.body().put("opensAt", opensAt);
-              yield Future.succeededFuture(closed);
+              yield Future.succeededFuture(new Answer(409, new JsonObject().put("error", "DROP_NOT_OPEN")
+                  .put("message", "the drop opens at " + opensAt).put("opensAt", opensAt), null));
             }
             case NOT_FOUND -> Future.failedFuture(ApiException.notFound("no such product"));
           };

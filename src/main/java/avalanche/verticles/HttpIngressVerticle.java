@@ -76,7 +76,8 @@ public class HttpIngressVerticle extends VerticleBase {
     AbuseLimits limits = new AbuseLimits(redis, config);
     PiiCipher pii = PiiCipher.fromConfig(config);
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(http.getLong("bodyLimitBytes", 65_536L)));
+    long bodyLimit = http.getLong("bodyLimitBytes", 65_536L);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
     new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName")).mount(router);
     new AuthRoutes(vertx, accounts, sessions, limits).mount(router, auth);
     new SignupRoutes(vertx, accounts, pii, mails, limits, config).mount(router);
@@ -86,9 +87,10 @@ public class HttpIngressVerticle extends VerticleBase {
     // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout, no hop.
     stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config));
     OrderHandoff handoff = new OrderHandoff(producer, context);
-    new PurchaseRoutes(limiter,
+    PurchaseRoutes purchases = new PurchaseRoutes(purchaseAuth, bodyLimit, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config)).mount(router, purchaseAuth);
+        stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config));
+    purchases.mount(router);
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
@@ -102,7 +104,11 @@ public class HttpIngressVerticle extends VerticleBase {
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
         .setIdleTimeout(60));
-    return Future.all(stock.load(), handoff.warmUp()).compose(ready -> server.requestHandler(router).listen());
+    return Future.all(stock.load(), handoff.warmUp()).compose(ready -> server.requestHandler(request -> {
+      if (!purchases.handle(request)) {
+        router.handle(request);
+      }
+    }).listen());
   }
 
   @Override

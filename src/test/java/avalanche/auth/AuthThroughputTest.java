@@ -287,11 +287,15 @@ class AuthThroughputTest {
       checks.forEach((name, check) -> {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false));
-        new PurchaseRoutes(limiter, new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), handoff,
-            DropMetrics.of(config)).mount(router, new AuthHandler(tokens, check));
+        PurchaseRoutes purchases = new PurchaseRoutes(new AuthHandler(tokens, check), 65_536, limiter,
+            new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config));
+        purchases.mount(router);
         router.route().failureHandler(Http::failure);
-        servers.add(vertx.createHttpServer().requestHandler(router)
-            .listen(config.getJsonObject("bench").getInteger(name), "127.0.0.1"));
+        servers.add(vertx.createHttpServer().requestHandler(request -> {
+          if (!purchases.handle(request)) {
+            router.handle(request);
+          }
+        }).listen(config.getJsonObject("bench").getInteger(name), "127.0.0.1"));
       });
       return Future.all(servers);
     }

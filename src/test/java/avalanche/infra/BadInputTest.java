@@ -153,6 +153,60 @@ class BadInputTest {
         .onComplete(test.succeedingThenComplete());
   }
 
+  /**
+   * Plain purchases are served ahead of the router; a chunked body or one declared over the limit takes the
+   * router's route for the same path. Both answer alike.
+   */
+  @Test
+  void purchasesTheRouterServesAnswerLikeTheDirectPath(Vertx vertx, VertxTestContext test) {
+    HttpClient raw = vertx.createHttpClient();
+    server.createProduct("COMMON", 10, 5).compose(p -> server.createUsers(3, 0).compose(users -> {
+      String path = "/api/products/" + p + "/purchase";
+      String big = new JsonObject().put("shippingAddress", "x".repeat(70 * 1024)).encode();
+      return Future.all(
+              labelled("chunked, valid", chunkedPurchase(raw, path, server.token(users.get(0)), "{}").map(r -> {
+                assertThat(r.getInteger("status")).isEqualTo(202);
+                assertThat(r.getJsonObject("body").getString("outcome")).isEqualTo("RESERVED");
+                return r;
+              })),
+              labelled("chunked, malformed", chunkedPurchase(raw, path, server.token(users.get(1)), "{oops").map(r -> {
+                assertThat(r.getInteger("status")).isEqualTo(400);
+                assertThat(r.getJsonObject("body").getString("error")).isEqualTo("VALIDATION_FAILED");
+                return r;
+              })),
+              labelled("chunked, 70 KiB", chunkedPurchase(raw, path, server.token(users.get(2)), big).map(r -> {
+                assertThat(r.getInteger("status")).isEqualTo(413);
+                assertThat(r.getJsonObject("body").getString("error")).isEqualTo("PAYLOAD_TOO_LARGE");
+                return r;
+              })),
+              expect("Content-Length 70 KiB", server.http().post(path).bearerTokenAuthentication(server.token(users.get(2)))
+                  .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(big)), 413, "PAYLOAD_TOO_LARGE"))
+          .compose(done -> stats(p)).map(stats -> {
+            // Only the valid purchase reached the stock script.
+            assertThat(stats.getLong("attempts")).isEqualTo(1);
+            assertThat(stats.getLong("won")).isEqualTo(1);
+            return stats;
+          });
+    })).onComplete(done -> raw.close()).onComplete(test.succeedingThenComplete());
+  }
+
+  /** A purchase with a chunked body (no Content-Length): {@code {status, body}} of the answer. */
+  private static Future<JsonObject> chunkedPurchase(HttpClient raw, String path, String token, String body) {
+    return raw.request(new RequestOptions().setMethod(HttpMethod.POST)
+            .setHost("127.0.0.1").setPort(server.app().httpPort()).setURI(path))
+        .compose(request -> {
+          Future<JsonObject> answer = request.response().compose(response -> response.body()
+              .map(bytes -> new JsonObject().put("status", response.statusCode()).put("body", bytes.toJsonObject())));
+          request.setChunked(true).putHeader("Authorization", "Bearer " + token)
+              .putHeader("Content-Type", "application/json");
+          for (int i = 0; i < body.length(); i += 8 * 1024) {
+            request.write(Buffer.buffer(body.substring(i, Math.min(body.length(), i + 8 * 1024))));
+          }
+          request.end();
+          return answer;
+        });
+  }
+
   @Test
   void badTokensAreUnauthorized(VertxTestContext test) {
     server.createUsers(1, 0).compose(users -> {
