@@ -26,7 +26,7 @@ import java.util.List;
  */
 public final class JwtTokens {
   private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
-  private static final long LEEWAY_SECONDS = 5;
+  static final long LEEWAY_SECONDS = 5;
 
   private final JWTAuth auth;
   private final int accessTtlSeconds;
