@@ -7,18 +7,21 @@
 #   purchase  POST /api/products/{id}/purchase, a distinct user per request, on a product that never sells out
 #             (then "purchase80": the same, paced to 80 % of the purchase median rate, for its p99)
 #   soldout   the same call on a sold-out product
-#   settle    purchases paced to --settle-rate; orders settled per second and 202->terminal p50/p99, from the
-#             orders' created_at/updated_at in PostgreSQL ("n/a" while orders do not settle); the note adds the
-#             rate of terminal updates between the first and the last (the saga's pace while busy) and the 202 rate
+#   settle    purchases paced to --settle-rate over --settle-connections; orders settled per second and
+#             202->terminal p50/p99, from the orders' created_at/updated_at in PostgreSQL ("n/a" while orders do
+#             not settle); the note adds the rate of terminal updates between the first and the last (the saga's
+#             pace while busy) and the 202 rate
 #
 # Usage: load-tests/bench.sh [--pin] [--soak SECONDS] [--rounds N] [--seconds S] [--warmup S]
-#                            [--connections C] [--settle-rate R] [--soak-rate R] [--jfr DIR]
+#                            [--connections C] [--settle-rate R] [--settle-connections C] [--soak-rate R] [--jfr DIR]
 #                            [--server-jvm "ARGS"] [--jar PATH] [--build] [--only "SCENARIOS"]
 #   --pin          server (with its embedded servers) on core 0, wrk on core 1 (taskset)
 #   --soak S       instead of the rounds: S seconds of purchases paced to --soak-rate, in slices of 60 s;
 #                  reports heap after a full GC and latency per slice, and their drift
 #   --only "S..."  run only these scenarios (space-separated, of: ping purchase soldout settle; default all);
 #                  purchase80 runs after the rounds when purchase is among them
+#   --warmup S     before the rounds, S seconds of each scenario (default 20): the JIT compiler still takes
+#                  most of a core for the first minute of load, and a drop server runs warm
 #   --jfr DIR      after the rounds, one more round of each scenario under Java Flight Recorder (DIR/<name>.jfr)
 # The table also gives CPU time per request of the server JVM ("cpu") and of its embedded servers ("deps").
 # Loopback only; every loop is bounded; the server it started is always stopped (SIGTERM, then SIGKILL).
@@ -30,9 +33,12 @@ PIN=0
 SOAK=0
 ROUNDS=3
 SECONDS_PER_ROUND=10
-WARMUP=5
+WARMUP=20
 CONNECTIONS=32
 SETTLE_RATE=2000
+# Paced runs wait between requests on each connection: enough connections that the wait, not the latency,
+# sets the rate.
+SETTLE_CONNECTIONS=256
 SOAK_RATE=300
 JFR_DIR=""
 SERVER_JVM="-Xmx1g"
@@ -49,18 +55,19 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP="$2"; shift ;;
     --connections) CONNECTIONS="$2"; shift ;;
     --settle-rate) SETTLE_RATE="$2"; shift ;;
+    --settle-connections) SETTLE_CONNECTIONS="$2"; shift ;;
     --soak-rate) SOAK_RATE="$2"; shift ;;
     --jfr) JFR_DIR="$2"; shift ;;
     --server-jvm) SERVER_JVM="$2"; shift ;;
     --jar) JAR="$2"; shift ;;
     --build) BUILD=1 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-for n in "$SOAK" "$ROUNDS" "$SECONDS_PER_ROUND" "$WARMUP" "$CONNECTIONS" "$SETTLE_RATE" "$SOAK_RATE"; do
+for n in "$SOAK" "$ROUNDS" "$SECONDS_PER_ROUND" "$WARMUP" "$CONNECTIONS" "$SETTLE_RATE" "$SETTLE_CONNECTIONS" "$SOAK_RATE"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "bench: '$n' is not a whole number" >&2; exit 2; }
 done
 [ "$ROUNDS" -ge 1 ] && [ "$SECONDS_PER_ROUND" -ge 1 ] || { echo "bench: --rounds and --seconds must be >= 1" >&2; exit 2; }
@@ -239,13 +246,25 @@ purchase_tokens() { # seconds rate -> file with enough fresh tokens
   echo "$file"
 }
 
+# run_paced seconds connections rate path tokens -> the BENCH line of purchases offered at ~rate/s.
+# Each connection waits between its requests so that all of them together offer the rate. A 3 s calibration
+# run measures the latency part of each connection's cycle, which the wait leaves out; the measured run
+# skips the tokens it used, including those of requests still in flight at its end.
+run_paced() {
+  local seconds=$1 connections=$2 rate=$3 path=$4 tokens=$5 delay line
+  delay=$(( connections * 1000 / (rate > 0 ? rate : 1) ))
+  line=$(run_wrk 3 "$connections" POST "$path" "$tokens" 0 "$delay")
+  delay=$(awk -v c="$connections" -v r="$rate" -v got="$(rps_of "$line")" -v d="$delay" \
+    'BEGIN { x = c * 1000 / r - (got > 0 ? c * 1000 / got - d : 0); printf "%d", (x > 1 ? x : 1) }')
+  run_wrk "$seconds" "$connections" POST "$path" "$tokens" $(( $(field "$line" requests) + connections )) "$delay"
+}
+
 # settle_round seconds -> "orders/s p50_ms p99_ms note"
 settle_round() {
-  local seconds=$1 product tokens connections=$CONNECTIONS delay line won settled
+  local seconds=$1 product tokens line won settled
   product=$(product "bench-settle-$RANDOM" 1000000000)
-  tokens=$(purchase_tokens "$seconds" "$SETTLE_RATE")
-  delay=$(( connections * 1000 / SETTLE_RATE ))
-  line=$(run_wrk "$seconds" "$connections" POST "/api/products/$product/purchase" "$tokens" 0 "$delay")
+  tokens=$(purchase_tokens $((seconds + 3)) "$SETTLE_RATE")
+  line=$(run_paced "$seconds" "$SETTLE_CONNECTIONS" "$SETTLE_RATE" "/api/products/$product/purchase" "$tokens")
   rm -f "$tokens"
   won=$(tr ',' '\n' <<<"$(field "$line" codes)" | awk -F: '$1 == "202" { print $2 }')
   won=${won:-0}
@@ -340,16 +359,10 @@ run_scenario() { # name seconds -> one measurement into the arrays
     ping) line=$(run_wrk "$seconds" "$CONNECTIONS" GET /health "$POOL" 0 0); bad=$(unexpected "$line" 200) ;;
     soldout) line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$SOLD/purchase" "$POOL" 0 0); bad=$(unexpected "$line" 409) ;;
     purchase80)
-      # Paced to 80 % of the purchase median: each connection waits so that all of them together offer it.
-      # A 3 s calibration run measures the latency part of each connection's cycle, which the delay leaves out;
-      # the measured run skips the tokens it used, including those of requests still in flight at its end.
+      # Paced to 80 % of the purchase median, over the same connections as the purchase rounds.
       rate=$(( $(median ${RPS[purchase]}) * 4 / 5 ))
       tokens=$(purchase_tokens $((seconds + 3)) "$rate")
-      delay=$(( CONNECTIONS * 1000 / (rate > 0 ? rate : 1) ))
-      line=$(run_wrk 3 "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" 0 "$delay")
-      delay=$(awk -v c="$CONNECTIONS" -v r="$rate" -v got="$(rps_of "$line")" -v d="$delay" \
-        'BEGIN { x = c * 1000 / r - (got > 0 ? c * 1000 / got - d : 0); printf "%d", (x > 1 ? x : 1) }')
-      line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$tokens" $(( $(field "$line" requests) + CONNECTIONS )) "$delay")
+      line=$(run_paced "$seconds" "$CONNECTIONS" "$rate" "/api/products/$BIG/purchase" "$tokens")
       rm -f "$tokens"
       bad=$(unexpected "$line" 202)
       NOTE[purchase80]="paced to ~$rate/s (80 % of the purchase median)"
@@ -442,7 +455,7 @@ for name in ping purchase purchase80 soldout settle; do
     else
       printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
         "$(median ${P99[settle]})" - "${HEAP[settle]}" - - - \
-        "orders/s and 202->terminal at ~$SETTLE_RATE/s offered (${NOTE[settle]})"
+        "orders/s and 202->terminal at ~$SETTLE_RATE/s offered over $SETTLE_CONNECTIONS connections (${NOTE[settle]})"
     fi
     continue
   fi
