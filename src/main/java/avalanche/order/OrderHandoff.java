@@ -22,6 +22,7 @@ import org.apache.kafka.common.KafkaException;
 public final class OrderHandoff {
   private final KafkaProducer<String, byte[]> producer;
   private final Producer<String, byte[]> kafka;
+  private static final long WARM_UP_MS = 30_000;
   private final Context context;
 
   /** Call from the verticle's start: acknowledgements are delivered on its context. */
@@ -31,9 +32,19 @@ public final class OrderHandoff {
     this.context = context;
   }
 
-  /** Fetches the topic's metadata (off the event loop), so no later {@code send} waits for it. */
+  /**
+   * Fetches the topic's metadata (off the event loop), so no later {@code send} waits for it. One fetch gives
+   * up after the producer's {@code max.block.ms} (200 ms), which a box busy starting (a core shared with the
+   * embedded servers) can exceed: it is retried for up to {@value #WARM_UP_MS} ms.
+   */
   public Future<Void> warmUp() {
-    return producer.partitionsFor(Topics.ORDER_REQUESTED).mapEmpty();
+    return warmUp(System.currentTimeMillis() + WARM_UP_MS);
+  }
+
+  private Future<Void> warmUp(long deadline) {
+    return producer.partitionsFor(Topics.ORDER_REQUESTED).<Void>mapEmpty().recover(failure ->
+        System.currentTimeMillis() >= deadline ? Future.failedFuture(failure)
+            : context.owner().timer(100).compose(retry -> warmUp(deadline)));
   }
 
   public Future<Void> publish(String orderId, long productId, long userId, long price, String shippingAddress,
