@@ -98,7 +98,7 @@ class SagaVolumeTest {
             LOG.info("stampede: {} users, {} answered 202 in {} ms", users.size(), won.size(),
                 System.currentTimeMillis() - stampede);
             List<Future<JsonObject>> settled = new ArrayList<>(won.size());
-            return settle(productId).compose(none -> {
+            return settle(productId, won.size()).compose(none -> {
               for (var order : won) {
                 settled.add(saga.order(order.getValue(), order.getKey()));
               }
@@ -161,7 +161,7 @@ class SagaVolumeTest {
       });
       return sent.future().compose(v -> Future.all(placed)).compose(all -> {
         List<Future<JsonObject>> settled = new ArrayList<>(orders);
-        return settle(productId).compose(none -> {
+        return settle(productId, orders).compose(none -> {
           for (int i = 0; i < orders; i++) {
             settled.add(saga.order(placed.get(i).result(), users.get(i)));
           }
@@ -189,11 +189,15 @@ class SagaVolumeTest {
    * Waits until no order of the product is PENDING, watching PostgreSQL (one query per 100 ms rather than
    * hundreds of pollers loading the server under test); the orders are then read once through the API.
    */
-  private static Future<Long> settle(long productId) {
+  /**
+   * Waits until all {@code orders} of the product are terminal. Counting PENDING rows is not enough: the
+   * coordinator may not have stored the last orders' rows yet.
+   */
+  private static Future<Long> settle(long productId, int orders) {
     return saga.eventually(() -> server.pg()
-            .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1 AND status = 'PENDING'")
+            .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1 AND status IN ('COMPLETED', 'CANCELLED')")
             .execute(Tuple.of(productId)).map(rows -> rows.iterator().next().getLong(0)),
-        pending -> pending == 0, SETTLE_MS);
+        terminal -> terminal >= orders, SETTLE_MS);
   }
 
   /** Users whose ledger does not explain their balance, or whose balance is negative (must be none). */
