@@ -10,7 +10,12 @@ public final class Bodies {
 
   /** The body as an object; an empty body counts as {@code {}} only when {@code optional}. */
   public static JsonObject object(RoutingContext ctx, boolean optional) {
-    return object(ctx.body() == null ? null : ctx.body().buffer(), optional);
+    return object(raw(ctx), optional);
+  }
+
+  /** The body's bytes as the router's body handler read them, or null. */
+  public static Buffer raw(RoutingContext ctx) {
+    return ctx.body() == null ? null : ctx.body().buffer();
   }
 
   /** {@link #object(RoutingContext, boolean)} for a body read without the router. */

@@ -12,6 +12,7 @@ import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
 import avalanche.infra.Http;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -63,13 +64,25 @@ public final class PurchaseRoutes {
     this.metrics = metrics;
   }
 
+  /**
+   * The HTTP server's request handler: plain purchases here, everything else to {@code router}, where this
+   * class's route (see {@link #mount}) takes the other spellings of a purchase.
+   */
+  public Handler<HttpServerRequest> ahead(Router router) {
+    return request -> {
+      if (!handle(request)) {
+        router.handle(request);
+      }
+    };
+  }
+
   public void mount(Router router) {
     router.post(ROUTE).handler(auth).handler(ctx -> purchase(ctx.request(), UserContext.of(ctx),
-        ctx.pathParam("productId"), ctx.body() == null ? null : ctx.body().buffer()));
+        ctx.pathParam("productId"), Bodies.raw(ctx)));
   }
 
   /** Serves {@code request} when it is a plain purchase and says so; otherwise leaves it to the router. */
-  public boolean handle(HttpServerRequest request) {
+  boolean handle(HttpServerRequest request) {
     if (request.method() != HttpMethod.POST) {
       return false;
     }

@@ -104,11 +104,7 @@ public class HttpIngressVerticle extends VerticleBase {
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
         .setIdleTimeout(60));
-    return Future.all(stock.load(), handoff.warmUp()).compose(ready -> server.requestHandler(request -> {
-      if (!purchases.handle(request)) {
-        router.handle(request);
-      }
-    }).listen());
+    return Future.all(stock.load(), handoff.warmUp()).compose(ready -> server.requestHandler(purchases.ahead(router)).listen());
   }
 
   @Override

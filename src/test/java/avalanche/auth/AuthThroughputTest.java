@@ -291,11 +291,7 @@ class AuthThroughputTest {
             new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config));
         purchases.mount(router);
         router.route().failureHandler(Http::failure);
-        servers.add(vertx.createHttpServer().requestHandler(request -> {
-          if (!purchases.handle(request)) {
-            router.handle(request);
-          }
-        }).listen(config.getJsonObject("bench").getInteger(name), "127.0.0.1"));
+        servers.add(vertx.createHttpServer().requestHandler(purchases.ahead(router)).listen(config.getJsonObject("bench").getInteger(name), "127.0.0.1"));
       });
       return Future.all(servers);
     }
