@@ -51,6 +51,12 @@ public final class Clients {
     return props;
   }
 
+  /** Admin calls give up after 5 s: their callers (health check, sweeper) answer or retry rather than wait. */
+  public static Map<String, String> kafkaAdminConfig(JsonObject config) {
+    return Map.of("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"),
+        "request.timeout.ms", "5000", "default.api.timeout.ms", "5000");
+  }
+
   public static Map<String, String> kafkaConsumerConfig(JsonObject config, String groupId) {
     Map<String, String> props = new HashMap<>();
     props.put("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"));

@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.order.HandoffBacklog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,9 +21,11 @@ import java.util.Map;
 
 /**
  * Settles reservations whose deadline passed, so no unit stays reserved forever. The order's PostgreSQL row
- * decides: none (crash between reserve and hand-off, or a saga that never started) or CANCELLED → release;
- * COMPLETED → confirm; PENDING → the saga's own, shorter timeout settles it, so its deadline is only pushed
- * back to be looked at again later. Release and confirm are the stock verticle's idempotent scripts, so
+ * decides: CANCELLED → release; COMPLETED → confirm; PENDING → the saga's own, shorter timeout settles it, so
+ * its deadline is only pushed back to be looked at again later. No row: the order may still wait in the
+ * saga's backlog (a drop can hand off orders faster than the saga stores them), so it is released (a crash
+ * between reserve and hand-off) only when the {@link HandoffBacklog} was drained before the rows were read,
+ * and otherwise pushed back like a PENDING one. Release and confirm are the stock verticle's idempotent scripts, so
  * sweepers in several verticles or processes may race on one order and it still moves once.
  */
 public final class ReservationSweep {
@@ -49,14 +52,17 @@ public final class ReservationSweep {
   private final Vertx vertx;
   private final Pool pg;
   private final Redis redis;
+  private final HandoffBacklog backlog;
   private final int pageSize;
   private final int maxPerTick;
   private final long pendingRecheckMs;
 
-  public ReservationSweep(Vertx vertx, Pool pg, Redis redis, int pageSize, int maxPerTick, long pendingRecheckMs) {
+  public ReservationSweep(Vertx vertx, Pool pg, Redis redis, HandoffBacklog backlog, int pageSize, int maxPerTick,
+                          long pendingRecheckMs) {
     this.vertx = vertx;
     this.pg = pg;
     this.redis = redis;
+    this.backlog = backlog;
     this.pageSize = pageSize;
     this.maxPerTick = maxPerTick;
     this.pendingRecheckMs = pendingRecheckMs;
@@ -111,7 +117,10 @@ public final class ReservationSweep {
       return Future.succeededFuture(NOTHING);
     }
     String[] orderIds = due.stream().map(Expired::orderId).toArray(String[]::new);
-    return pg.preparedQuery("SELECT id, status FROM orders WHERE id = ANY($1)").execute(Tuple.of((Object) orderIds))
+    // Asked before the rows are read: an order acknowledged before a drained backlog has its row by then.
+    // When Kafka cannot say, nothing without a row is released.
+    return backlog.drained().otherwise(false).compose(drained -> pg.preparedQuery(
+            "SELECT id, status FROM orders WHERE id = ANY($1)").execute(Tuple.of((Object) orderIds))
         .compose(rows -> {
           Map<String, String> status = new HashMap<>();
           rows.forEach(row -> status.put(row.getString("id"), row.getString("status")));
@@ -120,6 +129,7 @@ public final class ReservationSweep {
             outcomes.add(switch (status.getOrDefault(order.orderId(), "NONE")) {
               case "PENDING" -> postpone(order);
               case "COMPLETED" -> run(StockAddresses.CONFIRM, order);
+              case "NONE" -> drained ? run(StockAddresses.RELEASE, order) : postpone(order);
               default -> run(StockAddresses.RELEASE, order);
             });
           }
@@ -132,7 +142,7 @@ public final class ReservationSweep {
             }
             return Future.succeededFuture(total);
           });
-        });
+        }));
   }
 
   private Future<Result> run(String address, Expired order) {

@@ -11,7 +11,6 @@ import avalanche.auth.RevocationCache;
 import avalanche.auth.SessionCheck;
 import avalanche.auth.SessionStore;
 import avalanche.auth.SignupRoutes;
-import avalanche.infra.AppConfig;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.Http;
@@ -41,7 +40,6 @@ import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** HTTP ingress: the router of the public contract. Runs as N instances, one per event loop. */
@@ -61,7 +59,7 @@ public class HttpIngressVerticle extends VerticleBase {
     pg = Clients.pg(vertx, config);
     redis = Clients.redis(vertx, config);
     producer = Clients.handoffProducer(vertx, config);
-    kafkaAdmin = KafkaAdminClient.create(vertx, Map.of("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap")));
+    kafkaAdmin = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config));
     limiter = new RateLimiter(vertx, http.getInteger("purchaseAttemptsPerSecond", 5));
 
     JwtTokens tokens = new JwtTokens(vertx, config);

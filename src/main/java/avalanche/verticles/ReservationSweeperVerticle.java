@@ -2,12 +2,14 @@ package avalanche.verticles;
 
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
+import avalanche.order.HandoffBacklog;
 import avalanche.stock.ReservationSweep;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -23,6 +25,7 @@ public class ReservationSweeperVerticle extends VerticleBase {
 
   private Pool pg;
   private Redis redis;
+  private KafkaAdminClient kafka;
   private ReservationSweep sweep;
   private long timer;
   private boolean running;
@@ -34,7 +37,9 @@ public class ReservationSweeperVerticle extends VerticleBase {
     JsonObject stock = config().getJsonObject("stock", new JsonObject());
     pg = Clients.pg(vertx, config());
     redis = Clients.redis(vertx, config());
-    sweep = new ReservationSweep(vertx, pg, redis, stock.getInteger("sweepPageSize", 200),
+    kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
+    sweep = new ReservationSweep(vertx, pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
+        stock.getInteger("sweepPageSize", 200),
         stock.getInteger("sweepMaxPerTick", 1000), stock.getLong("pendingRecheckMs", 5_000L));
     MeterRegistry registry = DropMetrics.registry(config());
     released = Counter.builder("avalanche.stock.expired").tag("action", "RELEASED").register(registry);
@@ -46,7 +51,7 @@ public class ReservationSweeperVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    return Future.join(pg.close(), redis.close());
+    return Future.join(pg.close(), redis.close(), kafka.close());
   }
 
   private void tick() {
