@@ -269,19 +269,21 @@ run_paced() {
 
 # settle_round seconds -> "orders/s p50_ms p99_ms note"
 settle_round() {
-  local seconds=$1 product tokens line won settled
+  local seconds=$1 product tokens line won all settled
   product=$(product "bench-settle-$RANDOM" 1000000000)
   tokens=$(purchase_tokens $((seconds + CALIBRATION_RUNS * CALIBRATION_SECONDS)) "$SETTLE_RATE")
   line=$(run_paced "$seconds" "$SETTLE_CONNECTIONS" "$SETTLE_RATE" "/api/products/$product/purchase" "$tokens")
   rm -f "$tokens"
   won=$(tr ',' '\n' <<<"$(field "$line" codes)" | awk -F: '$1 == "202" { print $2 }')
   won=${won:-0}
+  # Every reservation won on the product, the calibration runs' too: all of them must settle before reading.
+  all=$(api GET "/api/admin/products/$product/stats" | jq -r .won)
   if [ -z "$PG_PORT" ]; then echo "n/a n/a n/a no-PostgreSQL-port-in-banner"; return; fi
-  # Bounded wait for the backlog to settle: until every 202 has a terminal order, at most 30 s.
+  # Bounded wait for the backlog to settle: until every won reservation has a terminal order, at most 30 s.
   # Gives up after 10 s when nothing settles at all.
   for i in $(seq 1 30); do
     settled=$(psql "$PG_URL" -Atqc "SELECT count(*) FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')" 2>/dev/null || echo 0)
-    [ "${settled:-0}" -ge "$won" ] && break
+    [ "${settled:-0}" -ge "$all" ] && break
     [ "$i" -ge 10 ] && [ "${settled:-0}" -eq 0 ] && break
     sleep 1
   done
@@ -293,7 +295,7 @@ settle_round() {
     SELECT round(count(*) / greatest(extract(epoch FROM max(created_at) - min(created_at)), 0.001), 0),
            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
            round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)) * 1000)::numeric, 1),
-           '$settled/$won-settled,-' || round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(updated_at)), 0.001), 0)
+           '$settled/$all-settled,-' || round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(updated_at)), 0.001), 0)
              || '/s-while-settling,-' || round($won / $seconds.0, 0) || '/s-won'
     FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')"
 }
