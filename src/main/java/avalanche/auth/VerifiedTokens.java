@@ -10,14 +10,14 @@ import java.util.Map;
  * Confined to one event loop: no locks.
  */
 final class VerifiedTokens {
-  private record Entry(UserContext user, long expiresAt) {}
+  private record Verified(UserContext user, long expiresAt) {}
 
-  private final Map<String, Entry> entries;
+  private final Map<String, Verified> entries;
 
   VerifiedTokens(int capacity) {
     this.entries = new LinkedHashMap<>(capacity * 4 / 3 + 1, 0.75f, true) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
         return size() > capacity;
       }
     };
@@ -25,7 +25,7 @@ final class VerifiedTokens {
 
   /** The caller of a token verified before and not yet expired at {@code nowSeconds}, else null. */
   UserContext get(String token, long nowSeconds) {
-    Entry entry = entries.get(token);
+    Verified entry = entries.get(token);
     if (entry == null) {
       return null;
     }
@@ -37,6 +37,6 @@ final class VerifiedTokens {
   }
 
   void put(String token, UserContext user, long expiresAt) {
-    entries.put(token, new Entry(user, expiresAt));
+    entries.put(token, new Verified(user, expiresAt));
   }
 }

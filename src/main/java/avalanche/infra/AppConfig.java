@@ -40,6 +40,7 @@ public final class AppConfig {
     ENV.put("AVALANCHE_LOADTEST", new Setting("loadtest", AppConfig::bool));
     ENV.put("AVALANCHE_PII_KEY", new Setting("pii.key", v -> v));
     ENV.put("AVALANCHE_SAGA_TIMEOUT_SECONDS", new Setting("saga.timeoutSeconds", v -> positiveInt(v)));
+    ENV.put("AVALANCHE_SAGA_MAX_OPEN", new Setting("saga.maxOpen", v -> positiveInt(v)));
     ENV.put("AVALANCHE_STOCK_INSTANCES", new Setting("verticles.stock", v -> positiveInt(v)));
   }
 

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,6 +126,29 @@ public final class BatchConsumer<T> {
   public Future<Void> stop() {
     running = false;
     return stopped.future().eventually(consumer::close);
+  }
+
+  /**
+   * Stops fetching the partitions of {@code topic} assigned now (records already polled are still processed);
+   * partitions assigned later by a rebalance are not paused, so a caller holding a topic back calls this again.
+   */
+  public Future<Void> pause(String topic) {
+    return consumer.assignment().compose(assigned -> consumer.pause(ofTopic(assigned, topic)));
+  }
+
+  /** Fetches the paused partitions of {@code topic} again, from where they stopped. */
+  public Future<Void> resume(String topic) {
+    return consumer.paused().compose(paused -> consumer.resume(ofTopic(paused, topic)));
+  }
+
+  private static Set<TopicPartition> ofTopic(Set<TopicPartition> partitions, String topic) {
+    Set<TopicPartition> mine = new HashSet<>();
+    for (TopicPartition partition : partitions) {
+      if (topic.equals(partition.getTopic())) {
+        mine.add(partition);
+      }
+    }
+    return mine;
   }
 
   private void next() {

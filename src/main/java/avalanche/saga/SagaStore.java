@@ -197,6 +197,16 @@ public final class SagaStore {
         });
   }
 
+  /**
+   * How many sagas are open (started, neither COMPLETED nor CANCELLED), counted up to {@code limit}: the
+   * partial index on {@code saga_due_at} holds exactly those, so this never reads more than {@code limit} entries.
+   */
+  public Future<Integer> openSagas(int limit) {
+    return pg.preparedQuery("SELECT count(*) FROM (SELECT 1 FROM orders WHERE saga_due_at IS NOT NULL LIMIT $1) open")
+        .execute(Tuple.of(limit))
+        .map(rows -> rows.iterator().next().getInteger(0));
+  }
+
   /** Adds the sagas of {@code ids} that {@code found} lacks, read as they are (those that exist). */
   private Future<Map<String, SagaSnapshot>> withMissing(Map<String, SagaSnapshot> found, List<String> ids) {
     List<String> missing = new ArrayList<>();

@@ -5,6 +5,7 @@ import avalanche.infra.Clients;
 import avalanche.infra.KafkaBatchSender;
 import avalanche.infra.Topics;
 import avalanche.saga.CommandBus;
+import avalanche.saga.SagaAdmission;
 import avalanche.saga.SagaCoordinator;
 import avalanche.saga.SagaSnapshot;
 import avalanche.saga.SagaStore;
@@ -38,6 +39,8 @@ public class SagaCoordinatorVerticle extends VerticleBase {
   private SagaCoordinator coordinator;
   private long scanTimer;
   private boolean scanning;
+  private long admissionTimer;
+  private boolean admitting;
 
   @Override
   public Future<?> start() {
@@ -51,12 +54,30 @@ public class SagaCoordinatorVerticle extends VerticleBase {
       scanTimer = vertx.setPeriodic(saga.getLong("scanIntervalMs", 1_000L), t -> scan());
       return BatchConsumer.start(vertx, config(), GROUP, Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES),
           producer, coordinator);
-    }).onSuccess(started -> consumer = started);
+    }).onSuccess(started -> {
+      consumer = started;
+      SagaAdmission admission = new SagaAdmission(store, started, saga.getInteger("maxOpen", 10_000));
+      admissionTimer = vertx.setPeriodic(saga.getLong("admissionCheckMs", 500L), t -> admit(admission));
+    });
+  }
+
+  private void admit(SagaAdmission admission) {
+    if (admitting) {
+      return;
+    }
+    admitting = true;
+    admission.check().onComplete(done -> {
+      admitting = false;
+      if (done.failed()) {
+        LOG.warn("saga admission check failed, gate left as it was: {}", done.cause().toString());
+      }
+    });
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(scanTimer);
+    vertx.cancelTimer(admissionTimer);
     Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
     return stopped.eventually(() -> Future.join(pg.close(), producer.close(), stock.close()));
   }

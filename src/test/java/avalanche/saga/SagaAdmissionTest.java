@@ -1,0 +1,122 @@
+package avalanche.saga;
+
+import avalanche.TestServer;
+import avalanche.verticles.PointVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Admission under overload: with the point participant away, sagas stay open; once {@code saga.maxOpen} of
+ * them are, new orders wait in {@code order.requested} (no row, no timer running) instead of being started,
+ * and when the participant comes back every order, those that waited too, completes.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 150, timeUnit = TimeUnit.SECONDS)
+class SagaAdmissionTest {
+  private static final int MAX_OPEN = 10;
+  private static final int WAITING = 20;
+  private static TestServer server;
+  private static SagaTests saga;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start(new JsonObject()
+        .put("saga", new JsonObject().put("maxOpen", MAX_OPEN).put("admissionCheckMs", 50).put("timeoutSeconds", 120))
+        .put("verticles", new JsonObject().put("point", 0)));
+    saga = new SagaTests(server);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void theGateClosesAtTheBoundAndReopensBelowThreeQuarters() {
+    assertThat(SagaAdmission.closedAfter(false, MAX_OPEN - 1, MAX_OPEN)).isFalse();
+    assertThat(SagaAdmission.closedAfter(false, MAX_OPEN, MAX_OPEN)).isTrue();
+    assertThat(SagaAdmission.closedAfter(true, 8, MAX_OPEN)).isTrue();
+    assertThat(SagaAdmission.closedAfter(true, 7, MAX_OPEN)).isFalse();
+    assertThat(SagaAdmission.closedAfter(true, 0, 1)).isFalse();
+    assertThat(SagaAdmission.closedAfter(true, 1, 1)).isTrue();
+  }
+
+  @Test
+  void ordersPastTheBoundWaitInKafkaAndAllCompleteOnceSagasClose(VertxTestContext test) {
+    Future.all(server.createProduct("COMMON", 100, 100), server.createUsers(MAX_OPEN + WAITING, 1_000))
+        .compose(setup -> {
+          long productId = setup.resultAt(0);
+          List<Long> users = setup.resultAt(1);
+          List<Long> first = users.subList(0, MAX_OPEN);
+          List<Long> later = users.subList(MAX_OPEN, users.size());
+          return drainEarlierSagas()
+              .compose(drained -> buy(productId, first))
+              .compose(started -> saga.eventually(() -> stored(productId), n -> n == MAX_OPEN, 20_000))
+              // Twenty checks: the gate has seen the ten open sagas.
+              .compose(stored -> server.vertx().timer(1_000))
+              .compose(closed -> buy(productId, later))
+              .compose(waiting -> server.vertx().timer(2_000)
+                  .compose(t -> Future.all(stored(productId), saga.order(waiting.get(0), later.get(0))))
+                  .compose(held -> {
+                    test.verify(() -> {
+                      assertThat(held.<Long>resultAt(0)).as("orders started past the bound").isEqualTo(MAX_OPEN);
+                      assertThat(held.<JsonObject>resultAt(1).getString("status")).isEqualTo("PENDING");
+                    });
+                    return server.vertx().deployVerticle(PointVerticle::new,
+                        new DeploymentOptions().setConfig(server.app().config()));
+                  })
+                  .compose(points -> Future.all(List.of(saga.eventually(() -> saga.completedOrders(productId),
+                          n -> n == MAX_OPEN + WAITING, 90_000), saga.stock(productId)))
+                      .compose(done -> saga.eventually(() -> saga.stock(productId),
+                          stats -> stats.getLong("reserved") == 0, 10_000))
+                      .map(stats -> {
+                        test.verify(() -> {
+                          assertThat(stats.getLong("sold")).isEqualTo(MAX_OPEN + WAITING);
+                          assertThat(stats.getLong("available")).isEqualTo(100 - MAX_OPEN - WAITING);
+                        });
+                        return stats;
+                      })
+                      .eventually(() -> server.vertx().undeploy(points))));
+        })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  /**
+   * The bound counts every open saga in the shared PostgreSQL, earlier test classes' too: a point participant
+   * runs until they have all ended, then goes, so the open sagas from here on are this test's.
+   */
+  private Future<Void> drainEarlierSagas() {
+    return server.vertx().deployVerticle(PointVerticle::new, new DeploymentOptions().setConfig(server.app().config()))
+        .compose(points -> saga.eventually(() -> server.pg().query(
+                    "SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL").execute()
+                .map(rows -> rows.iterator().next().getLong(0)), open -> open == 0, 60_000)
+            .eventually(() -> server.vertx().undeploy(points)))
+        .mapEmpty();
+  }
+
+  /** One purchase per user, all at once; the order ids in the users' order. */
+  private Future<List<String>> buy(long productId, List<Long> users) {
+    return Future.all(users.stream().map(user -> saga.reserve(productId, user, SagaTests.ADDRESS)).toList())
+        .map(all -> all.<String>list());
+  }
+
+  /** Orders of the product the coordinator has stored (started). */
+  private Future<Long> stored(long productId) {
+    return server.pg().preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1")
+        .execute(Tuple.of(productId)).map(rows -> rows.iterator().next().getLong(0));
+  }
+}
