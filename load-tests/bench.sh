@@ -480,8 +480,13 @@ if selected settle; then
   printf 'settle rounds: p50 ms %s| p99 ms %s\n' "${P50[settle]:-}" "${P99[settle]:-}"
 fi
 printf 'heap after a full GC at the end: %s MB; blocked-thread warnings in the server log: %s\n' "$(heap_after_gc_mb)" "$(blocked_warnings)"
-# Every order of the run (warm-ups included) by status: a saga that could not keep up shows as CANCELLED TIMEOUT.
+# Every order of the run (warm-ups included) by status, once the last rounds' sagas settled (at most 60 s): a saga
+# that could not keep up shows as CANCELLED TIMEOUT, one still open as PENDING.
 if [ -n "$PG_PORT" ]; then
+  for _ in $(seq 1 60); do
+    [ "$(psql "$PG_URL" -Atqc "SELECT count(*) FROM orders WHERE status = 'PENDING'" 2>/dev/null || echo 0)" = 0 ] && break
+    sleep 1
+  done
   printf 'orders at the end, by status: %s\n' "$(psql "$PG_URL" -Atqc "
     SELECT coalesce(string_agg(status || coalesce(' ' || failure_reason, '') || ' ' || n, ', ' ORDER BY status, failure_reason), 'none')
       FROM (SELECT status, failure_reason, count(*) AS n FROM orders GROUP BY 1, 2) counts" 2>/dev/null || echo n/a)"
