@@ -50,6 +50,7 @@ class StartStopIT {
 
   private Process process;
   private Path workDir;
+  private Path runDir;
 
   @AfterEach
   void cleanUp() throws IOException {
@@ -57,6 +58,13 @@ class StartStopIT {
     if (process != null && process.isAlive()) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+    }
+    if (runDir != null && Files.exists(runDir)) {
+      ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runDir.toString()))
+          .forEach(ProcessHandle::destroyForcibly);
+      try (var files = Files.walk(runDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      }
     }
     if (workDir != null) {
       try (var files = Files.walk(workDir)) {
@@ -86,16 +94,8 @@ class StartStopIT {
     walkThrough(http, admin.group(1), admin.group(2));
     http.close();
 
-    // What this run started: its child processes, its temp folder, and the postgres server, which pg_ctl
-    // detaches from us, found by the data folder on its command line.
-    List<ProcessHandle> children = process.descendants().toList();
-    Path runDir = runDir(children);
-    List<ProcessHandle> started = new ArrayList<>(children);
-    ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runDir.toString()) && !started.contains(p))
-        .forEach(started::add);
-    assertThat(started).anyMatch(p -> commandLine(p).contains("redis-server"));
-    assertThat(started).anyMatch(p -> commandLine(p).contains("KafkaChild"));
-    assertThat(started).anyMatch(p -> commandLine(p).contains("bin/postgres"));
+    runDir = runDir(process.descendants().toList());
+    List<ProcessHandle> started = startedIn(runDir);
     List<Path> redisBinaryDirs = started.stream().map(StartStopIT::commandLine)
         .filter(c -> c.contains("redis-server")).map(c -> Path.of(c.split(" ")[0]).getParent()).toList();
     assertThat(runDir).isDirectory();
@@ -127,6 +127,26 @@ class StartStopIT {
     List<String> said = new ArrayList<>(out.lines());
     said.addAll(out.errors());
     assertThat(said).as("a clean run logs no error").noneMatch(line -> line.contains(" ERROR ") || line.contains("Exception"));
+  }
+
+  @Test
+  void aKilledJarLeavesNoEmbeddedServerAndNoFolderBehind() throws Exception {
+    Output out = start(Map.of("AVALANCHE_HTTP_PORT", Integer.toString(FreePorts.pick())));
+    out.await("Avalanche is up in", START_TIMEOUT_S);
+    runDir = runDir(process.descendants().toList());
+    List<ProcessHandle> started = startedIn(runDir);
+
+    // SIGKILL: no shutdown hook runs, so only the watchdog outside the JVM can clean up.
+    assertThat(process.toHandle().destroyForcibly()).isTrue();
+    assertThat(process.waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+    for (ProcessHandle p : started) {
+      assertThat(gone(p, 30)).as("still running after the kill: " + commandLine(p)).isTrue();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Files.exists(runDir) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(runDir).doesNotExist();
   }
 
   @Test
@@ -254,6 +274,20 @@ class StartStopIT {
       }
     }
     throw new AssertionError("no child names a " + tmpDir() + "/avalanche-* folder");
+  }
+
+  /**
+   * What a run started: the jar's child processes, and the postgres server, which pg_ctl detaches from it,
+   * found by the run's folder on its command line.
+   */
+  private List<ProcessHandle> startedIn(Path runDir) {
+    List<ProcessHandle> started = new ArrayList<>(process.descendants().toList());
+    ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runDir.toString()) && !started.contains(p))
+        .forEach(started::add);
+    assertThat(started).anyMatch(p -> commandLine(p).contains("redis-server"));
+    assertThat(started).anyMatch(p -> commandLine(p).contains("KafkaChild"));
+    assertThat(started).anyMatch(p -> commandLine(p).contains("bin/postgres"));
+    return started;
   }
 
   private static String commandLine(ProcessHandle p) {

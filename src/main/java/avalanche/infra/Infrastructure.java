@@ -65,6 +65,9 @@ public final class Infrastructure implements AutoCloseable {
     var kafka = AppConfig.text(config, "kafka.bootstrap") == null
         ? CompletableFuture.supplyAsync(() -> EmbeddedKafka.start(subdir(dir, "kafka"))) : null;
     EmbeddedSmtp smtp = AppConfig.text(config, "smtp.host") == null ? EmbeddedSmtp.start() : null;
+    if (redis != null || pg != null || kafka != null) {
+      RunDirWatchdog.watch(dir);
+    }
 
     List<EmbeddedServer> started = new ArrayList<>();
     if (smtp != null) {
