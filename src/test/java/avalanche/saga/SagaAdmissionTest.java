@@ -79,9 +79,9 @@ class SagaAdmissionTest {
                     return server.vertx().deployVerticle(PointVerticle::new,
                         new DeploymentOptions().setConfig(server.app().config()));
                   })
-                  .compose(points -> Future.all(List.of(saga.eventually(() -> saga.completedOrders(productId),
-                          n -> n == MAX_OPEN + WAITING, 90_000), saga.stock(productId)))
-                      .compose(done -> saga.eventually(() -> saga.stock(productId),
+                  .compose(points -> saga.eventually(() -> saga.completedOrders(productId),
+                          n -> n == MAX_OPEN + WAITING, 90_000)
+                      .compose(completed -> saga.eventually(() -> saga.stock(productId),
                           stats -> stats.getLong("reserved") == 0, 10_000))
                       .map(stats -> {
                         test.verify(() -> {
