@@ -6,6 +6,7 @@ import avalanche.infra.ConfigException;
 import avalanche.infra.Infrastructure;
 import avalanche.infra.Migrations;
 import avalanche.infra.Topics;
+import avalanche.auth.SessionEpoch;
 import avalanche.stock.StockRebuild;
 import avalanche.user.AdminAccount;
 import avalanche.user.PiiCipher;
@@ -19,12 +20,14 @@ import avalanche.verticles.SagaCoordinatorVerticle;
 import avalanche.verticles.ShippingVerticle;
 import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.SoldOutFeedVerticle;
+import avalanche.verticles.StockRepairVerticle;
 import avalanche.verticles.StockVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -96,6 +99,8 @@ public final class App implements AutoCloseable {
       Topics.ensure(AppConfig.text(config, "kafka.bootstrap"), kafka.getInteger("partitions", 8),
           kafka.getInteger("replicationFactor", 1).shortValue());
       await(ensureAdmin(vertx, config));
+      // Before anything writes to Redis: an empty Redis here means a new epoch of sessions.
+      await(sessionEpoch(vertx, config));
       await(StockRebuild.atStart(vertx, config));
 
       List<String> deployments = new ArrayList<>();
@@ -109,6 +114,7 @@ public final class App implements AutoCloseable {
           instances.getInteger("sagaCoordinator", 1));
       deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
       deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
+      deploy(vertx, deployments, StockRepairVerticle::new, config, 1);
       deploy(vertx, deployments, MailVerticle::new, config, 1);
       deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
       deploy(vertx, deployments, SoldOutFeedVerticle::new, config, 1);
@@ -173,6 +179,11 @@ public final class App implements AutoCloseable {
     var pg = Clients.pg(vertx, config);
     return AdminAccount.ensure(vertx, pg, AppConfig.text(config, "admin.email"), AppConfig.text(config, "admin.password"))
         .eventually(pg::close);
+  }
+
+  private static Future<Long> sessionEpoch(Vertx vertx, JsonObject config) {
+    Redis redis = Clients.redis(vertx, config);
+    return SessionEpoch.atStart(redis).eventually(redis::close);
   }
 
   /** The deployment id, or null when {@code instances} is 0. */

@@ -6,6 +6,10 @@ local state = redis.call('HGET', KEYS[3], 'stock')
 if state == 'SOLD' then
   return {'NOOP', state}
 end
+if not state and redis.call('EXISTS', KEYS[1]) == 0 then
+  -- The whole product is missing: Redis lost its data and the repair has not rebuilt it yet. Try again later.
+  return {'RETRY'}
+end
 if state ~= 'RESERVED' then
   return {'FAILED', state or 'NONE'}
 end

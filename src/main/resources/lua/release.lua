@@ -3,6 +3,10 @@
 -- KEYS: 1 product hash, 2 buyers hash, 3 deadlines zset, 4 order hash
 -- ARGV: 1 orderId
 local state = redis.call('HGET', KEYS[4], 'stock')
+if not state and redis.call('EXISTS', KEYS[1]) == 0 then
+  -- The whole product is missing: Redis lost its data and the repair has not rebuilt it yet. Try again later.
+  return {'RETRY'}
+end
 if state ~= 'RESERVED' then
   return {'NOOP', state or 'NONE'}
 end

@@ -2,9 +2,14 @@
 -- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash
 -- ARGV: 1 userId, 2 orderId, 3 now (ms), 4 draw in [0,1), 5 reservation deadline (ms), 6 shipping address
 local product = KEYS[1]
-local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns')
+local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns', 'hold')
 if not meta[1] then
   return {'NOT_FOUND'}
+end
+if meta[6] then
+  -- Rebuilt after Redis lost its data: orders accepted before the loss may still be on their way to the saga,
+  -- each owed a unit. No new attempt until they all have theirs (stock/StockRestore lifts the hold).
+  return {'RESTORING'}
 end
 local userId, orderId, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if now < tonumber(meta[1]) then

@@ -20,6 +20,8 @@ public final class RevocationCache implements Shareable {
 
   private final Map<String, Long> revoked = new ConcurrentHashMap<>();
   private volatile boolean live;
+  /** See {@link SessionEpoch}: sessions of tokens issued before this (epoch ms) are gone. */
+  private volatile long epochMs;
 
   /** The one cache of this Vert.x instance. */
   public static RevocationCache of(Vertx vertx) {
@@ -43,6 +45,15 @@ public final class RevocationCache implements Shareable {
 
   public void live(boolean live) {
     this.live = live;
+  }
+
+  public void epoch(long epochMs) {
+    this.epochMs = epochMs;
+  }
+
+  /** Whether the session of a token issued at {@code issuedAtSeconds} went with a Redis that lost its data. */
+  public boolean lost(long issuedAtSeconds) {
+    return SessionEpoch.predates(issuedAtSeconds, epochMs);
   }
 
   /** Forgets revocations whose access tokens have all expired. */

@@ -30,9 +30,12 @@ import java.util.Set;
  * every key (one order), so records of one key run in order and a round holds one record per key, unless the
  * handler says consecutive records of a key may go together ({@link BatchHandler#joins}).
  * A record that does not decode ({@link PoisonMessage}) goes to the dead-letter topic at once; so does one the
- * handler marks as poisoned. When a round fails as a whole (PostgreSQL down, a conflict, one bad record
- * spoiling the statement), its records are retried one by one (a round of one), each with backoff, and
- * dead-lettered after {@code kafka.maxAttempts}, so one bad record never blocks its partition.
+ * handler marks as poisoned, or one whose processing fails in a way that can never succeed
+ * ({@link Failures#permanent}). When a round fails as a whole, its records are tried one by one (a round of
+ * one), so such a record is parked alone. Any other failure is transient (PostgreSQL, Redis or Kafka away,
+ * NOSCRIPT, LOADING, a timeout): the batch is read again from its first record after a backoff (100 ms
+ * doubling to 5 s, for as long as it takes), its partitions paused meanwhile so the consumer keeps polling
+ * and stays in its group. A transient failure never sends a record to the dead letters.
  * (The consumer's {@code committed()} is never called: with kafka-clients 4 it does not complete.)
  */
 public final class BatchConsumer<T> {
@@ -91,9 +94,14 @@ public final class BatchConsumer<T> {
   private final KafkaConsumer<String, byte[]> consumer;
   private final DeadLetters deadLetters;
   private final BatchHandler<T> handler;
-  private final int maxAttempts;
   private final Promise<Void> stopped = Promise.promise();
   private volatile boolean running = true;
+  /** Topics the owner holds back ({@link #pause}); a backoff's end does not resume them. */
+  private final Set<String> held = new HashSet<>();
+  /** Consecutive batches that failed; 0 when the last one was processed. */
+  private int failures;
+  /** While backing off: when the paused partitions are fetched again; 0 otherwise. */
+  private long resumeAt;
   // Activity since the last stats line (DEBUG, every 10 s while records come).
   private long statBatches;
   private long statRecords;
@@ -108,7 +116,6 @@ public final class BatchConsumer<T> {
     this.consumer = KafkaConsumer.create(vertx, Clients.kafkaConsumerConfig(config, group));
     this.deadLetters = new DeadLetters(producer);
     this.handler = handler;
-    this.maxAttempts = config.getJsonObject("kafka").getInteger("maxAttempts", 8);
   }
 
   /** Subscribes {@code group} to {@code topics} and starts the loop on the caller's context. */
@@ -133,11 +140,16 @@ public final class BatchConsumer<T> {
    * partitions assigned later by a rebalance are not paused, so a caller holding a topic back calls this again.
    */
   public Future<Void> pause(String topic) {
+    held.add(topic);
     return consumer.assignment().compose(assigned -> consumer.pause(ofTopic(assigned, topic)));
   }
 
-  /** Fetches the paused partitions of {@code topic} again, from where they stopped. */
+  /** Fetches the paused partitions of {@code topic} again, from where they stopped (after a backoff, if one runs). */
   public Future<Void> resume(String topic) {
+    held.remove(topic);
+    if (resumeAt != 0) {
+      return Future.succeededFuture();
+    }
     return consumer.paused().compose(paused -> consumer.resume(ofTopic(paused, topic)));
   }
 
@@ -160,7 +172,7 @@ public final class BatchConsumer<T> {
       if (done.succeeded()) {
         next();
       } else {
-        LOG.warn("{}: batch not processed, will read it again: {}", group, done.cause().toString());
+        LOG.warn("{}: poll failed, polling again in 1 s: {}", group, done.cause().toString());
         vertx.setTimer(1_000, t -> next());
       }
     });
@@ -168,17 +180,56 @@ public final class BatchConsumer<T> {
 
   private Future<Void> processAndCommit(KafkaConsumerRecords<String, byte[]> records) {
     if (records.isEmpty()) {
-      return Future.succeededFuture();
+      return resumeAt != 0 && System.currentTimeMillis() >= resumeAt ? endBackoff() : Future.succeededFuture();
     }
     long began = System.nanoTime();
     return process(records)
         .onComplete(done -> stats(records.size(), began))
-        .recover(failure -> rewind(records).transform(ignored -> Future.failedFuture(failure)))
-        // A failed commit (a rebalance took the partitions) only means the new owner replays the batch.
-        .compose(processed -> consumer.commit().recover(e -> {
-          LOG.info("{}: commit refused ({}); the batch may be replayed", group, e.toString());
+        .compose(processed -> {
+          failures = 0;
+          // A failed commit (a rebalance took the partitions) only means the new owner replays the batch.
+          return consumer.commit().recover(e -> {
+            LOG.info("{}: commit refused ({}); the batch may be replayed", group, e.toString());
+            return Future.succeededFuture();
+          });
+        }, failure -> backOff(records, failure));
+  }
+
+  /**
+   * A transient failure: every partition of the batch goes back to its first record and every assigned
+   * partition is paused until the backoff ends, while the loop keeps polling (nothing comes) so the consumer
+   * stays in its group however long the outage lasts.
+   */
+  private Future<Void> backOff(KafkaConsumerRecords<String, byte[]> records, Throwable failure) {
+    failures++;
+    long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(failures - 1, 10));
+    // The first failure and then one line a minute or so: an outage is worth a line, not thousands.
+    if (failures == 1 || failures % 12 == 0) {
+      LOG.warn("{}: batch not processed ({} time(s) in a row), reading it again in {} ms: {}", group, failures,
+          backoff, failure.toString());
+    }
+    resumeAt = System.currentTimeMillis() + backoff;
+    return rewind(records)
+        .compose(v -> consumer.assignment())
+        .compose(consumer::pause)
+        .recover(e -> {
+          LOG.info("{}: could not rewind or pause ({}); the batch may be read again at once", group, e.toString());
           return Future.succeededFuture();
-        }));
+        });
+  }
+
+  /** The backoff is over: fetches every paused partition again but those of topics the owner holds back. */
+  private Future<Void> endBackoff() {
+    resumeAt = 0;
+    return consumer.paused().compose(paused -> {
+      Set<TopicPartition> resumed = new HashSet<>();
+      for (TopicPartition partition : paused) {
+        if (!held.contains(partition.getTopic())) {
+          resumed.add(partition);
+        }
+      }
+      return consumer.resume(resumed);
+    });
   }
 
   private void stats(int records, long began) {
@@ -245,18 +296,22 @@ public final class BatchConsumer<T> {
     return Future.join(parked).mapEmpty();
   }
 
-  /** One round: set-based first; if that fails, record by record (in order per key) with retries. */
+  /**
+   * One round: set-based first; if that fails, record by record (in order per key), so a record that can never
+   * be processed is parked alone and the others go through. A transient failure fails the round (and so the
+   * batch, which is read again after a backoff).
+   */
   private Future<Void> round(List<Item<T>> items) {
     return handleRound(items).recover(failure -> {
       if (items.size() == 1) {
-        return retry(items.get(0), 1, failure);
+        return parkIfPermanent(items.get(0), failure);
       }
       LOG.debug("{}: round of {} failed, one by one now: {}", group, items.size(), failure.toString());
       Map<String, Future<Void>> chains = new LinkedHashMap<>();
       for (Item<T> item : items) {
         String key = item.record.key() != null ? item.record.key() : "\u0000" + item.record.offset();
         Future<Void> before = chains.getOrDefault(key, Future.succeededFuture());
-        chains.put(key, before.compose(v -> attempt(item, 1)));
+        chains.put(key, before.compose(v -> handleRound(List.of(item)).recover(f -> parkIfPermanent(item, f))));
       }
       return Future.join(new ArrayList<>(chains.values())).mapEmpty();
     });
@@ -284,26 +339,9 @@ public final class BatchConsumer<T> {
     });
   }
 
-  private Future<Void> attempt(Item<T> item, int attempt) {
-    return handleRound(List.of(item)).recover(failure -> retry(item, attempt, failure));
-  }
-
-  private Future<Void> retry(Item<T> item, int attempt, Throwable failure) {
-    KafkaConsumerRecord<String, byte[]> record = item.record;
-    if (failure instanceof PoisonMessage) {
-      return deadLetters.park(record, group, failure);
-    }
-    if (!running) {
-      // Stopping: leave the record uncommitted for the next owner rather than park it.
-      return Future.failedFuture(failure);
-    }
-    if (attempt >= maxAttempts) {
-      return deadLetters.park(record, group, failure);
-    }
-    long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt - 1, 10));
-    LOG.debug("{}: {}-{}@{} failed (attempt {}), retrying in {} ms: {}", group, record.topic(), record.partition(),
-        record.offset(), attempt, backoff, failure.toString());
-    return vertx.timer(backoff).compose(t -> attempt(item, attempt + 1));
+  /** Parks a record whose processing can never succeed; any other failure is passed on, to be retried. */
+  private Future<Void> parkIfPermanent(Item<T> item, Throwable failure) {
+    return Failures.permanent(failure) ? deadLetters.park(item.record, group, failure) : Future.failedFuture(failure);
   }
 
   /** Puts every partition of the batch back to its first record, so the next poll reads the batch again. */

@@ -2,6 +2,7 @@ package avalanche.infra;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Redis;
@@ -11,6 +12,7 @@ import io.vertx.sqlclient.PoolOptions;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** Builds the clients of the real parts from the resolved config tree. */
 public final class Clients {
@@ -23,8 +25,27 @@ public final class Clients {
    * batch statements run once per round, not per order, so planning each execution costs little.
    */
   public static Pool pg(Vertx vertx, JsonObject config) {
+    return pg(vertx, config, BACKGROUND_WAIT_MS);
+  }
+
+  /**
+   * As {@link #pg(Vertx, JsonObject)} for an HTTP route: with PostgreSQL down or every connection busy, a
+   * statement fails within {@link #PROMPT_MS} so the caller answers 503 instead of holding the request.
+   */
+  public static Pool pgForRequests(Vertx vertx, JsonObject config) {
+    return pg(vertx, config, PROMPT_MS);
+  }
+
+  /** Whole requests answer within 2 s while a dependency is down; each wait is kept under that. */
+  public static final int PROMPT_MS = 1_500;
+  /** Background work (saga rounds, sweeps) may wait longer for a connection; its retries back off anyway. */
+  private static final int BACKGROUND_WAIT_MS = 10_000;
+
+  private static Pool pg(Vertx vertx, JsonObject config, int waitMs) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.getJsonObject("pg").getInteger("maxPoolSize", 8)))
+        .with(new PoolOptions().setMaxSize(config.getJsonObject("pg").getInteger("maxPoolSize", 8))
+            .setConnectionTimeout(waitMs).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .with(new NetClientOptions().setConnectTimeout(PROMPT_MS))
         .connectingTo(PgUrl.parse(AppConfig.text(config, "pg.url")).connectOptions()
             .addProperty("plan_cache_mode", "force_custom_plan"))
         .using(vertx)
@@ -36,6 +57,8 @@ public final class Clients {
         .setConnectionString(AppConfig.text(config, "redis.url"))
         .setMaxPoolSize(config.getJsonObject("redis").getInteger("maxPoolSize", 16))
         .setMaxPoolWaiting(10_000)
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpNoDelay(true)
+            .setTcpKeepAlive(true))
         .setMaxWaitingHandlers(100_000));
   }
 
@@ -65,21 +88,26 @@ public final class Clients {
     // At-least-once: offsets are committed by the consumer loop only after its batch was processed.
     props.put("enable.auto.commit", "false");
     props.put("max.poll.records", String.valueOf(config.getJsonObject("kafka").getInteger("maxPollRecords", 500)));
+    // A process killed with -9 leaves the group when its session expires: 6 s (the broker's minimum by
+    // default) instead of 45 s, so its partitions move to the survivors within seconds.
+    props.put("session.timeout.ms", "6000");
+    props.put("heartbeat.interval.ms", "1500");
     props.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
     props.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
     return props;
   }
 
   /**
-   * The purchase route's producer, one per process: it is called straight from the event loops, so it must
-   * never wait long inside {@code send} (metadata is fetched before serving, see {@code OrderHandoff.warmUp}),
-   * and a record Kafka cannot take in 10 s fails, so the shopper hears 503 instead of waiting.
+   * The purchase route's producer, one per process: it is called straight from the event loops, so
+   * {@code send} must never wait (0: metadata is fetched before serving, see {@code OrderHandoff.warmUp}, and a
+   * send that would wait for it or for buffer space fails at once), and a record Kafka does not acknowledge
+   * within 1.5 s fails, so with the broker away the shopper hears 503 within 2 s instead of waiting.
    */
   public static KafkaProducer<String, byte[]> handoffProducer(Vertx vertx, JsonObject config) {
     Map<String, String> props = kafkaProducerConfig(config);
-    props.put("max.block.ms", "200");
-    props.put("request.timeout.ms", "5000");
-    props.put("delivery.timeout.ms", "10000");
+    props.put("max.block.ms", "0");
+    props.put("request.timeout.ms", "1000");
+    props.put("delivery.timeout.ms", "1500");
     // One order.requested per order, so its key need not pick the partition: sticky partitioning fills one
     // batch at a time, and the broker handles a few large batches instead of one tiny batch per record.
     props.put("partitioner.ignore.keys", "true");
@@ -87,8 +115,15 @@ public final class Clients {
     return KafkaProducer.createShared(vertx, "avalanche.handoff", props);
   }
 
-  /** One producer per process, shared by every verticle instance so records batch together. */
+  /**
+   * One producer per process, shared by every verticle instance so records batch together. Its sends run on
+   * worker threads ({@code KafkaBatchSender}); with the broker away, a send that cannot even learn the topic's
+   * partitions gives up after 5 s instead of holding a worker for a minute. Records already taken are kept
+   * and delivered when the broker is back (within the default two-minute delivery timeout).
+   */
   public static KafkaProducer<String, byte[]> sharedProducer(Vertx vertx, JsonObject config) {
-    return KafkaProducer.createShared(vertx, "avalanche", kafkaProducerConfig(config));
+    Map<String, String> props = kafkaProducerConfig(config);
+    props.put("max.block.ms", "5000");
+    return KafkaProducer.createShared(vertx, "avalanche", props);
   }
 }

@@ -67,6 +67,10 @@ public final class Http {
     if (failure instanceof HttpException http) {
       return fromStatus(http.getStatusCode(), http.getPayload());
     }
+    if (Failures.unavailable(failure)) {
+      LOG.warn("{} {}: a dependency is unavailable: {}", request.method(), request.path(), failure.toString());
+      return ApiException.unavailable("a service this call needs is unavailable, try again");
+    }
     LOG.error("unhandled failure on {} {}", request.method(), request.path(), failure);
     return new ApiException(500, "INTERNAL", "internal error");
   }

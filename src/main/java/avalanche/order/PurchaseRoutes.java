@@ -193,6 +193,8 @@ public final class PurchaseRoutes {
                   .put("message", "the drop opens at " + opensAt).put("opensAt", opensAt), null));
             }
             case NOT_FOUND -> Future.failedFuture(ApiException.notFound("no such product"));
+            case RESTORING -> Future.failedFuture(ApiException.unavailable(
+                "the drop is being restored after a storage failure, try again in a few seconds"));
           };
         });
   }

@@ -195,10 +195,18 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
           yield compensate(saga, SagaState.RUNNING, saga.commandSteps(SagaSnapshot.SUCCESS::equals),
               STEP_FAILED);
         }
-        if (due) {
-          // Timed out: a step still PENDING may yet run, so it is compensated too (its participant keeps a
+        if (due && givenUp(saga)) {
+          // Given up: a step still PENDING may yet run, so it is compensated too (its participant keeps a
           // marker that turns the late command into a no-op).
+          LOG.warn("order {}: saga given up after {} s with {} still unanswered; cancelling it (TIMEOUT)",
+              saga.orderId(), store.timeoutSeconds(), saga.commandSteps(SagaSnapshot.PENDING::equals));
           yield compensate(saga, SagaState.RUNNING, saga.commandSteps(s -> !SagaSnapshot.FAILED.equals(s)), TIMEOUT);
+        }
+        if (due) {
+          // Replies are late (a participant was down, lagging, or its partitions were moving): send the
+          // commands still PENDING again. Participants answer a repeated command with its first outcome.
+          yield commands.send(saga, SagaAction.COMMAND, saga.commandSteps(SagaSnapshot.PENDING::equals),
+              store.shippingAddress(saga));
         }
         yield Future.succeededFuture();
       }
@@ -215,6 +223,10 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
   }
 
   /** Sells the reserved units (idempotent Lua); a saga whose reservation is gone is cancelled instead. */
+  private boolean givenUp(SagaSnapshot saga) {
+    return System.currentTimeMillis() >= saga.startedAtMs() + store.timeoutSeconds() * 1_000L;
+  }
+
   private Future<Void> confirmAll(List<SagaSnapshot> sagas) {
     if (sagas.isEmpty()) {
       return Future.succeededFuture();

@@ -8,9 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-/** One saga (an orders row) as the coordinator reads it to decide its next move. */
+/**
+ * One saga (an orders row) as the coordinator reads it to decide its next move; {@code sealedAddress} is the
+ * purchase's own shipping address, encrypted (null: the user's stored one), {@code startedAtMs} when the
+ * saga started.
+ */
 public record SagaSnapshot(String orderId, long userId, long productId, long price, SagaState state,
-                           JsonObject commands, JsonObject compensations, String failureReason) {
+                           JsonObject commands, JsonObject compensations, String failureReason,
+                           byte[] sealedAddress, long startedAtMs) {
 
   public static final String PENDING = "PENDING";
   public static final String SUCCESS = "SUCCESS";
@@ -18,13 +23,19 @@ public record SagaSnapshot(String orderId, long userId, long productId, long pri
 
   /** The columns {@link #of(Row)} reads. */
   public static final String COLUMNS =
-      "id, user_id, product_id, price, saga_state, command_statuses, compensation_statuses, failure_reason";
+      "id, user_id, product_id, price, saga_state, command_statuses, compensation_statuses, failure_reason, "
+          + "shipping_address_enc, saga_started_at";
 
   public static SagaSnapshot of(Row row) {
     return new SagaSnapshot(row.getString("id"), row.getLong("user_id"), row.getLong("product_id"),
         row.getLong("price"), SagaState.valueOf(row.getString("saga_state")),
         (JsonObject) row.getValue("command_statuses"), (JsonObject) row.getValue("compensation_statuses"),
-        row.getString("failure_reason"));
+        row.getString("failure_reason"), sealed(row), row.getOffsetDateTime("saga_started_at").toInstant().toEpochMilli());
+  }
+
+  private static byte[] sealed(Row row) {
+    var address = row.getBuffer("shipping_address_enc");
+    return address == null ? null : address.getBytes();
   }
 
   public boolean anyCommand(String status) {

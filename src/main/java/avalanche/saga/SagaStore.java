@@ -2,6 +2,8 @@ package avalanche.saga;
 
 import avalanche.messages.OrderRequested;
 import avalanche.messages.SagaStep;
+import avalanche.user.PiiCipher;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -27,14 +29,34 @@ public final class SagaStore {
   private static final String COLUMNS = SagaSnapshot.COLUMNS;
 
   private final Pool pg;
+  private final PiiCipher cipher;
   private final int timeoutSeconds;
   private final int retrySeconds;
+  private final int redriveSeconds;
 
-  public SagaStore(Pool pg, int timeoutSeconds, int retrySeconds) {
+  /**
+   * {@code timeoutSeconds}: a RUNNING saga is given up (cancelled with TIMEOUT) only this long after it started;
+   * {@code redriveSeconds}: before that, a RUNNING saga with replies missing this long is driven again;
+   * {@code retrySeconds}: the shortest pause between two moves of the scanner on one saga.
+   */
+  public SagaStore(Pool pg, PiiCipher cipher, int timeoutSeconds, int retrySeconds, int redriveSeconds) {
     this.pg = pg;
+    this.cipher = cipher;
     this.timeoutSeconds = timeoutSeconds;
     this.retrySeconds = retrySeconds;
+    this.redriveSeconds = redriveSeconds;
   }
+
+  public int timeoutSeconds() {
+    return timeoutSeconds;
+  }
+
+  /** The purchase's own shipping address of a stored saga, or null for the user's stored one. */
+  public String shippingAddress(SagaSnapshot saga) {
+    return saga.sealedAddress() == null ? null : cipher.decrypt(ADDRESS_FIELD, saga.sealedAddress());
+  }
+
+  private static final String ADDRESS_FIELD = "orderShippingAddress";
 
   /**
    * Stores new sagas, every command PENDING, for many orders (distinct ids) in one statement (plus one read of
@@ -53,6 +75,7 @@ public final class SagaStore {
     Long[] products = new Long[n];
     Long[] prices = new Long[n];
     OffsetDateTime[] created = new OffsetDateTime[n];
+    Buffer[] addresses = new Buffer[n];
     for (int i = 0; i < n; i++) {
       OrderRequested order = sorted.get(i);
       ids[i] = order.getOrderId();
@@ -60,18 +83,21 @@ public final class SagaStore {
       products[i] = order.getProductId();
       prices[i] = order.getPrice();
       created[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(order.getCreatedAt()), ZoneOffset.UTC);
+      addresses[i] = order.getShippingAddress() == null ? null
+          : Buffer.buffer(cipher.encrypt(ADDRESS_FIELD, order.getShippingAddress()));
     }
     return pg.preparedQuery("""
             INSERT INTO orders (id, user_id, product_id, price, status, command_statuses, compensation_statuses,
-                                created_at, updated_at, saga_state, saga_due_at)
+                                created_at, updated_at, saga_state, saga_due_at, shipping_address_enc, saga_started_at)
             SELECT r.id, r.user_id, r.product_id, r.price, 'PENDING', $6::jsonb, '{}'::jsonb, r.created_at, now(),
-                   'RUNNING', now() + $7::int * interval '1 second'
-              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])
-                   WITH ORDINALITY AS r(id, user_id, product_id, price, created_at, n)
+                   'RUNNING', now() + $7::int * interval '1 second', r.address, now()
+              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[], $8::bytea[])
+                   WITH ORDINALITY AS r(id, user_id, product_id, price, created_at, address, n)
              ORDER BY r.n
             ON CONFLICT (id) DO NOTHING
             RETURNING\s""" + COLUMNS)
-        .execute(Tuple.of(ids, users, products, prices, created, pending, timeoutSeconds))
+        .execute(Tuple.of(ids, users, products, prices, created, pending, Math.min(redriveSeconds, timeoutSeconds))
+            .addArrayOfBuffer(addresses))
         .compose(rows -> withMissing(collect(rows), List.of(ids)));
   }
 
@@ -178,18 +204,25 @@ public final class SagaStore {
   }
 
   /**
-   * Claims up to {@code limit} sagas whose due time passed (timed out while RUNNING, or a CONFIRMING /
-   * COMPENSATING saga to retry) by moving their due time on; rows another coordinator holds are skipped,
-   * so each due saga goes to one coordinator per retry period.
+   * Claims up to {@code limit} sagas whose due time passed (RUNNING with replies missing, or a CONFIRMING /
+   * COMPENSATING saga to retry) by moving their due time on; rows another coordinator holds are skipped, so
+   * each due saga goes to one coordinator per period. The period grows with the saga's age (half of it,
+   * between {@code retrySeconds} and a minute), so a saga held up by an outage is driven again a handful of
+   * times, not every few seconds; a RUNNING saga is looked at again no later than when it is to be given up.
    */
   public Future<List<SagaSnapshot>> claimDue(int limit) {
     return pg.preparedQuery("""
-            UPDATE orders SET saga_due_at = now() + $2::int * interval '1 second'
-             WHERE id IN (SELECT id FROM orders
-                           WHERE saga_state IN ('RUNNING', 'CONFIRMING', 'COMPENSATING') AND saga_due_at <= now()
-                           ORDER BY saga_due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-            RETURNING\s""" + COLUMNS)
-        .execute(Tuple.of(limit, retrySeconds))
+            WITH due AS (SELECT id, GREATEST($2::int * interval '1 second',
+                                             LEAST(interval '60 seconds', (now() - saga_started_at) / 2)) AS pause,
+                                saga_started_at + $3::int * interval '1 second' - now() AS left_to_run
+                           FROM orders
+                          WHERE saga_state IN ('RUNNING', 'CONFIRMING', 'COMPENSATING') AND saga_due_at <= now()
+                          ORDER BY saga_due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+            UPDATE orders SET saga_due_at = now() + CASE WHEN saga_state = 'RUNNING' AND left_to_run > interval '0'
+                                                         THEN LEAST(pause, left_to_run) ELSE pause END
+              FROM due WHERE orders.id = due.id
+            RETURNING\s""" + qualified("orders"))
+        .execute(Tuple.of(limit, retrySeconds, timeoutSeconds))
         .map(rows -> {
           List<SagaSnapshot> due = new ArrayList<>(rows.size());
           rows.forEach(row -> due.add(SagaSnapshot.of(row)));

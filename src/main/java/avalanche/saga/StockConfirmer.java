@@ -1,6 +1,7 @@
 package avalanche.saga;
 
 import avalanche.stock.LuaScript;
+import avalanche.stock.ProductRestoring;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
@@ -39,15 +40,16 @@ public final class StockConfirmer {
     for (SagaSnapshot saga : sagas) {
       calls.add(confirm.evalsha(StockScripts.confirmKeys(saga.productId(), saga.orderId()), List.of(saga.orderId())));
     }
-    return redis.batch(calls)
-        .recover(failure -> failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")
-            ? prepare().compose(loaded -> redis.batch(calls))
-            : Future.failedFuture(failure))
+    return confirm.runAll(redis::batch, redis::send, calls)
         .map(responses -> {
           Map<String, Boolean> sold = new HashMap<>();
           for (int i = 0; i < sagas.size(); i++) {
             Response r = responses.get(i);
             String result = r.get(0).toString();
+            if ("RETRY".equals(result)) {
+              // Redis lost the product and the repair has not rebuilt it: not decided, the round is retried.
+              throw new ProductRestoring(sagas.get(i).productId());
+            }
             String state = r.size() > 1 ? r.get(1).toString() : null;
             sold.put(sagas.get(i).orderId(), "CONFIRMED".equals(result) || "NOOP".equals(result) && "SOLD".equals(state));
           }

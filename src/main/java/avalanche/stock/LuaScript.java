@@ -55,15 +55,35 @@ public final class LuaScript {
 
   /** Runs the script through {@code send} (a connection or a client), reloading it once on NOSCRIPT. */
   public Future<Response> run(Function<Request, Future<Response>> send, List<String> keys, List<String> args) {
-    return send.apply(evalsha(keys, args)).recover(failure -> {
-      if (failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")) {
-        return send.apply(loadRequest()).compose(loaded -> send.apply(evalsha(keys, args)));
-      }
-      return Future.failedFuture(failure);
-    });
+    Request call = evalsha(keys, args);
+    return send.apply(call).recover(failure -> noScript(failure)
+        ? send.apply(loadRequest()).compose(loaded -> send.apply(call))
+        : Future.failedFuture(failure));
   }
 
-  /** One {@code EVALSHA} of this script, for callers that pipeline many (they handle NOSCRIPT themselves). */
+  /**
+   * Runs many calls of this script ({@link #evalsha}) as one pipelined batch through {@code batch}, loading the
+   * script and sending the batch again once when any call answered NOSCRIPT. The calls must be idempotent
+   * (ours are: each acts by order id), since those before the failing one may have run.
+   */
+  public Future<List<Response>> runAll(Function<List<Request>, Future<List<Response>>> batch,
+                                       Function<Request, Future<Response>> send, List<Request> calls) {
+    return batch.apply(calls).recover(failure -> noScript(failure)
+        ? send.apply(loadRequest()).compose(loaded -> batch.apply(calls))
+        : Future.failedFuture(failure));
+  }
+
+  /**
+   * Whether Redis no longer knows a script (restarted without it, flushed, a failover to a replica that never
+   * loaded it). The client does not always pass the bare error on: inside a batch it reads
+   * {@code ERR [0] NOSCRIPT No matching script}, so the word is looked for anywhere in the message.
+   */
+  public static boolean noScript(Throwable failure) {
+    String message = failure.getMessage();
+    return message != null && message.contains("NOSCRIPT");
+  }
+
+  /** One {@code EVALSHA} of this script, for callers that pipeline many through {@link #runAll}. */
   public Request evalsha(List<String> keys, List<String> args) {
     Request request = Request.cmd(Command.EVALSHA).arg(sha).arg(keys.size());
     for (String key : keys) {

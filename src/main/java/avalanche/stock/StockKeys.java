@@ -8,6 +8,12 @@ public final class StockKeys {
   /** Sorted set of product ids by creation time; the only key outside a product's slot. */
   public static final String PRODUCT_INDEX = "products";
 
+  /**
+   * Field of the product hash set while a product rebuilt after a Redis data loss owes units to orders still on
+   * their way to the saga: no attempt is decided until {@link StockRestore} removes it.
+   */
+  public static final String HOLD = "hold";
+
   private StockKeys() {}
 
   public static String tag(long productId) {

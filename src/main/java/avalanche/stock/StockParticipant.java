@@ -8,10 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.SqlConnection;
 
 import java.util.ArrayList;
@@ -20,21 +18,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * CHECK_STOCK: the order's unit must still be reserved for it (a single HGET, atomic on its own; a round's
- * HGETs go out as one pipelined batch). The compensation puts the unit back on sale and gives the user's
+ * CHECK_STOCK: the order's unit must still be reserved for it, or, for an order Redis forgot when it lost its
+ * data, a unit is taken for it now (check_stock.lua; a round's calls go out as one pipelined batch). The compensation puts the unit back on sale and gives the user's
  * attempt back through release.lua, which only acts on a reservation still held, so it is safe even when
  * the check never ran.
  */
 public final class StockParticipant implements Participant {
   public static final String OUT_OF_STOCK = "OUT_OF_STOCK";
+  /** The user holds another order of this product (only after a Redis data loss, see check_stock.lua). */
+  public static final String ALREADY_PURCHASED = "ALREADY_PURCHASED";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
 
   private final Vertx vertx;
   private final Redis redis;
+  private final long reservationTtlMs;
 
-  public StockParticipant(Vertx vertx, Redis redis) {
+  public StockParticipant(Vertx vertx, Redis redis, long reservationTtlMs) {
     this.vertx = vertx;
     this.redis = redis;
+    this.reservationTtlMs = reservationTtlMs;
   }
 
   @Override
@@ -44,17 +46,22 @@ public final class StockParticipant implements Participant {
 
   @Override
   public Future<Map<String, StepResult>> execute(SqlConnection tx, List<SagaCommand> commands) {
-    List<Request> reads = new ArrayList<>(commands.size());
+    long now = System.currentTimeMillis();
+    List<Request> checks = new ArrayList<>(commands.size());
     for (SagaCommand command : commands) {
-      reads.add(Request.cmd(Command.HGET).arg(StockKeys.order(command.getProductId(), command.getOrderId()))
-          .arg("stock"));
+      checks.add(StockScripts.checkStock(command.getProductId(), command.getOrderId(), command.getUserId(),
+          command.getPrice(), now, now + reservationTtlMs));
     }
-    return redis.batch(reads).map(states -> {
+    return StockScripts.CHECK_STOCK.runAll(redis::batch, redis::send, checks).map(answers -> {
       Map<String, StepResult> results = new HashMap<>();
       for (int i = 0; i < commands.size(); i++) {
-        Response state = states.get(i);
-        results.put(commands.get(i).getOrderId(), state != null && "RESERVED".equals(state.toString())
-            ? StepResult.SUCCESS : StepResult.failed(OUT_OF_STOCK));
+        SagaCommand command = commands.get(i);
+        results.put(command.getOrderId(), switch (answers.get(i).get(0).toString()) {
+          case "RESERVED", "ADOPTED" -> StepResult.SUCCESS;
+          case "TAKEN" -> StepResult.failed(ALREADY_PURCHASED);
+          case "RETRY" -> throw new ProductRestoring(command.getProductId());
+          default -> StepResult.failed(OUT_OF_STOCK);
+        });
       }
       return results;
     });

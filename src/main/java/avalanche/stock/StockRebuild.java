@@ -24,7 +24,10 @@ import java.util.List;
  * buyers of live and completed orders (one attempt per user still holds) and the PENDING orders' hashes and
  * deadlines (so the saga can still confirm or release them). Lost draws and cancelled attempts are not in
  * PostgreSQL, so {@code attempts} and {@code won} restart at the number of order rows and the other
- * statistics at 0. Idempotent: products whose hash exists are left alone.
+ * statistics at 0. A rebuilt product is on hold ({@link StockKeys#HOLD}) until {@link StockRestore} has given
+ * the orders still in Kafka their units. Idempotent: products whose hash exists are left alone. Runs at start
+ * and then periodically ({@code StockRepairVerticle}), so a product whose Redis hash went missing while the
+ * processes ran (or was never written: created in PostgreSQL, then Redis failed) is repaired too.
  */
 public final class StockRebuild {
   private static final Logger LOG = LoggerFactory.getLogger(StockRebuild.class);
@@ -153,7 +156,8 @@ public final class StockRebuild {
           "reserved", Long.toString(reserved),
           "sold", Long.toString(sold),
           "attempts", Long.toString(won),
-          "won", Long.toString(won)));
+          "won", Long.toString(won),
+          StockKeys.HOLD, "1"));
       return SCRIPT.run(redis::send, keys, args).map(Response::toInteger).map(created -> created == 1);
     });
   }

@@ -19,6 +19,8 @@ public final class StockScripts {
   private static final LuaScript CONFIRM = LuaScript.load("confirm");
   private static final LuaScript INIT_PRODUCT = LuaScript.load("init_product");
   private static final LuaScript ADD_COUNTS = LuaScript.load("add_counts");
+  /** The saga's CHECK_STOCK (see check_stock.lua), run pipelined by the stock participant. */
+  public static final LuaScript CHECK_STOCK = LuaScript.load("check_stock");
 
   private final RedisLink redis;
   private final long reservationTtlMs;
@@ -60,18 +62,40 @@ public final class StockScripts {
         });
   }
 
-  /** {result: RELEASED | NOOP, state?}: puts a still-reserved unit back and gives the attempt back. */
+  /**
+   * {result: RELEASED | NOOP, state?}: puts a still-reserved unit back and gives the attempt back. Fails while the
+   * product itself is missing (Redis lost its data, not rebuilt yet), so the caller tries again later.
+   */
   public Future<JsonObject> release(long productId, String orderId) {
     return RELEASE.run(redis::send,
             List.of(StockKeys.product(productId), StockKeys.buyers(productId), StockKeys.deadlines(productId),
                 StockKeys.order(productId, orderId)),
             List.of(orderId))
-        .map(StockScripts::result);
+        .compose(r -> decided(productId, r));
   }
 
-  /** {result: CONFIRMED | NOOP | FAILED, state?}: sells a reserved unit. */
+  /** {result: CONFIRMED | NOOP | FAILED, state?}: sells a reserved unit; fails as {@link #release} does. */
   public Future<JsonObject> confirm(long productId, String orderId) {
-    return CONFIRM.run(redis::send, confirmKeys(productId, orderId), List.of(orderId)).map(StockScripts::result);
+    return CONFIRM.run(redis::send, confirmKeys(productId, orderId), List.of(orderId))
+        .compose(r -> decided(productId, r));
+  }
+
+  /** One CHECK_STOCK call (check_stock.lua) for an order, to pipeline with others. */
+  public static io.vertx.redis.client.Request checkStock(long productId, String orderId, long userId, long price,
+                                                         long createdAt, long deadline) {
+    return CHECK_STOCK.evalsha(
+        List.of(StockKeys.product(productId), StockKeys.buyers(productId), StockKeys.deadlines(productId),
+            StockKeys.order(productId, orderId)),
+        List.of(orderId, Long.toString(userId), Long.toString(price), Long.toString(createdAt),
+            Long.toString(deadline)));
+  }
+
+  /** A script's answer, or a failure when it said RETRY: the product is missing until the repair rebuilds it. */
+  private static Future<JsonObject> decided(long productId, Response r) {
+    if (ProductRestoring.RETRY.equals(r.get(0).toString())) {
+      return Future.failedFuture(new ProductRestoring(productId));
+    }
+    return Future.succeededFuture(result(r));
   }
 
   /** The keys confirm.lua takes, in its order (its only argument is the order id). */

@@ -56,7 +56,7 @@ public class HttpIngressVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject config = config();
     JsonObject http = config.getJsonObject("http");
-    pg = Clients.pg(vertx, config);
+    pg = Clients.pgForRequests(vertx, config);
     redis = Clients.redis(vertx, config);
     producer = Clients.handoffProducer(vertx, config);
     kafkaAdmin = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config));

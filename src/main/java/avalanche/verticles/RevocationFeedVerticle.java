@@ -2,6 +2,7 @@ package avalanche.verticles;
 
 import avalanche.auth.RevocationCache;
 import avalanche.auth.RevocationLog;
+import avalanche.auth.SessionEpoch;
 import avalanche.infra.Clients;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -21,12 +22,14 @@ import java.util.concurrent.TimeUnit;
  * blocking {@code XREAD} on its own connection returns each revocation as soon as any process appends it. The
  * cache is {@link RevocationCache#live() live} only while that read is in place and everything before it has been
  * read; after a dropped connection it reconnects with backoff and resumes after the last entry it saw, so no
- * revocation is missed, and until then the purchase route asks Redis instead.
+ * revocation is missed, and until then the purchase route asks Redis instead. It also follows the
+ * {@link SessionEpoch}, so tokens whose sessions a Redis data loss took are refused within a second.
  */
 public class RevocationFeedVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RevocationFeedVerticle.class);
   private static final long BLOCK_MS = 5_000;
   private static final int BATCH = 1_000;
+  private static final long EPOCH_CHECK_MS = 1_000;
 
   private RevocationCache cache;
   private Redis client;
@@ -43,8 +46,11 @@ public class RevocationFeedVerticle extends VerticleBase {
     retainMs = RevocationLog.retainMs(config());
     lastId = (System.currentTimeMillis() - retainMs) + "-0";
     vertx.setPeriodic(30_000, id -> cache.purge(System.currentTimeMillis()));
+    // Once a second: has Redis lost its data (and so every session) since the last look?
+    vertx.setPeriodic(EPOCH_CHECK_MS, id -> SessionEpoch.current(client).onSuccess(cache::epoch));
     // Start serving with a live cache when Redis answers; when it does not, the cache catches up later.
-    return connect().otherwiseEmpty();
+    return SessionEpoch.current(client).onSuccess(cache::epoch).otherwiseEmpty()
+        .compose(epoch -> connect().otherwiseEmpty());
   }
 
   @Override

@@ -10,6 +10,7 @@ import avalanche.saga.SagaCoordinator;
 import avalanche.saga.SagaSnapshot;
 import avalanche.saga.SagaStore;
 import avalanche.saga.StockConfirmer;
+import avalanche.user.PiiCipher;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -47,7 +48,8 @@ public class SagaCoordinatorVerticle extends VerticleBase {
     JsonObject saga = config().getJsonObject("saga", new JsonObject());
     pg = Clients.pg(vertx, config());
     producer = Clients.sharedProducer(vertx, config());
-    store = new SagaStore(pg, saga.getInteger("timeoutSeconds", 30), saga.getInteger("retrySeconds", 5));
+    store = new SagaStore(pg, PiiCipher.fromConfig(config()), saga.getInteger("timeoutSeconds"),
+        saga.getInteger("retrySeconds"), saga.getInteger("redriveSeconds"));
     stock = new StockConfirmer(Clients.redis(vertx, config()));
     coordinator = new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)), stock);
     return stock.prepare().compose(loaded -> {

@@ -4,6 +4,7 @@ import avalanche.infra.Clients;
 import avalanche.infra.Topics;
 import avalanche.saga.Participant;
 import avalanche.stock.StockParticipant;
+import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 
@@ -27,7 +28,7 @@ public class StockParticipantVerticle extends ParticipantVerticle {
   @Override
   protected Participant participant() {
     redis = Clients.redis(vertx, config());
-    return new StockParticipant(vertx, redis);
+    return new StockParticipant(vertx, redis, StockScripts.reservationTtlMs(config()));
   }
 
   @Override

@@ -50,7 +50,8 @@ class JwtTokensTest {
   @Test
   void issuedTokensVerifyWithTheirClaims() {
     JsonObject claims = tokens.verify(tokens.issue(12, List.of("USER", "ADMIN"), "s1", "c1"));
-    assertThat(UserContext.fromClaims(claims)).isEqualTo(new UserContext(12, List.of("USER", "ADMIN"), "s1", "c1"));
+    assertThat(UserContext.fromClaims(claims)).isEqualTo(new UserContext(12, List.of("USER", "ADMIN"), "s1", "c1",
+        claims.getLong("iat")));
     assertThat(claims.getLong("exp") - now()).isBetween(899L, 900L);
   }
 

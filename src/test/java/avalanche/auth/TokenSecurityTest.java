@@ -187,9 +187,9 @@ class TokenSecurityTest {
       String revoked = sid(server.token(users.get(1)));
       down.revoke(List.of(revoked), Long.MAX_VALUE);
       return Future.all(
-          check.alive(new UserContext(users.get(0), List.of("USER"), alive, "x")),
-          check.alive(new UserContext(users.get(0), List.of("USER"), UUID.randomUUID().toString(), "x")),
-          check.alive(new UserContext(users.get(1), List.of("USER"), revoked, "x")));
+          check.alive(new UserContext(users.get(0), List.of("USER"), alive, "x", System.currentTimeMillis() / 1000)),
+          check.alive(new UserContext(users.get(0), List.of("USER"), UUID.randomUUID().toString(), "x", System.currentTimeMillis() / 1000)),
+          check.alive(new UserContext(users.get(1), List.of("USER"), revoked, "x", System.currentTimeMillis() / 1000)));
     }).onComplete(test.succeeding(all -> test.verify(() -> {
       assertThat(List.of(all.resultAt(0), all.resultAt(1), all.resultAt(2))).containsExactly(true, false, false);
       test.completeNow();

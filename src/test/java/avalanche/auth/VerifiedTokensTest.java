@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The per-instance cache of verified tokens: serves until expiry (with the verifier's leeway), bounded. */
 class VerifiedTokensTest {
-  private static final UserContext ALICE = new UserContext(1, List.of(), "s1", "c1");
+  private static final UserContext ALICE = new UserContext(1, List.of(), "s1", "c1", 0);
 
   @Test
   void servesAVerifiedTokenUntilItExpires() {

@@ -16,11 +16,11 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** Test helpers for the stock operations: reading live Redis state, reserving, recording orders, polling. */
-final class StockProbe {
+public final class StockProbe {
   private StockProbe() {}
 
   /** A Redis hash as field → text; empty when the key is absent. */
-  static Future<JsonObject> hash(Redis redis, String key) {
+  public static Future<JsonObject> hash(Redis redis, String key) {
     return redis.send(Request.cmd(Command.HGETALL).arg(key)).map(StockProbe::toJson);
   }
 
@@ -68,7 +68,7 @@ final class StockProbe {
   }
 
   /** Polls {@code probe} every 100 ms until {@code done} holds; fails with the last value after the timeout. */
-  static <T> Future<T> eventually(Vertx vertx, long timeoutMs, Supplier<Future<T>> probe, Predicate<T> done) {
+  public static <T> Future<T> eventually(Vertx vertx, long timeoutMs, Supplier<Future<T>> probe, Predicate<T> done) {
     return attempt(vertx, System.currentTimeMillis() + timeoutMs, probe, done);
   }
 

@@ -1,0 +1,66 @@
+package avalanche.verticles;
+
+import avalanche.infra.Clients;
+import avalanche.order.HandoffBacklog;
+import avalanche.stock.StockRebuild;
+import avalanche.stock.StockRestore;
+import avalanche.stock.StockScripts;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.redis.client.Redis;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every {@code stock.repairIntervalMs}: recreates the products PostgreSQL has and Redis lacks
+ * ({@link StockRebuild}: Redis lost its data while the processes ran, or a product was stored but never reached
+ * Redis), then lets rebuilt products sell again once they gave their units back ({@link StockRestore}). The first
+ * pass runs at once, so a process started on a Redis that lost its data lifts the holds it finds as soon as the
+ * saga caught up. A pass still running is not overlapped.
+ */
+public class StockRepairVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(StockRepairVerticle.class);
+
+  private Pool pg;
+  private Redis redis;
+  private KafkaAdminClient kafka;
+  private StockRebuild rebuild;
+  private StockRestore restore;
+  private long timer;
+  private boolean running;
+
+  @Override
+  public Future<?> start() {
+    JsonObject stock = config().getJsonObject("stock");
+    pg = Clients.pg(vertx, config());
+    redis = Clients.redis(vertx, config());
+    kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
+    long ttlMs = StockScripts.reservationTtlMs(config());
+    rebuild = new StockRebuild(pg, redis, stock.getInteger("rebuildPageSize"), ttlMs);
+    restore = new StockRestore(pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
+    timer = vertx.setPeriodic(1, stock.getLong("repairIntervalMs"), id -> pass());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return Future.join(pg.close(), redis.close(), kafka.close());
+  }
+
+  private void pass() {
+    if (running) {
+      return;
+    }
+    running = true;
+    rebuild.run().compose(rebuilt -> restore.run()).onComplete(ar -> {
+      running = false;
+      if (ar.failed()) {
+        LOG.warn("stock repair failed; the next pass retries: {}", ar.cause().toString());
+      }
+    });
+  }
+}
