@@ -101,13 +101,16 @@ public final class Clients {
    * The purchase route's producer, one per process: it is called straight from the event loops, so
    * {@code send} must never wait (0: metadata is fetched before serving, see {@code OrderHandoff.warmUp}, and a
    * send that would wait for it or for buffer space fails at once), and a record Kafka does not acknowledge
-   * within 1.5 s fails, so with the broker away the shopper hears 503 within 2 s instead of waiting.
+   * within 1.8 s fails, so with the broker away the shopper hears 503 within 2 s instead of waiting.
    */
   public static KafkaProducer<String, byte[]> handoffProducer(Vertx vertx, JsonObject config) {
     Map<String, String> props = kafkaProducerConfig(config);
     props.put("max.block.ms", "0");
-    props.put("request.timeout.ms", "1000");
-    props.put("delivery.timeout.ms", "1500");
+    // ...so the topic's metadata must never be dropped: by default an idle producer forgets a topic after 5 min,
+    // and the first purchases of a drop after a quiet spell would fail instead of waiting for it.
+    props.put("metadata.max.idle.ms", Long.toString(java.time.Duration.ofDays(7).toMillis()));
+    props.put("request.timeout.ms", "1200");
+    props.put("delivery.timeout.ms", "1800");
     // One order.requested per order, so its key need not pick the partition: sticky partitioning fills one
     // batch at a time, and the broker handles a few large batches instead of one tiny batch per record.
     props.put("partitioner.ignore.keys", "true");
