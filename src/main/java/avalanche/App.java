@@ -14,6 +14,7 @@ import avalanche.verticles.HttpIngressVerticle;
 import avalanche.verticles.InventorySyncVerticle;
 import avalanche.verticles.ReservationSweeperVerticle;
 import avalanche.verticles.MailVerticle;
+import avalanche.verticles.OutboxRelayVerticle;
 import avalanche.verticles.RevocationFeedVerticle;
 import avalanche.verticles.PointVerticle;
 import avalanche.verticles.SagaCoordinatorVerticle;
@@ -112,6 +113,8 @@ public final class App implements AutoCloseable {
       deploy(vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
       String coordinator = deploy(vertx, deployments, SagaCoordinatorVerticle::new, config,
           instances.getInteger("sagaCoordinator", 1));
+      // Won orders from the Redis outboxes to order.requested (0: this process leaves that to others).
+      deploy(vertx, deployments, OutboxRelayVerticle::new, config, instances.getInteger("outboxRelay", 1));
       deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
       deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
       deploy(vertx, deployments, StockRepairVerticle::new, config, 1);

@@ -1,6 +1,9 @@
--- One purchase attempt, decided atomically in one round trip.
--- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash
--- ARGV: 1 userId, 2 orderId, 3 now (ms), 4 draw in [0,1), 5 reservation deadline (ms), 6 shipping address
+-- One purchase attempt, decided atomically in one round trip. A win reserves the unit and records the order in
+-- the product's outbox stream in the same script: both are written, or neither (the relay, order/OutboxRelay,
+-- takes the order from there to Kafka).
+-- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash, 5 outbox stream
+-- ARGV: 1 userId, 2 orderId, 3 now (ms), 4 draw in [0,1), 5 reservation deadline (ms), 6 shipping address,
+--       7 productId
 local product = KEYS[1]
 local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns', 'hold')
 if not meta[1] then
@@ -31,11 +34,16 @@ if tonumber(ARGV[4]) >= tonumber(meta[3]) then
   redis.call('HINCRBY', product, 'lost', 1)
   return {'LOST'}
 end
+-- The order before the unit: a script stopped by a failing command keeps what it wrote so far, so no unit is ever
+-- taken without its order in the outbox.
+local entry = redis.call('XADD', KEYS[5], '*', 'orderId', orderId, 'userId', userId, 'productId', ARGV[7],
+  'price', meta[4], 'shippingAddress', ARGV[6], 'createdAt', ARGV[3])
 redis.call('HINCRBY', product, 'available', -1)
 redis.call('HINCRBY', product, 'reserved', 1)
 redis.call('HINCRBY', product, 'won', 1)
 redis.call('HSET', KEYS[2], userId, orderId)
+-- outboxId: the sweeper asks the outbox whether the order is still on its way to Kafka.
 redis.call('HSET', KEYS[4], 'userId', userId, 'price', meta[4], 'status', 'PENDING',
-  'stock', 'RESERVED', 'createdAt', ARGV[3], 'shippingAddress', ARGV[6])
+  'stock', 'RESERVED', 'createdAt', ARGV[3], 'shippingAddress', ARGV[6], 'outboxId', entry)
 redis.call('ZADD', KEYS[3], ARGV[5], orderId)
 return {'RESERVED', meta[4]}

@@ -98,24 +98,25 @@ public final class Clients {
   }
 
   /**
-   * The purchase route's producer, one per process: it is called straight from the event loops, so
-   * {@code send} must never wait (0: metadata is fetched before serving, see {@code OrderHandoff.warmUp}, and a
-   * send that would wait for it or for buffer space fails at once), and a record Kafka does not acknowledge
-   * within 1.8 s fails, so with the broker away the shopper hears 503 within 2 s instead of waiting.
+   * The outbox relay's producer settings ({@code order/OutboxRelay}; acks=all, idempotent): its sends run on a
+   * worker thread, and every wait is bounded so that a relay that cannot reach Kafka keeps re-reading its own
+   * entries well within the claim time ({@code outbox.claimIdleMs}, 10 s) and no other relay takes them over while
+   * it lives: 2 s for the topic's metadata, 4 s for an acknowledgement (then the relay retries the batch).
    */
-  public static KafkaProducer<String, byte[]> handoffProducer(Vertx vertx, JsonObject config) {
+  public static Map<String, String> relayProducerConfig(JsonObject config) {
     Map<String, String> props = kafkaProducerConfig(config);
-    props.put("max.block.ms", "0");
-    // ...so the topic's metadata must never be dropped: by default an idle producer forgets a topic after 5 min,
-    // and the first purchases of a drop after a quiet spell would fail instead of waiting for it.
+    props.put("max.block.ms", "2000");
+    props.put("request.timeout.ms", "3000");
+    props.put("delivery.timeout.ms", "4000");
+    // An idle relay must not forget the topic between two drops: the first batch would wait for its metadata.
     props.put("metadata.max.idle.ms", Long.toString(java.time.Duration.ofDays(7).toMillis()));
-    props.put("request.timeout.ms", "1200");
-    props.put("delivery.timeout.ms", "1800");
-    // One order.requested per order, so its key need not pick the partition: sticky partitioning fills one
-    // batch at a time, and the broker handles a few large batches instead of one tiny batch per record.
-    props.put("partitioner.ignore.keys", "true");
-    props.put("linger.ms", "2");
-    return KafkaProducer.createShared(vertx, "avalanche.handoff", props);
+    props.put("linger.ms", "1");
+    return props;
+  }
+
+  /** The relay's producer, one per process (shared by its relay instances, so their records batch together). */
+  public static KafkaProducer<String, byte[]> relayProducer(Vertx vertx, JsonObject config) {
+    return KafkaProducer.createShared(vertx, "avalanche.outbox", relayProducerConfig(config));
   }
 
   /**

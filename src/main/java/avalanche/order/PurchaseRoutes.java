@@ -6,7 +6,6 @@ import avalanche.infra.ApiException;
 import avalanche.infra.Bodies;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.RateLimiter;
-import avalanche.stock.Reservation;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
@@ -25,8 +24,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code POST /api/products/{id}/purchase}: one reserve.lua call over this ingress instance's own Redis
- * connection (or no call at all while the product is known to be sold out), then, for a win, the durable
- * hand-off to Kafka before the 202.
+ * connection (or no call at all while the product is known to be sold out), and the answer. A win is answered
+ * 202 as soon as the script returns: the script wrote the order to the product's outbox together with the
+ * reservation, and the relay ({@link OutboxRelay}) takes it on to Kafka. No Kafka call on this path.
  * <p>
  * The drop's hot path is served straight from the HTTP server ({@link #handle}), ahead of the router: no
  * routing context, no body handler, constant answers encoded once. Requests it does not recognise as plain
@@ -49,18 +49,16 @@ public final class PurchaseRoutes {
   private final IdempotencyStore idempotency;
   private final StockScripts stock;
   private final SoldOutCache soldOut;
-  private final OrderHandoff handoff;
   private final DropMetrics metrics;
 
   public PurchaseRoutes(AuthHandler auth, long bodyLimit, RateLimiter limiter, IdempotencyStore idempotency,
-                        StockScripts stock, SoldOutCache soldOut, OrderHandoff handoff, DropMetrics metrics) {
+                        StockScripts stock, SoldOutCache soldOut, DropMetrics metrics) {
     this.auth = auth;
     this.bodyLimit = bodyLimit;
     this.limiter = limiter;
     this.idempotency = idempotency;
     this.stock = stock;
     this.soldOut = soldOut;
-    this.handoff = handoff;
     this.metrics = metrics;
   }
 
@@ -180,7 +178,7 @@ public final class PurchaseRoutes {
         .compose(result -> {
           metrics.outcome(result.outcome());
           return switch (result.outcome()) {
-            case RESERVED -> handOff(orderId, productId, userId, result, address);
+            case RESERVED -> Future.succeededFuture(reserved(orderId));
             case LOST -> Future.succeededFuture(LOST);
             case SOLD_OUT -> {
               cacheSoldOut(productId, result.returns(), now);
@@ -212,13 +210,8 @@ public final class PurchaseRoutes {
     }
   }
 
-  private Future<Answer> handOff(String orderId, long productId, long userId, Reservation reserved, String address) {
-    return handoff.publish(orderId, productId, userId, reserved.price(), address, reserved.createdAt())
-        .map(sent -> new Answer(202,
-            new JsonObject().put("outcome", "RESERVED").put("orderId", orderId).put("status", "PENDING"),
-            "/api/orders/" + orderId))
-        // Not durable, so not sold: put the unit back and tell the shopper to retry.
-        .recover(failure -> stock.release(productId, orderId)
-            .transform(released -> Future.failedFuture(ApiException.unavailable("order could not be recorded, try again"))));
+  private static Answer reserved(String orderId) {
+    return new Answer(202, new JsonObject().put("outcome", "RESERVED").put("orderId", orderId).put("status", "PENDING"),
+        "/api/orders/" + orderId);
   }
 }

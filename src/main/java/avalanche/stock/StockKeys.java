@@ -47,7 +47,16 @@ public final class StockKeys {
     return tag(productId) + ":deadlines";
   }
 
-  /** Hash of one order while Redis holds it: userId, price, status, stock state, createdAt. */
+  /**
+   * Stream of the product's won orders not yet handed to Kafka (fields orderId, userId, productId, price,
+   * shippingAddress, createdAt): reserve.lua appends, the relay ({@code order/OutboxRelay}) deletes an entry once
+   * Kafka acknowledged it. Read through the consumer group {@code relay}.
+   */
+  public static String outbox(long productId) {
+    return tag(productId) + ":outbox";
+  }
+
+  /** Hash of one order while Redis holds it: userId, price, status, stock state, createdAt, outboxId. */
   public static String order(long productId, String orderId) {
     return tag(productId) + ":order:" + orderId;
   }

@@ -43,13 +43,17 @@ public final class StockScripts {
     return Future.all(loads).mapEmpty();
   }
 
+  /**
+   * One attempt (reserve.lua). A win also puts the order in the product's outbox, in the same script: once this
+   * answers RESERVED the order is as durable as Redis, and the relay takes it to Kafka.
+   */
   public Future<Reservation> reserve(long productId, long userId, String orderId, double draw, String address) {
     long now = System.currentTimeMillis();
     return RESERVE.run(redis::send,
             List.of(StockKeys.product(productId), StockKeys.buyers(productId), StockKeys.deadlines(productId),
-                StockKeys.order(productId, orderId)),
+                StockKeys.order(productId, orderId), StockKeys.outbox(productId)),
             List.of(Long.toString(userId), orderId, Long.toString(now), Double.toString(draw),
-                Long.toString(now + reservationTtlMs), address == null ? "" : address))
+                Long.toString(now + reservationTtlMs), address == null ? "" : address, Long.toString(productId)))
         .map(r -> {
           Reservation.Outcome outcome = Reservation.Outcome.valueOf(r.get(0).toString());
           long detail = r.size() > 1 ? r.get(1).toLong() : 0;

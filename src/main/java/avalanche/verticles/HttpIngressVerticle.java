@@ -17,7 +17,6 @@ import avalanche.infra.Http;
 import avalanche.infra.OpsRoutes;
 import avalanche.infra.RateLimiter;
 import avalanche.order.IdempotencyStore;
-import avalanche.order.OrderHandoff;
 import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
 import avalanche.point.PointRoutes;
@@ -36,7 +35,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
-import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 
@@ -47,7 +45,6 @@ public class HttpIngressVerticle extends VerticleBase {
   private HttpServer server;
   private Pool pg;
   private Redis redis;
-  private KafkaProducer<String, byte[]> producer;
   private KafkaAdminClient kafkaAdmin;
   private RateLimiter limiter;
   private StockScripts stock;
@@ -58,7 +55,6 @@ public class HttpIngressVerticle extends VerticleBase {
     JsonObject http = config.getJsonObject("http");
     pg = Clients.pgForRequests(vertx, config);
     redis = Clients.redis(vertx, config);
-    producer = Clients.handoffProducer(vertx, config);
     kafkaAdmin = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config));
     limiter = new RateLimiter(vertx, http.getInteger("purchaseAttemptsPerSecond", 5));
 
@@ -84,10 +80,9 @@ public class HttpIngressVerticle extends VerticleBase {
     new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
     // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout, no hop.
     stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config));
-    OrderHandoff handoff = new OrderHandoff(producer, context);
     PurchaseRoutes purchases = new PurchaseRoutes(purchaseAuth, bodyLimit, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config));
+        stock, SoldOutCache.of(vertx), DropMetrics.of(config));
     purchases.mount(router);
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
@@ -102,14 +97,14 @@ public class HttpIngressVerticle extends VerticleBase {
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
         .setIdleTimeout(60));
-    return Future.all(stock.load(), handoff.warmUp()).compose(ready -> server.requestHandler(purchases.ahead(router)).listen());
+    return stock.load().compose(ready -> server.requestHandler(purchases.ahead(router)).listen());
   }
 
   @Override
   public Future<?> stop() {
     // Stop accepting, let in-flight requests finish, then release the clients.
     return server.shutdown(10, TimeUnit.SECONDS)
-        .eventually(() -> Future.join(stock.close(), pg.close(), producer.close(), kafkaAdmin.close()))
+        .eventually(() -> Future.join(stock.close(), pg.close(), kafkaAdmin.close()))
         .eventually(redis::close)
         .onComplete(done -> limiter.close());
   }

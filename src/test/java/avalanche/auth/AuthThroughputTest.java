@@ -7,7 +7,6 @@ import avalanche.infra.FreePorts;
 import avalanche.infra.Http;
 import avalanche.infra.RateLimiter;
 import avalanche.order.IdempotencyStore;
-import avalanche.order.OrderHandoff;
 import avalanche.order.PurchaseRoutes;
 import avalanche.stock.RedisLink;
 import avalanche.stock.SoldOutCache;
@@ -28,7 +27,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
@@ -263,7 +261,6 @@ class AuthThroughputTest {
   /** The real purchase route mounted three times, one port per session check. */
   public static final class BenchIngress extends VerticleBase {
     private Redis redis;
-    private KafkaProducer<String, byte[]> producer;
     private RateLimiter limiter;
     private StockScripts stock;
 
@@ -271,7 +268,6 @@ class AuthThroughputTest {
     public Future<?> start() {
       JsonObject config = config();
       redis = Clients.redis(vertx, config);
-      producer = Clients.handoffProducer(vertx, config);
       limiter = new RateLimiter(vertx, 1_000_000);
       JwtTokens tokens = new JwtTokens(vertx, config);
       SessionStore sessions = new SessionStore(redis, tokens, config, RevocationCache.of(vertx));
@@ -280,15 +276,13 @@ class AuthThroughputTest {
           "cache", SessionCheck.cached(RevocationCache.of(vertx), sessions),
           "exists", SessionCheck.inRedis(sessions));
       stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config));
-      OrderHandoff handoff = new OrderHandoff(producer, context);
       List<Future<?>> servers = new ArrayList<>();
       servers.add(stock.load());
-      servers.add(handoff.warmUp());
       checks.forEach((name, check) -> {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false));
         PurchaseRoutes purchases = new PurchaseRoutes(new AuthHandler(tokens, check), 65_536, limiter,
-            new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), handoff, DropMetrics.of(config));
+            new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), DropMetrics.of(config));
         purchases.mount(router);
         router.route().failureHandler(Http::failure);
         servers.add(vertx.createHttpServer().requestHandler(purchases.ahead(router)).listen(config.getJsonObject("bench").getInteger(name), "127.0.0.1"));
@@ -299,7 +293,7 @@ class AuthThroughputTest {
     @Override
     public Future<?> stop() {
       limiter.close();
-      return Future.join(stock.close(), producer.close()).eventually(redis::close);
+      return stock.close().eventually(redis::close);
     }
   }
 }

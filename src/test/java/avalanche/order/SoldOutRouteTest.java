@@ -30,6 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A sold-out product is answered from memory (no reserve.lua runs: counted with Redis's own command statistics),
  * still says ALREADY_PURCHASED to a buyer, keeps its statistics exact, and sells again as soon as a unit returns.
+ * No relay runs in this class's server (verticles.outboxRelay 0), so the orders stay in the outbox and no saga
+ * settles them: the test decides when the unit returns.
  */
 @ExtendWith(VertxExtension.class)
 class SoldOutRouteTest {
@@ -38,7 +40,7 @@ class SoldOutRouteTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
+    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
   }
 
   @AfterAll
@@ -57,7 +59,7 @@ class SoldOutRouteTest {
   private Future<Void> run(long productId, List<Long> users) {
     List<String> tokens = users.stream().map(server::token).toList();
     long holder = users.get(0);
-    // A reservation made without the Kafka hand-off, so no saga settles it: this test decides when it returns.
+    // With no relay, the order stays in the outbox and no saga settles it: this test decides when the unit returns.
     return reserveDirectly(productId, holder).compose(orderId -> purchase(productId, tokens.get(1))
         .compose(first -> {
           assertThat(first.bodyAsJsonObject().getString("error")).isEqualTo("SOLD_OUT");

@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.entry;
 
 /**
  * The stock scripts on the real Redis, called through the stock verticle's event-bus addresses (so with the
- * key lists production uses) and checked by reading the product's keys straight from Redis.
+ * key lists production uses) and checked by reading the product's keys straight from Redis. No relay runs in this
+ * class's server: a won order stays in its product's outbox, where the tests find it.
  */
 @ExtendWith(VertxExtension.class)
 class LuaScriptsTest {
@@ -42,7 +43,7 @@ class LuaScriptsTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
+    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
   }
 
   @AfterAll
@@ -66,6 +67,13 @@ class LuaScriptsTest {
                   entry("stock", "RESERVED"), entry("price", "150"));
               assertThat(s.deadlines).containsOnlyKeys(orderId);
               assertThat(s.deadlines.get(orderId)).isGreaterThan(before);
+              // The order went to the outbox with the reservation, and only the win did.
+              assertThat(s.outbox).hasSize(1);
+              String entryId = s.outbox.keySet().iterator().next();
+              assertThat(s.outbox.get(entryId)).containsOnly(entry("orderId", orderId), entry("userId", "1"),
+                  entry("productId", Long.toString(p)), entry("price", "150"), entry("shippingAddress", "1 Test Street"),
+                  entry("createdAt", s.orders.get(orderId).get("createdAt")));
+              assertThat(s.orders.get(orderId)).contains(entry("outboxId", entryId));
               return s;
             })))
             .compose(s -> server.createProduct("COMMON", 10, 0))
@@ -73,6 +81,7 @@ class LuaScriptsTest {
               assertThat(r.getString("outcome")).isEqualTo("SOLD_OUT");
               assertCounters(s, Map.of("available", 0L, "reserved", 0L, "attempts", 1L, "soldOutRejections", 1L));
               assertThat(s.buyers).isEmpty();
+              assertThat(s.outbox).isEmpty();
               return s;
             }))))
         .onComplete(test.succeedingThenComplete());
@@ -119,6 +128,7 @@ class LuaScriptsTest {
               assertThat(s.buyers).containsExactly(entry("1", "LOST"));
               assertThat(s.orders).isEmpty();
               assertThat(s.deadlines).isEmpty();
+              assertThat(s.outbox).as("a lost draw is no order").isEmpty();
               return s;
             }))
             .compose(x -> reserve(p, "1", 0.0))
@@ -128,6 +138,7 @@ class LuaScriptsTest {
               assertCounters(s, Map.of("available", 4L, "reserved", 1L, "attempts", 3L, "won", 1L, "lost", 1L,
                   "alreadyPurchased", 1L));
               assertThat(s.buyers).containsOnly(entry("1", "LOST"), entry("2", winner.getString("orderId")));
+              assertThat(s.outbox.values()).extracting(e -> e.get("orderId")).containsExactly(winner.getString("orderId"));
               return s;
             }))))
         .onComplete(test.succeedingThenComplete());
@@ -143,6 +154,7 @@ class LuaScriptsTest {
           assertThat(closed.getLong("opensAt")).isEqualTo(dropAt.toEpochMilli());
           assertCounters(s, Map.of("available", 3L, "reserved", 0L, "attempts", 0L, "won", 0L));
           assertThat(s.buyers).isEmpty();
+          assertThat(s.outbox).isEmpty();
           return s;
         })))
         .onComplete(test.succeedingThenComplete());
@@ -263,7 +275,7 @@ class LuaScriptsTest {
             .compose(won -> keysOf(p).map(keys -> {
               String orderId = won.getString("orderId");
               Set<String> expected = Set.of(StockKeys.product(p), StockKeys.buyers(p), StockKeys.deadlines(p),
-                  StockKeys.order(p, orderId));
+                  StockKeys.order(p, orderId), StockKeys.outbox(p));
               // Every key the scripts created for this product is one the scripts were given.
               assertThat(keys).containsExactlyInAnyOrderElementsOf(expected);
               Set<Integer> slots = new HashSet<>();
@@ -277,19 +289,27 @@ class LuaScriptsTest {
   /** The scripts touch keys only through KEYS[n], so the slot check above covers every key they use. */
   @Test
   void scriptsNameKeysOnlyThroughTheirKeysArgument() throws IOException {
-    Pattern call = Pattern.compile("redis\\.call\\('([A-Z]+)',\\s*([^,)]+)");
-    for (String script : List.of("reserve", "release", "confirm", "init_product", "rebuild_product")) {
+    Pattern call = Pattern.compile("redis\\.p?call\\('([A-Z]+)',\\s*([^,)]+)(?:,\\s*([^,)]+))?");
+    for (String script : List.of("reserve", "release", "confirm", "init_product", "rebuild_product", "check_stock",
+        "outbox_read", "outbox_ack", "outbox_forget")) {
       String source = source(script);
       Matcher m = call.matcher(source);
       int calls = 0;
       while (m.find()) {
         calls++;
         String command = m.group(1);
-        String firstArg = m.group(2).trim();
         if (command.equals("PUBLISH")) {
           continue; // a channel, not a key
         }
-        assertThat(firstArg).as(script + ": " + command).matches("KEYS\\[\\w+]|product");
+        if (command.equals("XREADGROUP")) {
+          // XREADGROUP GROUP g c COUNT n STREAMS key id: the key follows STREAMS.
+          String rest = source.substring(m.start(), source.indexOf(')', m.start()));
+          assertThat(rest).as(script + ": " + command).containsPattern("'STREAMS',\\s*KEYS\\[\\w+],");
+          continue;
+        }
+        // XGROUP CREATE key ..., XINFO CONSUMERS key ...: the key follows the subcommand.
+        String keyArg = (command.equals("XGROUP") || command.equals("XINFO") ? m.group(3) : m.group(2)).trim();
+        assertThat(keyArg).as(script + ": " + command).matches("KEYS\\[\\w+]|product");
       }
       assertThat(calls).as(script).isPositive();
       if (source.contains("local product")) {
@@ -328,7 +348,7 @@ class LuaScriptsTest {
 
   /** Everything Redis holds for one product. */
   private record State(Map<String, String> product, Map<String, String> buyers, Map<String, Long> deadlines,
-                       Map<String, Map<String, String>> orders) {}
+                       Map<String, Map<String, String>> orders, Map<String, Map<String, String>> outbox) {}
 
   private static Future<State> state(long productId) {
     var redis = server.redis();
@@ -357,8 +377,22 @@ class LuaScriptsTest {
         return out;
       });
     });
-    return Future.all(product, buyers, deadlines, orders)
-        .map(all -> new State(product.result(), buyers.result(), deadlines.result(), orders.result()));
+    Future<Map<String, Map<String, String>>> outbox = redis.send(Request.cmd(Command.XRANGE)
+            .arg(StockKeys.outbox(productId)).arg("-").arg("+"))
+        .map(r -> {
+          Map<String, Map<String, String>> out = new java.util.LinkedHashMap<>();
+          for (Response e : r) {
+            Map<String, String> fields = new HashMap<>();
+            Response list = e.get(1);
+            for (int i = 0; i + 1 < list.size(); i += 2) {
+              fields.put(list.get(i).toString(), list.get(i + 1).toString());
+            }
+            out.put(e.get(0).toString(), fields);
+          }
+          return out;
+        });
+    return Future.all(product, buyers, deadlines, orders, outbox)
+        .map(all -> new State(product.result(), buyers.result(), deadlines.result(), orders.result(), outbox.result()));
   }
 
   private static Future<Map<String, String>> hash(String key) {

@@ -1,0 +1,35 @@
+package avalanche.verticles;
+
+import avalanche.infra.Clients;
+import avalanche.infra.DropMetrics;
+import avalanche.order.OutboxMetrics;
+import avalanche.order.OutboxRelay;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.redis.client.Redis;
+
+/**
+ * Runs an {@link OutboxRelay} over every product of the index: won orders from the Redis outboxes to
+ * {@code order.requested}. {@code verticles.outboxRelay} instances per process (1; 0 leaves the job to other
+ * processes); any number of relays, in one process or many, may run at once.
+ */
+public class OutboxRelayVerticle extends VerticleBase {
+  private Redis redis;
+  private KafkaProducer<String, byte[]> producer;
+  private OutboxRelay relay;
+
+  @Override
+  public Future<?> start() {
+    redis = Clients.redis(vertx, config());
+    producer = Clients.relayProducer(vertx, config());
+    relay = new OutboxRelay(vertx, redis, producer, OutboxRelay.indexedProducts(redis),
+        OutboxRelay.Settings.from(config()), OutboxMetrics.of(DropMetrics.registry(config())));
+    return relay.start();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return relay.stop().eventually(() -> Future.join(producer.close(), redis.close()));
+  }
+}
