@@ -16,20 +16,36 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Settles reservations whose deadline passed, so no unit stays reserved forever. The order's PostgreSQL row
  * decides: CANCELLED → release; COMPLETED → confirm; PENDING → the saga's own, shorter timeout settles it, so
- * its deadline is only pushed back to be looked at again later. No row: the order may still wait in the
- * saga's backlog (a drop can hand off orders faster than the saga stores them), so it is released (a crash
- * between reserve and hand-off) only when the {@link HandoffBacklog} was drained before the rows were read,
- * and otherwise pushed back like a PENDING one. Release and confirm are the stock verticle's idempotent scripts, so
- * sweepers in several verticles or processes may race on one order and it still moves once.
+ * its deadline is only pushed back to be looked at again later.
+ * <p>
+ * No row: reserve.lua wrote the order to the product's outbox together with the reservation, so a reservation
+ * without a row is an order on its way to the saga — in the outbox (the relay has not had Kafka acknowledge it),
+ * or in {@code order.requested} (the coordinator has not stored it yet: a drop can produce orders faster than the
+ * saga stores them, and Kafka may be away for minutes). Such an order must keep its unit, so it is pushed back like
+ * a PENDING one. It is released only when it can no longer be on its way, checked in this order:
+ * <ol>
+ *   <li>its outbox entry is gone (outbox_holds.lua; the relay deletes an entry only after Kafka acknowledged it),</li>
+ *   <li>then the {@link HandoffBacklog} is drained: the coordinator group committed the end of every partition, so
+ *   it has taken up every record produced before the first check,</li>
+ *   <li>then its row is still missing.</li>
+ * </ol>
+ * Then the saga refused the order (parked on {@code dead.letters}: an unknown user or product), and the unit goes
+ * back on sale. Each check is made after the one before, so an order cannot slip from the outbox to Kafka, or from
+ * Kafka to a row, between two of them unseen. When Redis or Kafka cannot say, nothing without a row is released.
+ * Release and confirm are the stock verticle's idempotent scripts, so sweepers in several verticles or processes
+ * may race on one order and it still moves once.
  */
 public final class ReservationSweep {
   private static final Logger LOG = LoggerFactory.getLogger(ReservationSweep.class);
+  private static final LuaScript OUTBOX_HOLDS = LuaScript.load("outbox_holds");
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
 
   /** What one pass did; counts only the changes this sweeper made, never a no-op of a racing one. */
@@ -117,9 +133,9 @@ public final class ReservationSweep {
       return Future.succeededFuture(NOTHING);
     }
     String[] orderIds = due.stream().map(Expired::orderId).toArray(String[]::new);
-    // Asked before the rows are read: an order acknowledged before a drained backlog has its row by then.
-    // When Kafka cannot say, nothing without a row is released.
-    return backlog.drained().otherwise(false).compose(drained -> pg.preparedQuery(
+    // The outbox first, then the backlog, then the rows (see the class comment): an order out of the outbox before
+    // a drained backlog has its row by the time the rows are read.
+    return inOutbox(due).compose(onTheirWay -> backlog.drained().otherwise(false).compose(drained -> pg.preparedQuery(
             "SELECT id, status FROM orders WHERE id = ANY($1)").execute(Tuple.of((Object) orderIds))
         .compose(rows -> {
           Map<String, String> status = new HashMap<>();
@@ -129,7 +145,8 @@ public final class ReservationSweep {
             outcomes.add(switch (status.getOrDefault(order.orderId(), "NONE")) {
               case "PENDING" -> postpone(order);
               case "COMPLETED" -> run(StockAddresses.CONFIRM, order);
-              case "NONE" -> drained ? run(StockAddresses.RELEASE, order) : postpone(order);
+              case "NONE" -> drained && !onTheirWay.contains(order.orderId()) ? run(StockAddresses.RELEASE, order)
+                  : postpone(order);
               default -> run(StockAddresses.RELEASE, order);
             });
           }
@@ -142,7 +159,30 @@ public final class ReservationSweep {
             }
             return Future.succeededFuture(total);
           });
-        }));
+        })));
+  }
+
+  /** The orders among {@code due} still in their product's outbox; all of them when Redis cannot say. */
+  private Future<Set<String>> inOutbox(List<Expired> due) {
+    List<Request> checks = new ArrayList<>(due.size());
+    for (Expired order : due) {
+      checks.add(OUTBOX_HOLDS.evalsha(List.of(StockKeys.order(order.productId(), order.orderId()),
+          StockKeys.outbox(order.productId())), List.of()));
+    }
+    Set<String> all = new HashSet<>();
+    due.forEach(order -> all.add(order.orderId()));
+    return OUTBOX_HOLDS.runAll(redis::batch, redis::send, checks).map(answers -> {
+      Set<String> held = new HashSet<>();
+      for (int i = 0; i < due.size(); i++) {
+        if (answers.get(i).toInteger() == 1) {
+          held.add(due.get(i).orderId());
+        }
+      }
+      return held;
+    }).otherwise(failure -> {
+      LOG.debug("could not ask the outbox; no order without a row is released this pass: {}", failure.toString());
+      return all;
+    });
   }
 
   private Future<Result> run(String address, Expired order) {

@@ -19,10 +19,12 @@ import java.util.List;
  * Lifts the hold of products {@link StockRebuild} recreated after Redis lost its data. Orders accepted (202)
  * before the loss but still on their way to the saga in {@code order.requested} had no PostgreSQL row when the
  * product was rebuilt, so their units were counted as available again; until each has its unit back, the
- * product takes no attempt (reserve.lua answers RESTORING). Once the saga has taken up every order handed off
- * ({@link HandoffBacklog}), all of them have rows: each open saga of the product gets its unit (check_stock.lua,
- * which does nothing for an order that already has one), then the hold goes. Idempotent, so several processes
- * may run it at once.
+ * product takes no attempt (reserve.lua answers RESTORING). Orders still in the product's outbox (only when
+ * Redis lost the product's hash but not its outbox) are on their way too. Once the product's outbox is empty
+ * (a held product takes no new order, so it only drains) and, after that, the saga has taken up every order
+ * produced ({@link HandoffBacklog}), all of them have rows: each open saga of the product gets its unit
+ * (check_stock.lua, which does nothing for an order that already has one), then the hold goes. Idempotent, so
+ * several processes may run it at once.
  */
 public final class StockRestore {
   private static final Logger LOG = LoggerFactory.getLogger(StockRestore.class);
@@ -45,18 +47,42 @@ public final class StockRestore {
       if (products.isEmpty()) {
         return Future.succeededFuture(0);
       }
-      return backlog.drained().compose(drained -> {
-        if (!drained) {
-          LOG.info("{} rebuilt product(s) wait for the saga to take up order.requested before they sell again",
+      return emptyOutboxes(products).compose(relayed -> {
+        if (relayed.isEmpty()) {
+          LOG.info("{} rebuilt product(s) wait for the relay to empty their outbox before they sell again",
               products.size());
           return Future.succeededFuture(0);
         }
-        Future<Integer> chain = Future.succeededFuture(0);
-        for (long productId : products) {
-          chain = chain.compose(n -> restore(productId).map(n + 1));
-        }
-        return chain;
+        return backlog.drained().compose(drained -> {
+          if (!drained) {
+            LOG.info("{} rebuilt product(s) wait for the saga to take up order.requested before they sell again",
+                relayed.size());
+            return Future.succeededFuture(0);
+          }
+          Future<Integer> chain = Future.succeededFuture(0);
+          for (long productId : relayed) {
+            chain = chain.compose(n -> restore(productId).map(n + 1));
+          }
+          return chain;
+        });
       });
+    });
+  }
+
+  /** The products among {@code productIds} whose outbox holds no order (XLEN 0). */
+  private Future<List<Long>> emptyOutboxes(List<Long> productIds) {
+    List<Request> lengths = new ArrayList<>();
+    for (long id : productIds) {
+      lengths.add(Request.cmd(Command.XLEN).arg(StockKeys.outbox(id)));
+    }
+    return redis.batch(lengths).map(answers -> {
+      List<Long> empty = new ArrayList<>();
+      for (int i = 0; i < productIds.size(); i++) {
+        if (answers.get(i).toLong() == 0) {
+          empty.add(productIds.get(i));
+        }
+      }
+      return empty;
     });
   }
 
