@@ -11,6 +11,7 @@ public final class DropMetrics {
   private final Counter soldOut;
   private final Counter lost;
   private final Counter rejected;
+  private final Counter waitedShort;
 
   public DropMetrics(MeterRegistry registry) {
     attempts = Counter.builder("avalanche.drop.attempts").tag("outcome", "ALL").register(registry);
@@ -18,6 +19,8 @@ public final class DropMetrics {
     soldOut = Counter.builder("avalanche.drop.attempts").tag("outcome", "SOLD_OUT").register(registry);
     lost = Counter.builder("avalanche.drop.attempts").tag("outcome", "LOST").register(registry);
     rejected = Counter.builder("avalanche.drop.attempts").tag("outcome", "REJECTED").register(registry);
+    waitedShort = Counter.builder("avalanche.drop.replica.wait.short")
+        .description("wins answered before drop.waitReplicas replicas acknowledged them").register(registry);
   }
 
   public static DropMetrics of(io.vertx.core.json.JsonObject config) {
@@ -40,6 +43,11 @@ public final class DropMetrics {
       case LOST -> lost.increment();
       default -> rejected.increment();
     }
+  }
+
+  /** A win whose WAIT for replicas ({@code drop.waitReplicas}) timed out first. */
+  public void waitedShort() {
+    waitedShort.increment();
   }
 
   /** An attempt refused before the stock was asked (rate limit). */

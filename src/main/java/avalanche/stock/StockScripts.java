@@ -24,10 +24,25 @@ public final class StockScripts {
 
   private final RedisLink redis;
   private final long reservationTtlMs;
+  private int waitReplicas;
+  private long waitTimeoutMs;
+  private Runnable waitedShort = () -> {};
 
   public StockScripts(RedisLink redis, long reservationTtlMs) {
     this.redis = redis;
     this.reservationTtlMs = reservationTtlMs;
+  }
+
+  /**
+   * After a win, {@code WAIT replicas timeoutMs} before answering: the order is then on that many replicas too (when
+   * they acknowledge in time; otherwise it is on the primary, as without the wait, and {@code waitedShort} runs). Off
+   * with 0 replicas. WAIT holds this connection's later commands until it returns, so it costs throughput.
+   */
+  public StockScripts waitForReplicas(int replicas, long timeoutMs, Runnable waitedShort) {
+    this.waitReplicas = replicas;
+    this.waitTimeoutMs = timeoutMs;
+    this.waitedShort = waitedShort;
+    return this;
   }
 
   public static long reservationTtlMs(JsonObject config) {
@@ -63,7 +78,15 @@ public final class StockScripts {
             case SOLD_OUT -> new Reservation(outcome, 0, 0, detail, now);
             default -> Reservation.decided(outcome, now);
           };
-        });
+        })
+        .compose(reservation -> waitReplicas <= 0 || reservation.outcome() != Reservation.Outcome.RESERVED
+            ? Future.succeededFuture(reservation)
+            : redis.send(Request.cmd(Command.WAIT).arg(waitReplicas).arg(waitTimeoutMs)).map(acked -> {
+              if (acked.toInteger() < waitReplicas) {
+                waitedShort.run();
+              }
+              return reservation;
+            }));
   }
 
   /**

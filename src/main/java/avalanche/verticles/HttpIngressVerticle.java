@@ -79,10 +79,13 @@ public class HttpIngressVerticle extends VerticleBase {
     new UserRoutes(accounts, pii).mount(router, auth);
     new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
     // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout, no hop.
-    stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config));
+    DropMetrics dropMetrics = DropMetrics.of(config);
+    JsonObject drop = config.getJsonObject("drop");
+    stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config))
+        .waitForReplicas(drop.getInteger("waitReplicas", 0), drop.getLong("waitTimeoutMs", 100L), dropMetrics::waitedShort);
     PurchaseRoutes purchases = new PurchaseRoutes(purchaseAuth, bodyLimit, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        stock, SoldOutCache.of(vertx), DropMetrics.of(config));
+        stock, SoldOutCache.of(vertx), dropMetrics);
     purchases.mount(router);
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
