@@ -86,7 +86,7 @@ public final class OutboxRelay {
     }
   }
 
-  /** One product's outbox as this relay sees it. */
+  /** One product's outbox as this relay sees it (used from the relay's context only). */
   private static final class Outbox {
     final long productId;
     final String key;
@@ -126,6 +126,10 @@ public final class OutboxRelay {
   private long refreshAt;
   private long failingSince;
   private long warnedAt;
+  /** What fails at the moment: nothing, reading Redis, or having Kafka acknowledge. */
+  private Failing failingWhat = Failing.NOTHING;
+
+  private enum Failing { NOTHING, REDIS, KAFKA }
   private boolean measuring;
   private Future<Void> running = Future.succeededFuture();
 
@@ -263,6 +267,9 @@ public final class OutboxRelay {
       return Future.succeededFuture();
     }
     return pipelined(reads, calls -> READ.runAll(redis::batch, redis::send, calls)).compose(answers -> {
+      if (failingWhat == Failing.REDIS) {
+        recovered();
+      }
       List<Taken> taken = new ArrayList<>();
       List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
       int claimed = 0;
@@ -321,7 +328,9 @@ public final class OutboxRelay {
               metrics.relayed(records.size() - deadLettered);
               metrics.deadLettered(deadLettered);
             }
-            recovered();
+            if (failingWhat != Failing.NOTHING) {
+              recovered();
+            }
             return (Void) null;
           })
           .recover(failure -> {
@@ -409,22 +418,28 @@ public final class OutboxRelay {
 
   private void failing(Throwable failure, int records) {
     long now = System.currentTimeMillis();
-    if (failingSince == 0) {
+    if (failingWhat == Failing.NOTHING) {
       failingSince = now;
     }
+    failingWhat = records < 0 ? Failing.REDIS : Failing.KAFKA;
     if (now - warnedAt >= WARN_EVERY_MS) {
       warnedAt = now;
-      LOG.warn("relay {}: {} outbox entries could not be handed to Kafka for {} s (the outbox keeps them, retrying): {}",
-          consumer, records < 0 ? "the" : Integer.toString(records), (now - failingSince) / 1000, failure.toString());
+      if (records < 0) {
+        LOG.warn("relay {}: cannot read the outboxes for {} s (retrying): {}", consumer, (now - failingSince) / 1000,
+            failure.toString());
+      } else {
+        LOG.warn("relay {}: {} outbox entries could not be relayed for {} s (they stay in the outbox; retrying): {}",
+            consumer, records, (now - failingSince) / 1000, failure.toString());
+      }
     }
   }
 
   private void recovered() {
-    if (failingSince != 0) {
-      LOG.info("relay {}: Kafka acknowledges again after {} s", consumer, (System.currentTimeMillis() - failingSince) / 1000);
-      failingSince = 0;
-      warnedAt = 0;
-    }
+    LOG.info("relay {}: {} again after {} s", consumer,
+        failingWhat == Failing.REDIS ? "reading the outboxes" : "relaying",
+        (System.currentTimeMillis() - failingSince) / 1000);
+    failingWhat = Failing.NOTHING;
+    warnedAt = 0;
   }
 
   /** Entries in every outbox, and the age of the oldest: what an order's stay in Redis alone is right now. */

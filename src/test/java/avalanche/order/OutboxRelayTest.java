@@ -239,11 +239,13 @@ class OutboxRelayTest {
     for (int i = 0; i < products; i++) {
       created.add(server.createProduct("COMMON", 10, 1_000));
     }
-    return Future.all(created).compose(all -> server.createUsers(users, 100).map(ids -> {
-      List<Long> productIds = new ArrayList<>();
-      created.forEach(f -> productIds.add(f.result()));
-      return new Setup(productIds, ids, ids.stream().map(id -> server.token(id)).toList());
-    }));
+    // Tokens are minted off the event loop: each waits for its session write.
+    return Future.all(created).compose(all -> server.createUsers(users, 100)).compose(ids -> server.vertx()
+        .executeBlocking(() -> {
+          List<Long> productIds = new ArrayList<>();
+          created.forEach(f -> productIds.add(f.result()));
+          return new Setup(productIds, ids, ids.stream().map(id -> server.token(id)).toList());
+        }));
   }
 
   /** Users {@code from}..{@code to - 1} buy the first product, one after the other; their order ids. */
