@@ -29,9 +29,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import static avalanche.infra.ErrorAnswers.assertErrorShape;
+import static avalanche.infra.ErrorAnswers.expect;
+import static avalanche.infra.ErrorAnswers.expectClientError;
+import static avalanche.infra.ErrorAnswers.labelled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -426,43 +429,6 @@ class BadInputTest {
           assertThat(r.statusCode()).isEqualTo(200);
           return r.bodyAsJsonObject();
         });
-  }
-
-  /** A call that names itself if it never answers, instead of the whole test timing out. */
-  private static <T> Future<T> labelled(String label, Future<T> call) {
-    return call.timeout(20, TimeUnit.SECONDS)
-        .recover(e -> Future.failedFuture(new AssertionError(label + ": " + e.getMessage(), e)));
-  }
-
-  private static Future<HttpResponse<Buffer>> expect(String label, Future<HttpResponse<Buffer>> call, int status,
-                                                     String code, String... messageMentions) {
-    return labelled(label, call).map(r -> {
-      assertErrorShape(label, r, status, code);
-      for (String mention : messageMentions) {
-        assertThat(r.bodyAsJsonObject().getString("message")).as(label).contains(mention);
-      }
-      return r;
-    });
-  }
-
-  /** Any 4xx is fine where the contract names none, but it must be the JSON error shape. */
-  private static Future<HttpResponse<Buffer>> expectClientError(String label, Future<HttpResponse<Buffer>> call) {
-    return labelled(label, call).map(r -> {
-      assertThat(r.statusCode()).as(label + ": " + r.bodyAsString()).isBetween(400, 499);
-      assertErrorShape(label, r, r.statusCode(), r.bodyAsJsonObject().getString("error"));
-      return r;
-    });
-  }
-
-  private static void assertErrorShape(String label, HttpResponse<Buffer> r, int status, String code) {
-    String body = r.bodyAsString();
-    assertThat(r.statusCode()).as(label + ": " + body).isEqualTo(status);
-    assertThat(r.getHeader("Content-Type")).as(label).isEqualTo("application/json");
-    JsonObject json = r.bodyAsJsonObject();
-    assertThat(json.getString("error")).as(label).isEqualTo(code);
-    assertThat(json.getValue("message")).as(label).isInstanceOf(String.class);
-    assertThat(json.fieldNames()).as(label).isSubsetOf("error", "message", "opensAt");
-    assertThat(body).as(label).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
   private static String without(JsonObject json, String field) {
