@@ -102,6 +102,8 @@ public class HttpIngressVerticle extends VerticleBase {
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
         .setIdleTimeout(60));
+    // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all the same.
+    server.invalidRequestHandler(Http::invalidRequest);
     return Future.all(stock.load(), handoff.warmUp()).compose(ready -> server.requestHandler(purchases.ahead(router)).listen());
   }
 
