@@ -2,9 +2,11 @@ package avalanche.infra;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,7 +23,16 @@ public final class SkippedRows {
   private final Counter skipped;
   private final Set<Object> reported = ConcurrentHashMap.newKeySet();
 
-  public SkippedRows(MeterRegistry registry, String step, String table) {
+  /** One per process and table (keyed by the metrics registry), so the start and the periodic repair report a row once. */
+  private static final Map<String, SkippedRows> OF_PROCESS = new ConcurrentHashMap<>();
+
+  public static SkippedRows of(JsonObject config, String step, String table) {
+    String process = config.getJsonObject("metrics").getString("registryName");
+    return OF_PROCESS.computeIfAbsent(process + "/" + table,
+        k -> new SkippedRows(DropMetrics.registry(config), step, table));
+  }
+
+  private SkippedRows(MeterRegistry registry, String step, String table) {
     this.step = step;
     this.table = table;
     this.skipped = Counter.builder("avalanche.startup.rows.skipped").tag("table", table)

@@ -1,7 +1,6 @@
 package avalanche.stock;
 
 import avalanche.infra.Clients;
-import avalanche.infra.DropMetrics;
 import avalanche.infra.SkippedRows;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -58,7 +57,7 @@ public final class StockRebuild {
     Redis redis = Clients.redis(vertx, config);
     long ttlMs = StockScripts.reservationTtlMs(config);
     int pageSize = config.getJsonObject("stock", new JsonObject()).getInteger("rebuildPageSize", 500);
-    SkippedRows skipped = new SkippedRows(DropMetrics.registry(config), "stock rebuild", "products");
+    SkippedRows skipped = SkippedRows.of(config, "stock rebuild", "products");
     return new StockRebuild(pg, redis, pageSize, ttlMs, skipped).run()
         .eventually(() -> Future.join(pg.close(), redis.close()));
   }

@@ -1,7 +1,6 @@
 package avalanche.verticles;
 
 import avalanche.infra.Clients;
-import avalanche.infra.DropMetrics;
 import avalanche.infra.SkippedRows;
 import avalanche.order.HandoffBacklog;
 import avalanche.stock.StockRebuild;
@@ -42,7 +41,7 @@ public class StockRepairVerticle extends VerticleBase {
     kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
     long ttlMs = StockScripts.reservationTtlMs(config());
     rebuild = new StockRebuild(pg, redis, stock.getInteger("rebuildPageSize"), ttlMs,
-        new SkippedRows(DropMetrics.registry(config()), "stock repair", "products"));
+        SkippedRows.of(config(), "stock rebuild", "products"));
     restore = new StockRestore(pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
     timer = vertx.setPeriodic(1, stock.getLong("repairIntervalMs"), id -> pass());
     return Future.succeededFuture();
