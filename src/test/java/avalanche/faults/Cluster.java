@@ -68,16 +68,16 @@ final class Cluster implements AutoCloseable {
   static long startAll(List<AvalancheNode> which) {
     List<CompletableFuture<Long>> starts = which.stream().map(n -> CompletableFuture.supplyAsync(n::start)).toList();
     long slowest = 0;
-    RuntimeException failure = null;
+    List<String> failures = new ArrayList<>();
     for (CompletableFuture<Long> start : starts) {
       try {
         slowest = Math.max(slowest, start.join());
       } catch (java.util.concurrent.CompletionException e) {
-        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        failures.add(e.getCause() == null ? e.toString() : e.getCause().getMessage());
       }
     }
-    if (failure != null) {
-      throw failure;
+    if (!failures.isEmpty()) {
+      throw new AvalancheNode.StartFailure(String.join("\n", failures));
     }
     return slowest;
   }
