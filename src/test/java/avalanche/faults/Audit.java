@@ -55,18 +55,32 @@ final class Audit {
     long start = System.currentTimeMillis();
     String last = "";
     long lastChange = start;
+    long lostSince = 0;
     String state = "";
     while (true) {
       try {
         Map<String, Order> orders = orders(productId);
         long answeredTerminal = orderIds.stream().map(orders::get)
             .filter(o -> o != null && !"PENDING".equals(o.status())).count();
+        long missing = orderIds.stream().filter(id -> !orders.containsKey(id)).count();
         long open = orders.values().stream().filter(o -> "PENDING".equals(o.status())).count();
         long reserved = redisLong(productId, "reserved");
         state = "202 orders terminal " + answeredTerminal + "/" + orderIds.size() + ", open orders of the product " + open
-            + ", reserved in Redis " + reserved;
+            + ", reserved in Redis " + reserved + (missing == 0 ? "" : ", 202 orders without a row " + missing);
         if (answeredTerminal == orderIds.size() && open == 0 && reserved == 0) {
           return System.currentTimeMillis() - start;
+        }
+        // Orders answered 202 that have no row, while nothing is open or reserved any more: the unit was released, so
+        // nothing is left that could still create the row (give it 20 s, e.g. for a record still on its way).
+        if (answeredTerminal + missing == orderIds.size() && open == 0 && reserved == 0) {
+          lostSince = lostSince == 0 ? System.currentTimeMillis() : lostSince;
+          if (System.currentTimeMillis() - lostSince > 20_000) {
+            report.note("stopped waiting: " + missing + " orders answered 202 have no row, and no order of the product is "
+                + "open nor any unit reserved for 20 s (" + state + ")");
+            return -1;
+          }
+        } else {
+          lostSince = 0;
         }
       } catch (RuntimeException | SQLException e) {
         state = "audit read failed: " + e.getMessage();
