@@ -82,6 +82,16 @@ public final class Http {
     error(request.response(), answer);
   }
 
+  /** A request line naming an HTTP version other than 1.0 and 1.1: 400 and the connection closed. */
+  public static void unsupportedVersion(HttpServerRequest request) {
+    LOG.debug("refused a request of an unknown HTTP version");
+    ApiException answer = ApiException.validation("unsupported HTTP version: speak HTTP/1.1");
+    request.response().setStatusCode(answer.status()).putHeader("Content-Type", JSON)
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .end(answer.body().toBuffer())
+        .onComplete(sent -> request.connection().close());
+  }
+
   /**
    * A client's mistake is answered, not logged above DEBUG (a flood of bad requests must not flood the log);
    * only a failure the server cannot explain is an ERROR.

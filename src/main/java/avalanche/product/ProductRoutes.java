@@ -35,10 +35,10 @@ import java.util.List;
 public final class ProductRoutes {
   private static final int MAX_LISTED = 500;
   /**
-   * Input bounds (README, "Input bounds"): a product's whole stock at its price, at most 10^18 points, stays
+   * Input bounds (README, "Input bounds"): a product's whole stock at its price, at most 10^16 points, stays
    * below 2^63, so no sum over one product can overflow a 64-bit integer.
    */
-  public static final long MAX_PRICE = 100_000_000_000L;
+  public static final long MAX_PRICE = 1_000_000_000L;
   public static final long MAX_STOCK = 10_000_000L;
   /** dropAt lies in the years 2000 to 2999 (UTC): the first instant allowed and the first one past the range. */
   private static final Instant FIRST_DROP = Instant.parse("2000-01-01T00:00:00Z");
