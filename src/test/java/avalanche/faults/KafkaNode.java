@@ -1,5 +1,6 @@
 package avalanche.faults;
 
+import avalanche.infra.EmbeddedKafka;
 import avalanche.infra.FreePorts;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -37,29 +38,7 @@ final class KafkaNode {
     int controllerPort = FreePorts.pick();
     this.properties = dir.resolve("server.properties");
     try {
-      Files.writeString(properties, String.join("\n",
-          "process.roles=broker,controller",
-          "node.id=1",
-          "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-          "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-          "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-          "controller.listener.names=CONTROLLER",
-          "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-          "inter.broker.listener.name=PLAINTEXT",
-          "log.dirs=" + dir.resolve("logs"),
-          "offsets.topic.replication.factor=1",
-          "offsets.topic.num.partitions=8",
-          "transaction.state.log.replication.factor=1",
-          "transaction.state.log.min.isr=1",
-          "share.coordinator.state.topic.replication.factor=1",
-          "share.coordinator.state.topic.min.isr=1",
-          "group.initial.rebalance.delay.ms=0",
-          "num.partitions=8",
-          "num.network.threads=2",
-          "num.io.threads=2",
-          "background.threads=2",
-          "log.flush.interval.messages=9223372036854775807",
-          ""));
+      Files.writeString(properties, EmbeddedKafka.serverProperties(port, controllerPort, dir.resolve("logs")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
