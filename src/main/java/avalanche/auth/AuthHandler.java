@@ -8,7 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Verifies the Bearer access token (signature, HS256 only, expiry), then that its session is still alive, and
- * attaches the {@link UserContext}; anything else is 401.
+ * attaches the {@link UserContext}; anything else is 401 (400 for a header that is not printable ASCII).
  */
 public final class AuthHandler implements Handler<RoutingContext> {
   private final JwtTokens tokens;
@@ -41,6 +41,10 @@ public final class AuthHandler implements Handler<RoutingContext> {
     String token = header.substring(7).trim();
     UserContext user = verified.get(token, System.currentTimeMillis() / 1000);
     if (user == null) {
+      // Only tokens verified before are remembered, so a cache hit needs no such check.
+      if (!printableAscii(token)) {
+        return Future.failedFuture(ApiException.validation("the Authorization header must be printable ASCII"));
+      }
       try {
         JsonObject claims = tokens.verify(token);
         user = UserContext.fromClaims(claims);
@@ -60,6 +64,20 @@ public final class AuthHandler implements Handler<RoutingContext> {
       return alive.result() ? Future.succeededFuture(caller)
           : Future.failedFuture(ApiException.unauthorized("the session has ended; log in again"));
     });
+  }
+
+  /**
+   * A JWT is base64url and dots. A control character or a byte beyond ASCII (the HTTP decoder hands those over
+   * as Latin-1, so invalid UTF-8 arrives as such) is malformed input, not a wrong credential.
+   */
+  private static boolean printableAscii(String token) {
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** After {@link AuthHandler}: only the admin role passes, others get 403. */

@@ -22,7 +22,7 @@ import java.util.List;
  * <p>
  * Issued by vertx-auth-jwt. Verified here, synchronously, because every purchase pays for it: one HMAC over
  * the signed part, one JSON parse of the claims (the header of our own tokens is compared as text, any other
- * header is parsed and must say HS256), then expiry with a small leeway.
+ * header is parsed and must say HS256), then issue time and expiry with a small leeway.
  */
 public final class JwtTokens {
   private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
@@ -62,7 +62,8 @@ public final class JwtTokens {
 
   /**
    * The verified claims of a token; throws {@link IllegalArgumentException} for anything but a well-formed HS256
-   * token with a valid signature that has not expired (nor is issued in the future, nor not yet valid).
+   * token with a valid signature that has not expired (nor is issued in the future, nor not yet valid), whose
+   * integer {@code iat} and {@code exp} are at most the access token TTL apart.
    */
   public JsonObject verify(String token) {
     int firstDot = token.indexOf('.');
@@ -80,16 +81,29 @@ public final class JwtTokens {
     }
     JsonObject claims = json(token.substring(firstDot + 1, secondDot));
     long now = System.currentTimeMillis() / 1000;
-    Long exp = claims.getLong("exp");
-    if (exp == null || now - LEEWAY_SECONDS >= exp) {
+    long exp = seconds(claims, "exp");
+    long iat = seconds(claims, "iat");
+    if (now - LEEWAY_SECONDS >= exp) {
       throw new IllegalArgumentException("expired");
     }
-    Long iat = claims.getLong("iat");
-    Long nbf = claims.getLong("nbf");
-    if (iat != null && iat > now + LEEWAY_SECONDS || nbf != null && nbf > now + LEEWAY_SECONDS) {
+    if (iat > now + LEEWAY_SECONDS || claims.getValue("nbf") != null && seconds(claims, "nbf") > now + LEEWAY_SECONDS) {
       throw new IllegalArgumentException("not valid yet");
     }
+    // We issue tokens for accessTtlSeconds; a longer one (exp 1e30 would never expire) was not made by this
+    // configuration. Written without a sum that could overflow: exp lies between now - leeway and Long.MAX_VALUE.
+    if (exp <= iat || iat < exp - accessTtlSeconds - LEEWAY_SECONDS) {
+      throw new IllegalArgumentException("lifetime beyond the access token TTL");
+    }
     return claims;
+  }
+
+  /** A time claim: a JSON integer of seconds. A fraction, an exponent or more than 64 bits is no time we issue. */
+  private static long seconds(JsonObject claims, String name) {
+    Object value = claims.getValue(name);
+    if (!(value instanceof Integer || value instanceof Long)) {
+      throw new IllegalArgumentException(name + " is not an integer");
+    }
+    return ((Number) value).longValue();
   }
 
   private static JsonObject json(String base64url) {

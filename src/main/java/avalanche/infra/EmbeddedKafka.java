@@ -30,30 +30,7 @@ public final class EmbeddedKafka implements EmbeddedServer {
     int controllerPort = FreePorts.pick();
     try {
       Path properties = dir.resolve("server.properties");
-      Files.writeString(properties, String.join("\n",
-          "process.roles=broker,controller",
-          "node.id=1",
-          "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-          "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-          "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-          "controller.listener.names=CONTROLLER",
-          "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-          "inter.broker.listener.name=PLAINTEXT",
-          "log.dirs=" + dir.resolve("logs").toAbsolutePath(),
-          "offsets.topic.replication.factor=1",
-          "offsets.topic.num.partitions=8",
-          "transaction.state.log.replication.factor=1",
-          "transaction.state.log.min.isr=1",
-          "share.coordinator.state.topic.replication.factor=1",
-          "share.coordinator.state.topic.min.isr=1",
-          "group.initial.rebalance.delay.ms=0",
-          "num.partitions=8",
-          // Sized for a laptop or a 2-core box, not for a cluster node: fewer threads, less switching.
-          "num.network.threads=2",
-          "num.io.threads=2",
-          "background.threads=2",
-          "log.flush.interval.messages=9223372036854775807",
-          ""));
+      Files.writeString(properties, serverProperties(port, controllerPort, dir.resolve("logs").toAbsolutePath()));
       List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xms128m", "-Xmx768m", "-XX:+UseG1GC",
@@ -73,6 +50,37 @@ public final class EmbeddedKafka implements EmbeddedServer {
     } catch (IOException e) {
       throw new UncheckedIOException("embedded Kafka did not start", e);
     }
+  }
+
+  /**
+   * A single-node KRaft broker and controller on loopback, sized for a laptop or a 2-core box. The fault suite
+   * starts brokers of its own with the same settings.
+   */
+  public static String serverProperties(int port, int controllerPort, Path logDir) {
+    return String.join("\n",
+        "process.roles=broker,controller",
+        "node.id=1",
+        "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name=PLAINTEXT",
+        "log.dirs=" + logDir,
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=8",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "num.partitions=8",
+        // Sized for a laptop or a 2-core box, not for a cluster node: fewer threads, less switching.
+        "num.network.threads=2",
+        "num.io.threads=2",
+        "background.threads=2",
+        "log.flush.interval.messages=9223372036854775807",
+        "");
   }
 
   private void awaitReady(Path dir) {

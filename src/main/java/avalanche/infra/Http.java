@@ -1,6 +1,9 @@
 package avalanche.infra;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -49,15 +52,51 @@ public final class Http {
   /** Router failure handler: contract codes for known failures, a plain 500 without details otherwise. */
   public static void failure(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    error(ctx.response(), failure == null ? fromStatus(ctx.statusCode(), null) : answer(failure, ctx.request()));
+    error(ctx.response(), failure == null ? fromStatus(ctx.statusCode(), null)
+        : answer(failure, ctx.request(), ctx.statusCode()));
   }
 
   /** Answers {@code request} for {@code failure} as {@link #failure} would. */
   public static void fail(HttpServerRequest request, Throwable failure) {
-    error(request.response(), answer(failure, request));
+    error(request.response(), answer(failure, request, -1));
   }
 
-  private static ApiException answer(Throwable failure, HttpServerRequest request) {
+  /**
+   * The HTTP server's answer to a request its decoder refused (request line or headers too long, a
+   * {@code Content-Length} that is not one number, control characters in a header, not HTTP at all): the
+   * contract's error JSON instead of Vert.x's empty body. The decoder cannot find the next request after such
+   * bytes, so the connection closes once the answer is out.
+   */
+  public static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ApiException answer;
+    if (cause instanceof TooLongHttpLineException) {
+      answer = new ApiException(414, "URI_TOO_LONG", "the request line is too long");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      answer = new ApiException(431, "HEADERS_TOO_LARGE", "the request headers are too large");
+    } else {
+      answer = ApiException.validation("malformed HTTP request (request line, a header or Content-Length)");
+    }
+    LOG.debug("refused an undecodable request: {}", String.valueOf(cause));
+    request.response().putHeader(HttpHeaders.CONNECTION, "close");
+    error(request.response(), answer);
+  }
+
+  /** A request line naming an HTTP version other than 1.0 and 1.1: 400 and the connection closed. */
+  public static void unsupportedVersion(HttpServerRequest request) {
+    LOG.debug("refused a request of an unknown HTTP version");
+    ApiException answer = ApiException.validation("unsupported HTTP version: speak HTTP/1.1");
+    request.response().setStatusCode(answer.status()).putHeader("Content-Type", JSON)
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .end(answer.body().toBuffer())
+        .onComplete(sent -> request.connection().close());
+  }
+
+  /**
+   * A client's mistake is answered, not logged above DEBUG (a flood of bad requests must not flood the log);
+   * only a failure the server cannot explain is an ERROR.
+   */
+  private static ApiException answer(Throwable failure, HttpServerRequest request, int routerStatus) {
     if (failure instanceof ApiException api) {
       return api;
     }
@@ -66,6 +105,17 @@ public final class Http {
     }
     if (failure instanceof HttpException http) {
       return fromStatus(http.getStatusCode(), http.getPayload());
+    }
+    if (routerStatus >= 400 && routerStatus < 500) {
+      // vertx-web refused the request itself, e.g. HTTP/1.1 without a Host header.
+      LOG.debug("router refused {} {} with {}: {}", request.method(), request.path(), routerStatus, failure.getMessage());
+      return fromStatus(routerStatus, failure.getMessage());
+    }
+    if (!request.isEnded()) {
+      // The request broke while its body came in: a malformed chunk, or the client went away. Netty fails the
+      // connection for it, so this answer rarely reaches anyone.
+      LOG.debug("request body of {} {} could not be read: {}", request.method(), request.path(), failure.toString());
+      return ApiException.validation("the request body could not be read");
     }
     if (Failures.unavailable(failure)) {
       LOG.warn("{} {}: a dependency is unavailable: {}", request.method(), request.path(), failure.toString());

@@ -1,5 +1,6 @@
 package avalanche.point;
 
+import avalanche.infra.ApiException;
 import avalanche.messages.SagaCommand;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
@@ -17,6 +18,11 @@ import java.util.Map;
 public final class PointLedger {
   public static final String INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS";
   public static final String USER_NOT_FOUND = "USER_NOT_FOUND";
+  /**
+   * No balance grows past 10^15 points (README, "Input bounds"): grants stop there, and refunds only give back
+   * what was taken, so a balance plus any grant or price stays far below 2^63.
+   */
+  public static final long MAX_BALANCE = 1_000_000_000_000_000L;
 
   private PointLedger() {}
 
@@ -81,19 +87,30 @@ public final class PointLedger {
 
   /**
    * Adds {@code amount} (may be negative) to the balance, flooring it at zero, and records what was actually
-   * applied as a GRANT. Null when there is no such user; otherwise the new balance.
+   * applied as a GRANT. Null when there is no such user; otherwise the new balance. A positive grant that would
+   * lift the balance above {@link #MAX_BALANCE} changes nothing and fails with 400 (written so that no sum in
+   * the statement can overflow, whatever the stored balance). The casts matter: left to infer from
+   * {@code $2 <= 0}, PostgreSQL types the amount int4, and the client then sends a long wrapped to 32 bits.
    */
   public static Future<Long> grant(SqlClient sql, long userId, long amount) {
     return sql.preparedQuery("""
             WITH current AS (SELECT id, points FROM users WHERE id = $1 FOR UPDATE),
-                 changed AS (UPDATE users SET points = GREATEST(current.points + $2, 0) FROM current
-                              WHERE users.id = current.id
+                 changed AS (UPDATE users SET points = GREATEST(current.points + $2::bigint, 0) FROM current
+                              WHERE users.id = current.id AND ($2::bigint <= 0 OR current.points <= $3::bigint - $2::bigint)
                              RETURNING users.id, users.points, users.points - current.points AS delta),
                  recorded AS (INSERT INTO point_ledger (user_id, kind, amount)
                               SELECT id, 'GRANT', delta FROM changed WHERE delta <> 0)
-            SELECT points FROM changed""")
-        .execute(Tuple.of(userId, amount))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("points"));
+            SELECT changed.points FROM current LEFT JOIN changed ON changed.id = current.id""")
+        .execute(Tuple.of(userId, amount, MAX_BALANCE))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Long points = rows.iterator().next().getLong("points");
+          if (points == null) {
+            throw ApiException.validation("amount would lift the balance above " + MAX_BALANCE + " points");
+          }
+          return points;
+        });
   }
-
 }

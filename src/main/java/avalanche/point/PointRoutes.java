@@ -16,6 +16,7 @@ import io.vertx.sqlclient.Pool;
  * records the amount actually taken.
  */
 public final class PointRoutes {
+  /** One grant moves at most 10^12 points either way (README, "Input bounds"). */
   private static final long MAX_AMOUNT = 1_000_000_000_000L;
 
   private final Pool pg;

@@ -34,6 +34,15 @@ import java.util.List;
  */
 public final class ProductRoutes {
   private static final int MAX_LISTED = 500;
+  /**
+   * Input bounds (README, "Input bounds"): a product's whole stock at its price, at most 10^16 points, stays
+   * below 2^63, so no sum over one product can overflow a 64-bit integer.
+   */
+  public static final long MAX_PRICE = 1_000_000_000L;
+  public static final long MAX_STOCK = 10_000_000L;
+  /** dropAt lies in the years 2000 to 2999 (UTC): the first instant allowed and the first one past the range. */
+  private static final Instant FIRST_DROP = Instant.parse("2000-01-01T00:00:00Z");
+  private static final Instant PAST_LAST_DROP = Instant.parse("3000-01-01T00:00:00Z");
   private static final DeliveryOptions FLUSH = new DeliveryOptions().setLocalOnly(true).setSendTimeout(2_000);
 
   private final Vertx vertx;
@@ -59,8 +68,8 @@ public final class ProductRoutes {
   private Future<JsonObject> create(RoutingContext ctx) {
     JsonObject body = Bodies.object(ctx, false);
     String name = Bodies.string(body, "name", 200);
-    long price = Bodies.integer(body, "price", 0, 1_000_000_000L);
-    long stock = Bodies.integer(body, "stock", 0, 1_000_000_000L);
+    long price = Bodies.integer(body, "price", 0, MAX_PRICE);
+    long stock = Bodies.integer(body, "stock", 0, MAX_STOCK);
     Grade grade = Grade.parse(Bodies.string(body, "grade", 20));
     // Milliseconds, as the live hash keeps it: the create answer then matches every later read.
     Instant dropAt = dropAt(Bodies.optionalString(body, "dropAt", 64)).truncatedTo(ChronoUnit.MILLIS);
@@ -86,19 +95,28 @@ public final class ProductRoutes {
         });
   }
 
+  /**
+   * Now when absent. A date-time far off would still parse (up to the year 999999999), but PostgreSQL stores
+   * one beyond its own range as 'infinity' and it overflows epoch milliseconds: refused before anything is stored.
+   */
   private static Instant dropAt(String raw) {
     if (raw == null) {
       return Instant.now();
     }
+    Instant dropAt;
     try {
-      return OffsetDateTime.parse(raw).toInstant();
+      dropAt = OffsetDateTime.parse(raw).toInstant();
     } catch (DateTimeParseException e) {
       try {
-        return Instant.parse(raw);
+        dropAt = Instant.parse(raw);
       } catch (DateTimeParseException again) {
         throw ApiException.validation("dropAt must be an ISO-8601 date-time with offset, e.g. 2026-11-24T10:00:00Z");
       }
     }
+    if (dropAt.isBefore(FIRST_DROP) || !dropAt.isBefore(PAST_LAST_DROP)) {
+      throw ApiException.validation("dropAt must lie in the years 2000 to 2999 (UTC)");
+    }
+    return dropAt;
   }
 
   private Future<JsonObject> get(RoutingContext ctx) {

@@ -1,6 +1,7 @@
 package avalanche.stock;
 
 import avalanche.infra.Clients;
+import avalanche.infra.SkippedRows;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,9 +27,11 @@ import java.util.List;
  * deadlines (so the saga can still confirm or release them). Lost draws and cancelled attempts are not in
  * PostgreSQL, so {@code attempts} and {@code won} restart at the number of order rows and the other
  * statistics at 0. A rebuilt product is on hold ({@link StockKeys#HOLD}) until {@link StockRestore} has given
- * the orders still in Kafka their units. Idempotent: products whose hash exists are left alone. Runs at start
- * and then periodically ({@code StockRepairVerticle}), so a product whose Redis hash went missing while the
- * processes ran (or was never written: created in PostgreSQL, then Redis failed) is repaired too.
+ * the orders still in Kafka their units. Runs at start and then periodically ({@code StockRepairVerticle}), so a
+ * product whose Redis hash went missing while the processes ran (or was never written: created in PostgreSQL,
+ * then Redis failed) is repaired too. Idempotent: products whose hash exists are left alone. A row that cannot
+ * be loaded (a date beyond epoch milliseconds, stored around the API's checks) is skipped, logged and counted
+ * ({@link SkippedRows}); every other product is still rebuilt.
  */
 public final class StockRebuild {
   private static final Logger LOG = LoggerFactory.getLogger(StockRebuild.class);
@@ -37,12 +41,14 @@ public final class StockRebuild {
   private final Redis redis;
   private final int pageSize;
   private final long reservationTtlMs;
+  private final SkippedRows skipped;
 
-  public StockRebuild(Pool pg, Redis redis, int pageSize, long reservationTtlMs) {
+  public StockRebuild(Pool pg, Redis redis, int pageSize, long reservationTtlMs, SkippedRows skipped) {
     this.pg = pg;
     this.redis = redis;
     this.pageSize = pageSize;
     this.reservationTtlMs = reservationTtlMs;
+    this.skipped = skipped;
   }
 
   /** The start-up step: own clients, one pass, clients closed. */
@@ -51,7 +57,9 @@ public final class StockRebuild {
     Redis redis = Clients.redis(vertx, config);
     long ttlMs = StockScripts.reservationTtlMs(config);
     int pageSize = config.getJsonObject("stock", new JsonObject()).getInteger("rebuildPageSize", 500);
-    return new StockRebuild(pg, redis, pageSize, ttlMs).run().eventually(() -> Future.join(pg.close(), redis.close()));
+    SkippedRows skipped = SkippedRows.of(config, "stock rebuild", "products");
+    return new StockRebuild(pg, redis, pageSize, ttlMs, skipped).run()
+        .eventually(() -> Future.join(pg.close(), redis.close()));
   }
 
   /** Walks every product of PostgreSQL; answers how many product hashes were recreated. */
@@ -63,34 +71,68 @@ public final class StockRebuild {
     });
   }
 
+  /** A products row as the live hash and the index take it. */
+  private record Product(long id, long createdAt, long total, List<String> fields) {}
+
+  /** The keys and arguments of one rebuild_product call. */
+  private record Call(List<String> keys, List<String> args) {}
+
   private Future<Integer> page(long afterId, int rebuilt) {
     return pg.preparedQuery("""
             SELECT id, name, price, grade, win_probability, drop_at, total, created_at
             FROM products WHERE id > $1 ORDER BY id LIMIT $2""")
         .execute(Tuple.of(afterId, pageSize))
         .compose(rows -> {
-          List<Row> products = new ArrayList<>();
-          rows.forEach(products::add);
-          if (products.isEmpty()) {
-            return Future.succeededFuture(rebuilt);
+          List<Product> products = new ArrayList<>();
+          long lastId = afterId;
+          for (Row row : rows) {
+            lastId = row.getLong("id");
+            try {
+              products.add(product(row));
+            } catch (RuntimeException unreadable) {
+              skipped.skip(lastId, unreadable);
+            }
           }
-          long lastId = products.get(products.size() - 1).getLong("id");
+          long next = lastId;
           return rebuildMissing(products)
               .compose(count -> index(products).map(v -> rebuilt + count))
-              .compose(total -> products.size() < pageSize ? Future.succeededFuture(total) : page(lastId, total));
+              .compose(total -> rows.size() < pageSize ? Future.succeededFuture(total) : page(next, total));
         });
   }
 
-  private Future<Integer> rebuildMissing(List<Row> products) {
+  /**
+   * Throws for a row Redis cannot be given, such as a date PostgreSQL keeps as 'infinity' (beyond epoch
+   * milliseconds).
+   */
+  private static Product product(Row row) {
+    long total = row.getInteger("total");
+    long dropAt = millis(row.getOffsetDateTime("drop_at"));
+    return new Product(row.getLong("id"), millis(row.getOffsetDateTime("created_at")), total, List.of(
+        "name", row.getString("name"),
+        "price", Long.toString(row.getLong("price")),
+        "grade", row.getString("grade"),
+        "winP", Double.toString(row.getDouble("win_probability")),
+        "dropAt", Long.toString(dropAt),
+        "total", Long.toString(total)));
+  }
+
+  private static long millis(OffsetDateTime time) {
+    return time.toInstant().toEpochMilli();
+  }
+
+  private Future<Integer> rebuildMissing(List<Product> products) {
+    if (products.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
     List<Request> exists = new ArrayList<>();
-    for (Row product : products) {
-      exists.add(Request.cmd(Command.EXISTS).arg(StockKeys.product(product.getLong("id"))));
+    for (Product product : products) {
+      exists.add(Request.cmd(Command.EXISTS).arg(StockKeys.product(product.id())));
     }
     return redis.batch(exists).compose(answers -> {
       Future<Integer> chain = Future.succeededFuture(0);
       for (int i = 0; i < products.size(); i++) {
         if (answers.get(i).toInteger() == 0) {
-          Row product = products.get(i);
+          Product product = products.get(i);
           // One product at a time: memory holds one product's orders, and startup is not a hot path.
           chain = chain.compose(count -> rebuild(product).map(created -> created ? count + 1 : count));
         }
@@ -100,65 +142,72 @@ public final class StockRebuild {
   }
 
   /** Indexes every product (NX: an existing entry keeps its score), repairing an index that lost entries. */
-  private Future<Void> index(List<Row> products) {
+  private Future<Void> index(List<Product> products) {
+    if (products.isEmpty()) {
+      return Future.succeededFuture();
+    }
     List<Request> adds = new ArrayList<>();
-    for (Row product : products) {
-      adds.add(Request.cmd(Command.ZADD).arg(StockKeys.PRODUCT_INDEX).arg("NX")
-          .arg(product.getOffsetDateTime("created_at").toInstant().toEpochMilli()).arg(product.getLong("id")));
+    for (Product product : products) {
+      adds.add(Request.cmd(Command.ZADD).arg(StockKeys.PRODUCT_INDEX).arg("NX").arg(product.createdAt()).arg(product.id()));
     }
     return redis.batch(adds).mapEmpty();
   }
 
-  private Future<Boolean> rebuild(Row product) {
-    long productId = product.getLong("id");
+  private Future<Boolean> rebuild(Product product) {
     Future<RowSet<Row>> live = pg.preparedQuery("""
             SELECT id, user_id, price, status, created_at FROM orders
             WHERE product_id = $1 AND status IN ('PENDING', 'COMPLETED') ORDER BY id""")
-        .execute(Tuple.of(productId));
+        .execute(Tuple.of(product.id()));
     Future<Long> orderRows = pg.preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1")
-        .execute(Tuple.of(productId)).map(rows -> rows.iterator().next().getLong(0));
+        .execute(Tuple.of(product.id())).map(rows -> rows.iterator().next().getLong(0));
     return Future.all(live, orderRows).compose(both -> {
-      List<String> keys = new ArrayList<>(List.of(StockKeys.product(productId), StockKeys.buyers(productId),
-          StockKeys.deadlines(productId)));
-      List<String> buyers = new ArrayList<>();
-      List<String> pending = new ArrayList<>();
-      long sold = 0;
-      long reserved = 0;
-      for (Row order : live.result()) {
-        String orderId = order.getString("id");
-        String userId = Long.toString(order.getLong("user_id"));
-        buyers.add(userId);
-        buyers.add(orderId);
-        if ("COMPLETED".equals(order.getString("status"))) {
-          sold++;
-        } else {
-          reserved++;
-          long createdAt = order.getOffsetDateTime("created_at").toInstant().toEpochMilli();
-          keys.add(StockKeys.order(productId, orderId));
-          pending.addAll(List.of(orderId, userId, Long.toString(order.getLong("price")), Long.toString(createdAt),
-              Long.toString(createdAt + reservationTtlMs)));
-        }
+      Call call;
+      try {
+        call = call(product, live.result(), orderRows.result());
+      } catch (RuntimeException unreadable) {
+        // One of its orders cannot be given to Redis: the product stays out, as a bad products row would.
+        skipped.skip(product.id(), unreadable);
+        return Future.succeededFuture(false);
       }
-      long total = product.getInteger("total");
-      long won = orderRows.result();
-      List<String> args = new ArrayList<>();
-      args.add(Integer.toString(buyers.size() / 2));
-      args.addAll(buyers);
-      args.addAll(pending);
-      args.addAll(List.of(
-          "name", product.getString("name"),
-          "price", Long.toString(product.getLong("price")),
-          "grade", product.getString("grade"),
-          "winP", Double.toString(product.getDouble("win_probability")),
-          "dropAt", Long.toString(product.getOffsetDateTime("drop_at").toInstant().toEpochMilli()),
-          "total", Long.toString(total),
-          "available", Long.toString(total - sold - reserved),
-          "reserved", Long.toString(reserved),
-          "sold", Long.toString(sold),
-          "attempts", Long.toString(won),
-          "won", Long.toString(won),
-          StockKeys.HOLD, "1"));
-      return SCRIPT.run(redis::send, keys, args).map(Response::toInteger).map(created -> created == 1);
+      return SCRIPT.run(redis::send, call.keys(), call.args()).map(Response::toInteger).map(created -> created == 1);
     });
+  }
+
+  private Call call(Product product, RowSet<Row> live, long won) {
+    long productId = product.id();
+    List<String> keys = new ArrayList<>(List.of(StockKeys.product(productId), StockKeys.buyers(productId),
+        StockKeys.deadlines(productId)));
+    List<String> buyers = new ArrayList<>();
+    List<String> pending = new ArrayList<>();
+    long sold = 0;
+    long reserved = 0;
+    for (Row order : live) {
+      String orderId = order.getString("id");
+      String userId = Long.toString(order.getLong("user_id"));
+      buyers.add(userId);
+      buyers.add(orderId);
+      if ("COMPLETED".equals(order.getString("status"))) {
+        sold++;
+      } else {
+        reserved++;
+        long createdAt = millis(order.getOffsetDateTime("created_at"));
+        keys.add(StockKeys.order(productId, orderId));
+        pending.addAll(List.of(orderId, userId, Long.toString(order.getLong("price")), Long.toString(createdAt),
+            Long.toString(createdAt + reservationTtlMs)));
+      }
+    }
+    List<String> args = new ArrayList<>();
+    args.add(Integer.toString(buyers.size() / 2));
+    args.addAll(buyers);
+    args.addAll(pending);
+    args.addAll(product.fields());
+    args.addAll(List.of(
+        "available", Long.toString(product.total() - sold - reserved),
+        "reserved", Long.toString(reserved),
+        "sold", Long.toString(sold),
+        "attempts", Long.toString(won),
+        "won", Long.toString(won),
+        StockKeys.HOLD, "1"));
+    return new Call(keys, args);
   }
 }

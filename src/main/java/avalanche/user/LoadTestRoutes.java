@@ -25,6 +25,8 @@ import java.util.UUID;
  */
 public final class LoadTestRoutes {
   public static final int MAX_COUNT = 10_000;
+  /** Points each minted user starts with, at most (README, "Input bounds"). */
+  private static final long MAX_POINTS = 1_000_000_000_000L;
   public static final String CLIENT_ID = "loadtest";
 
   /**
@@ -67,7 +69,7 @@ public final class LoadTestRoutes {
   private Future<JsonObject> provision(RoutingContext ctx) {
     JsonObject body = Bodies.object(ctx, false);
     int count = (int) Bodies.integer(body, "count", 1, MAX_COUNT);
-    long points = body.getValue("points") == null ? 0 : Bodies.integer(body, "points", 0, 1_000_000_000_000L);
+    long points = body.getValue("points") == null ? 0 : Bodies.integer(body, "points", 0, MAX_POINTS);
     String batch = UUID.randomUUID().toString().substring(0, 8);
     String[] emails = new String[count];
     for (int i = 0; i < count; i++) {

@@ -28,7 +28,10 @@ import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
 import avalanche.user.LoadTestRoutes;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -100,7 +103,21 @@ public class HttpIngressVerticle extends VerticleBase {
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
         .setIdleTimeout(60));
-    return stock.load().compose(ready -> server.requestHandler(purchases.ahead(router)).listen());
+    // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all the same.
+    server.invalidRequestHandler(Http::invalidRequest);
+    // A request line of an HTTP version nobody speaks (HTTP/9.9) gets Vert.x's own empty 501 unless a WebSocket
+    // handler is set; with one, it reaches the request handler, which answers the contract's 400. We serve no
+    // WebSocket, so every handshake is refused before it is accepted.
+    server.webSocketHandshakeHandler(handshake -> handshake.reject(404));
+    server.webSocketHandler(ServerWebSocket::close);
+    Handler<HttpServerRequest> ahead = purchases.ahead(router);
+    return stock.load().compose(ready -> server.requestHandler(request -> {
+      if (request.version() == null) {
+        Http.unsupportedVersion(request);
+      } else {
+        ahead.handle(request);
+      }
+    }).listen());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package avalanche.verticles;
 
 import avalanche.infra.Clients;
+import avalanche.infra.SkippedRows;
 import avalanche.order.HandoffBacklog;
 import avalanche.stock.StockRebuild;
 import avalanche.stock.StockRestore;
@@ -39,7 +40,8 @@ public class StockRepairVerticle extends VerticleBase {
     redis = Clients.redis(vertx, config());
     kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
     long ttlMs = StockScripts.reservationTtlMs(config());
-    rebuild = new StockRebuild(pg, redis, stock.getInteger("rebuildPageSize"), ttlMs);
+    rebuild = new StockRebuild(pg, redis, stock.getInteger("rebuildPageSize"), ttlMs,
+        SkippedRows.of(config(), "stock rebuild", "products"));
     restore = new StockRestore(pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
     timer = vertx.setPeriodic(1, stock.getLong("repairIntervalMs"), id -> pass());
     return Future.succeededFuture();

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -57,7 +58,7 @@ class JwtTokensTest {
 
   @Test
   void expiryHasFiveSecondsOfLeewayAndNoMore() {
-    JsonObject base = new JsonObject().put("sub", "1").put("sid", "s");
+    JsonObject base = new JsonObject().put("sub", "1").put("sid", "s").put("iat", now() - 600);
     String late = sign(base.copy().put("exp", now() - 3));
     String expired = sign(base.copy().put("exp", now() - 7));
     String forever = sign(base.copy());
@@ -70,12 +71,37 @@ class JwtTokensTest {
   void tokensFromTheFutureAreRefused() {
     JsonObject base = new JsonObject().put("sub", "1").put("exp", now() + 600);
     assertThatThrownBy(() -> tokens.verify(sign(base.copy().put("iat", now() + 60)))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> tokens.verify(sign(base.copy().put("nbf", now() + 60)))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> tokens.verify(sign(base.copy().put("iat", now()).put("nbf", now() + 60))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** exp 1e30 used to pass as Long.MAX_VALUE (JsonObject.getLong of a double) and never expire. */
+  @Test
+  void timeClaimsAreIntegersAndAtMostTheAccessTtlApart() {
+    long now = now();
+    JsonObject base = new JsonObject().put("sub", "1");
+    assertThat(tokens.verify(sign(base.copy().put("iat", now).put("exp", now + 900))).getString("sub"))
+        .as("the configured TTL exactly").isEqualTo("1");
+    List<JsonObject> refused = List.of(
+        base.copy().put("iat", now).put("exp", 1e30),
+        base.copy().put("iat", now).put("exp", new BigInteger("1" + "0".repeat(30))),
+        base.copy().put("iat", now).put("exp", Long.MAX_VALUE),
+        base.copy().put("iat", now).put("exp", now + 600.5),
+        base.copy().put("iat", now).put("exp", Long.toString(now + 600)),
+        base.copy().put("iat", now - 10).put("exp", now + 900),
+        base.copy().put("iat", now).put("exp", now),
+        base.copy().put("iat", (double) now).put("exp", now + 600),
+        base.copy().put("iat", Long.MIN_VALUE).put("exp", now + 600),
+        base.copy().put("exp", now + 600),
+        base.copy().put("iat", now).put("exp", now + 600).put("nbf", 1e30));
+    for (JsonObject claims : refused) {
+      assertThatThrownBy(() -> tokens.verify(sign(claims))).as(claims.encode()).isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   @Test
   void otherAlgorithmsKeysAndShapesAreRefused() {
-    JsonObject claims = new JsonObject().put("sub", "1").put("exp", now() + 600);
+    JsonObject claims = new JsonObject().put("sub", "1").put("iat", now()).put("exp", now() + 600);
     String hs512 = signer.generateToken(claims, new JWTOptions().setAlgorithm("HS512"));
     String foreign = signer("another-secret-of-enough-length-0123456789").generateToken(claims, new JWTOptions());
     String valid = sign(claims);

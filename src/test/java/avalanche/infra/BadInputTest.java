@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
@@ -29,9 +30,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import static avalanche.infra.ErrorAnswers.assertErrorShape;
+import static avalanche.infra.ErrorAnswers.expect;
+import static avalanche.infra.ErrorAnswers.expectClientError;
+import static avalanche.infra.ErrorAnswers.labelled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -235,12 +239,30 @@ class BadInputTest {
       JsonObject noSubClaims = claims.copy();
       noSubClaims.remove("sub");
       String noSub = jwt(hs256, noSubClaims, TestServer.JWT_SECRET);
+      // Time claims that would make a token live forever or too long, all correctly signed (access TTL is 900 s).
+      JsonObject noIatClaims = claims.copy();
+      noIatClaims.remove("iat");
+      Function<JsonObject, String> signed = c -> jwt(hs256, c, TestServer.JWT_SECRET);
+      List<String[]> timeClaims = List.of(
+          new String[] {"exp 1e30", signed.apply(claims.copy().put("exp", 1e30))},
+          new String[] {"exp beyond 64 bits", signed.apply(claims.copy().put("exp", new BigInteger("1" + "0".repeat(30))))},
+          new String[] {"exp a fraction", signed.apply(claims.copy().put("exp", now + 600.5))},
+          new String[] {"exp as text", signed.apply(claims.copy().put("exp", Long.toString(now + 600)))},
+          new String[] {"exp ten years out", signed.apply(claims.copy().put("exp", now + 10L * 365 * 86_400))},
+          new String[] {"exp longer than the TTL after iat", signed.apply(claims.copy().put("iat", now - 10).put("exp", now + 1_000))},
+          new String[] {"exp before iat", signed.apply(claims.copy().put("iat", now + 2).put("exp", now + 1))},
+          new String[] {"iat in the future", signed.apply(claims.copy().put("iat", now + 60).put("exp", now + 600))},
+          new String[] {"no iat", signed.apply(noIatClaims)});
 
       Function<String, HttpRequest<Buffer>> orders = auth -> {
         HttpRequest<Buffer> request = server.http().get("/api/orders");
         return auth == null ? request : request.putHeader("Authorization", auth);
       };
-      return Future.all(List.of(
+      List<Future<?>> checks = new ArrayList<>();
+      for (String[] bad : timeClaims) {
+        checks.add(expect(bad[0], orders.apply("Bearer " + bad[1]).send(), 401, "UNAUTHORIZED"));
+      }
+      checks.add(Future.all(List.of(
           // Positive control: the hand-made token is accepted, so the refusals below are about the defect.
           orders.apply("Bearer " + good).send().map(r -> {
             assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
@@ -266,7 +288,8 @@ class BadInputTest {
               401, "UNAUTHORIZED"),
           expect("sub not a number", orders.apply("Bearer " + subNotNumber).send(), 401, "UNAUTHORIZED"),
           expect("no sub", orders.apply("Bearer " + noSub).send(), 401, "UNAUTHORIZED"),
-          expect("purchase without token", server.http().post("/api/products/1/purchase").send(), 401, "UNAUTHORIZED")));
+          expect("purchase without token", server.http().post("/api/products/1/purchase").send(), 401, "UNAUTHORIZED"))));
+      return Future.all(checks);
     }).onComplete(test.succeedingThenComplete());
   }
 
@@ -426,43 +449,6 @@ class BadInputTest {
           assertThat(r.statusCode()).isEqualTo(200);
           return r.bodyAsJsonObject();
         });
-  }
-
-  /** A call that names itself if it never answers, instead of the whole test timing out. */
-  private static <T> Future<T> labelled(String label, Future<T> call) {
-    return call.timeout(20, TimeUnit.SECONDS)
-        .recover(e -> Future.failedFuture(new AssertionError(label + ": " + e.getMessage(), e)));
-  }
-
-  private static Future<HttpResponse<Buffer>> expect(String label, Future<HttpResponse<Buffer>> call, int status,
-                                                     String code, String... messageMentions) {
-    return labelled(label, call).map(r -> {
-      assertErrorShape(label, r, status, code);
-      for (String mention : messageMentions) {
-        assertThat(r.bodyAsJsonObject().getString("message")).as(label).contains(mention);
-      }
-      return r;
-    });
-  }
-
-  /** Any 4xx is fine where the contract names none, but it must be the JSON error shape. */
-  private static Future<HttpResponse<Buffer>> expectClientError(String label, Future<HttpResponse<Buffer>> call) {
-    return labelled(label, call).map(r -> {
-      assertThat(r.statusCode()).as(label + ": " + r.bodyAsString()).isBetween(400, 499);
-      assertErrorShape(label, r, r.statusCode(), r.bodyAsJsonObject().getString("error"));
-      return r;
-    });
-  }
-
-  private static void assertErrorShape(String label, HttpResponse<Buffer> r, int status, String code) {
-    String body = r.bodyAsString();
-    assertThat(r.statusCode()).as(label + ": " + body).isEqualTo(status);
-    assertThat(r.getHeader("Content-Type")).as(label).isEqualTo("application/json");
-    JsonObject json = r.bodyAsJsonObject();
-    assertThat(json.getString("error")).as(label).isEqualTo(code);
-    assertThat(json.getValue("message")).as(label).isInstanceOf(String.class);
-    assertThat(json.fieldNames()).as(label).isSubsetOf("error", "message", "opensAt");
-    assertThat(body).as(label).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
   private static String without(JsonObject json, String field) {
