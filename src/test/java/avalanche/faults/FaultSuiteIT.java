@@ -208,6 +208,12 @@ class FaultSuiteIT {
 
   private void stampedeScenario(String key, String title, long expectedFaultMs, Set<String> allowed,
                                 Consumer<Stampede.FaultClock> fault) {
+    stampedeScenario(key, title, expectedFaultMs, allowed, false, fault);
+  }
+
+  /** {@code redisLosesData}: the fault empties Redis, so orders still in an outbox may be lost with it. */
+  private void stampedeScenario(String key, String title, long expectedFaultMs, Set<String> allowed,
+                                boolean redisLosesData, Consumer<Stampede.FaultClock> fault) {
     assumeTrue(selected(key), "not selected by -Dfaults.only");
     ScenarioReport report = new ScenarioReport(key, title);
     reports.add(report);
@@ -241,7 +247,7 @@ class FaultSuiteIT {
           + " s from the end of the stampede" + (fault == null ? "" : " / the dependency's return"));
       Map<Long, Long> start = new HashMap<>();
       users.forEach(u -> start.put(u.id(), POINTS));
-      audit.settle(product, PRICE, orderIds, start, fault == null ? 0 : clock.backAt);
+      audit.settle(product, PRICE, orderIds, start, fault == null ? 0 : clock.backAt, redisLosesData);
       audit.freshPurchase(key, mode.freshLimitMs());
       List<Long> products = new ArrayList<>(report.extraProducts);
       products.add(product);
