@@ -231,7 +231,7 @@ unexpected() { # line expected-status -> count of other answers and socket error
 }
 
 # --- set-up ------------------------------------------------------------------------------------------------
-BIG=$(product bench-huge-stock 1000000000)
+BIG=$(product bench-huge-stock 10000000)   # the largest stock the API takes (README, "Input bounds")
 SOLD=$(product bench-sold-out 1)
 POOL="$WORK/pool.txt"
 provision 20000 "$POOL"
@@ -270,7 +270,7 @@ run_paced() {
 # settle_round seconds -> "orders/s p50_ms p99_ms note"
 settle_round() {
   local seconds=$1 product tokens line won all settled
-  product=$(product "bench-settle-$RANDOM" 1000000000)
+  product=$(product "bench-settle-$RANDOM" 10000000)
   tokens=$(purchase_tokens $((seconds + CALIBRATION_RUNS * CALIBRATION_SECONDS)) "$SETTLE_RATE")
   line=$(run_paced "$seconds" "$SETTLE_CONNECTIONS" "$SETTLE_RATE" "/api/products/$product/purchase" "$tokens")
   rm -f "$tokens"
