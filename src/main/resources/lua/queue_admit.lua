@@ -85,7 +85,8 @@ elseif now >= dropAt then
   end
 end
 
-local waiting = redis.call('HINCRBY', KEYS[1], 'qWaiting', -(left + admitted))
+-- 0 - n, not -n: Lua writes -0 for a negated zero, which HINCRBY refuses.
+local waiting = redis.call('HINCRBY', KEYS[1], 'qWaiting', 0 - (left + admitted))
 local admittedTotal = redis.call('HINCRBY', KEYS[1], 'qAdmitted', admitted)
 local expiredTotal = redis.call('HINCRBY', KEYS[1], 'qExpired', expired)
 return {waiting, admittedTotal, expiredTotal, admitted}
