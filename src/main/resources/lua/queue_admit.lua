@@ -17,9 +17,10 @@ local now, rate, dropAt = tonumber(ARGV[1]), tonumber(meta[1]), tonumber(meta[2]
 local batch = tonumber(ARGV[5])
 local left, expired, admitted = 0, 0, 0
 
-local function mark(ticket, state, at)
+-- A ticket's record: userId|state|at|place (see waitingroom/RoomKeys.tickets).
+local function mark(ticket, state, at, place)
   local owner = string.match(redis.call('HGET', KEYS[5], ticket), '^(%d+)|')
-  redis.call('HSET', KEYS[5], ticket, owner .. '|' .. state .. '|' .. at)
+  redis.call('HSET', KEYS[5], ticket, owner .. '|' .. state .. '|' .. at .. '|' .. (place or ''))
 end
 
 local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. (now - tonumber(ARGV[3])), 'LIMIT', 0, batch)
@@ -50,7 +51,13 @@ if tonumber(meta[3]) <= 0 then
   left = left + #gone / 2
 elseif now >= dropAt then
   if redis.call('HSETNX', KEYS[2], 'shuffled', now) == 1 then
-    local pre = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. LATE)
+    local scored = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. LATE, 'WITHSCORES')
+    -- Before the shuffle a pre-queue ticket's score is its join number: the last one counts later joiners' places.
+    local preSeq = #scored > 0 and scored[#scored] or '0'
+    local pre = {}
+    for i = 1, #scored, 2 do
+      pre[#pre + 1] = scored[i]
+    end
     math.randomseed(tonumber(ARGV[2]))
     for i = #pre, 2, -1 do
       local j = math.random(i)
@@ -65,7 +72,7 @@ elseif now >= dropAt then
         places = {}
       end
     end
-    redis.call('HSET', KEYS[2], 'seed', ARGV[2], 'preQueued', #pre, 'admitFrom', now, 'slots', 0)
+    redis.call('HSET', KEYS[2], 'seed', ARGV[2], 'preQueued', #pre, 'preSeq', preSeq, 'admitFrom', now, 'slots', 0)
   end
   -- Slot k (k = 1, 2, ...) opens at admitFrom + (k - 1) / rate seconds. Slots nobody was in line for are not
   -- saved up: a line that empties and fills again is not admitted in a burst.
@@ -76,10 +83,13 @@ elseif now >= dropAt then
   if take > 0 then
     local head = redis.call('ZPOPMIN', KEYS[3], take)
     admitted = #head / 2
+    local counts = redis.call('HMGET', KEYS[2], 'preQueued', 'preSeq')
     for i = 1, #head, 2 do
       redis.call('ZREM', KEYS[4], head[i])
       redis.call('ZADD', KEYS[6], now, head[i])
-      mark(head[i], 'A', ARGV[1])
+      local score = tonumber(head[i + 1])
+      local place = score < LATE and score or tonumber(counts[1]) + score - LATE - tonumber(counts[2])
+      mark(head[i], 'A', ARGV[1], tostring(place))
     end
     redis.call('HSET', KEYS[2], 'slots', admitted < take and due or slots + take)
   end

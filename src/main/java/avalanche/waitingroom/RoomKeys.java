@@ -15,7 +15,11 @@ public final class RoomKeys {
 
   private RoomKeys() {}
 
-  /** Hash: the join counter {@code seq}; from dropAt {@code shuffled} (when), {@code seed}, {@code preQueued}, {@code admitFrom}, {@code slots}. */
+  /**
+   * Hash: the join counter {@code seq}; from dropAt {@code shuffled} (when), {@code seed}, {@code preQueued} (how many
+   * were shuffled), {@code preSeq} (the last pre-queue join number), {@code admitFrom} and {@code slots} (admission
+   * slots used since then).
+   */
   public static String room(long productId) {
     return StockKeys.tag(productId) + ":q";
   }
@@ -30,7 +34,10 @@ public final class RoomKeys {
     return StockKeys.tag(productId) + ":q:seen";
   }
 
-  /** Hash ticket → {@code userId|state|at}: state L (in line), A (admitted at), E (expired), S (sold out). */
+  /**
+   * Hash ticket → {@code userId|state|at|place}: state L (in line), A (admitted at, with its place), E (expired; at
+   * the unused admission's time), S (sold out).
+   */
   public static String tickets(long productId) {
     return StockKeys.tag(productId) + ":q:tickets";
   }

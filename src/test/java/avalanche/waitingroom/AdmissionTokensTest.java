@@ -36,9 +36,9 @@ class AdmissionTokensTest {
 
   @Test
   void waitingTimeIsThePositionOverTheRateRoundedUp() {
-    assertThat(TicketView.waiting("1", 1, 1).estimatedWaitSeconds()).isEqualTo(1);
-    assertThat(TicketView.waiting("1", 250, 100).estimatedWaitSeconds()).isEqualTo(3);
-    assertThat(TicketView.waiting("1", 100_000, 100_000).estimatedWaitSeconds()).isEqualTo(1);
+    assertThat(TicketView.waiting("1", 1, 1, 1L).estimatedWaitSeconds()).isEqualTo(1);
+    assertThat(TicketView.waiting("1", 250, 100, 250L).estimatedWaitSeconds()).isEqualTo(3);
+    assertThat(TicketView.waiting("1", 100_000, 100_000, null).estimatedWaitSeconds()).isEqualTo(1);
   }
 
   private static void refused(Runnable check) {

@@ -92,9 +92,14 @@ class WaitingRoomTest {
     assertThat(admitted).isBetween(1L, bound);
     assertThat(admitted + later.size()).isEqualTo(crowd);
 
-    // What the shoppers see agrees: positions 1..n in line order, waits from the rate; the admitted hold tokens.
+    // What the shoppers see agrees: positions 1..n in line order, waits from the rate; the admitted hold tokens;
+    // places are distinct, from 1 to the crowd, and ordered as the line.
+    Map<String, Long> places = new HashMap<>();
     for (Shopper shopper : shoppers) {
       JsonObject seen = poll(one, productId, shopper, 200);
+      if (seen.getValue("place") != null) {
+        places.put(shopper.ticket, seen.getLong("place"));
+      }
       int place = later.indexOf(shopper.ticket);
       if (place >= 0) {
         assertThat(seen.getString("state")).isIn("WAITING", "ADMITTED");
@@ -108,6 +113,8 @@ class WaitingRoomTest {
         assertThat(seen.getString("state")).as("an admission unused for 3 s").isEqualTo("EXPIRED");
       }
     }
+    assertThat(places.values()).doesNotHaveDuplicates().allMatch(p -> p >= 1 && p <= crowd);
+    assertThat(later.stream().filter(places::containsKey).map(places::get).toList()).isSorted();
   }
 
   @Test
