@@ -252,41 +252,19 @@ public final class BatchConsumer<T> {
 
   private Future<Void> process(KafkaConsumerRecords<String, byte[]> records) {
     List<Future<Void>> parked = new ArrayList<>();
-    Map<String, List<List<Item<T>>>> byKey = new LinkedHashMap<>();
-    int longest = 0;
+    List<Item<T>> items = new ArrayList<>(records.size());
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, byte[]> record = records.recordAt(i);
-      T value;
       try {
-        value = handler.decode(record);
+        items.add(new Item<>(record, handler.decode(record)));
       } catch (PoisonMessage e) {
         parked.add(deadLetters.park(record, group, e));
-        continue;
       } catch (RuntimeException e) {
         parked.add(deadLetters.park(record, group, new PoisonMessage("does not decode", e)));
-        continue;
       }
-      String key = record.key() != null ? record.key()
-          : "\u0000" + record.topic() + "/" + record.partition() + "@" + record.offset();
-      List<List<Item<T>>> groups = byKey.computeIfAbsent(key, k -> new ArrayList<>());
-      List<Item<T>> last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
-      if (last == null || !handler.joins(last.stream().map(Item::value).toList(), value)) {
-        last = new ArrayList<>(2);
-        groups.add(last);
-      }
-      last.add(new Item<>(record, value));
-      longest = Math.max(longest, groups.size());
     }
-    List<List<Item<T>>> rounds = new ArrayList<>(longest);
-    for (int n = 0; n < longest; n++) {
-      List<Item<T>> round = new ArrayList<>();
-      for (List<List<Item<T>>> groups : byKey.values()) {
-        if (groups.size() > n) {
-          round.addAll(groups.get(n));
-        }
-      }
-      rounds.add(round);
-    }
+    List<List<Item<T>>> rounds = Rounds.of(items, item -> key(item.record),
+        (before, next) -> handler.joins(before.stream().map(Item::value).toList(), next.value()));
     statRounds += rounds.size();
     Future<Void> done = Future.succeededFuture();
     for (List<Item<T>> round : rounds) {
@@ -296,25 +274,23 @@ public final class BatchConsumer<T> {
     return Future.join(parked).mapEmpty();
   }
 
+  /** Records of one key keep their order; a record without a key is a key of its own. */
+  private static String key(KafkaConsumerRecord<String, byte[]> record) {
+    return record.key() != null ? record.key()
+        : "\u0000" + record.topic() + "/" + record.partition() + "@" + record.offset();
+  }
+
   /**
    * One round: set-based first; if that fails, record by record (in order per key), so a record that can never
    * be processed is parked alone and the others go through. A transient failure fails the round (and so the
    * batch, which is read again after a backoff).
    */
   private Future<Void> round(List<Item<T>> items) {
-    return handleRound(items).recover(failure -> {
-      if (items.size() == 1) {
-        return parkIfPermanent(items.get(0), failure);
+    return Rounds.allThenEach(items, round -> handleRound(round).onFailure(failure -> {
+      if (round.size() > 1) {
+        LOG.debug("{}: round of {} failed, one by one now: {}", group, round.size(), failure.toString());
       }
-      LOG.debug("{}: round of {} failed, one by one now: {}", group, items.size(), failure.toString());
-      Map<String, Future<Void>> chains = new LinkedHashMap<>();
-      for (Item<T> item : items) {
-        String key = item.record.key() != null ? item.record.key() : "\u0000" + item.record.offset();
-        Future<Void> before = chains.getOrDefault(key, Future.succeededFuture());
-        chains.put(key, before.compose(v -> handleRound(List.of(item)).recover(f -> parkIfPermanent(item, f))));
-      }
-      return Future.join(new ArrayList<>(chains.values())).mapEmpty();
-    });
+    }), item -> key(item.record), this::parkIfPermanent);
   }
 
   /** Runs the handler on {@code items}, then parks those it marked poisoned. */

@@ -33,7 +33,6 @@ import java.util.Map;
  * replies are sent after the transaction commits (all at once), and sent again on every redelivery.
  */
 public final class ParticipantHandler implements BatchConsumer.BatchHandler<SagaCommand> {
-  public static final String COMPENSATED = "COMPENSATED";
 
   private final Pool pg;
   private final KafkaBatchSender producer;
@@ -79,7 +78,7 @@ public final class ParticipantHandler implements BatchConsumer.BatchHandler<Saga
         if (recorded != null) {
           results.put(command.getOrderId(), new StepResult(StepOutcome.valueOf(recorded), step.getString("command_reason")));
         } else if (step.getBoolean("compensated")) {
-          StepResult noop = StepResult.failed(COMPENSATED);
+          StepResult noop = StepResult.failed(FailureReason.COMPENSATED);
           results.put(command.getOrderId(), noop);
           toRecord.put(command.getOrderId(), noop);
         } else {
