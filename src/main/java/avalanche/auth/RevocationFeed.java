@@ -1,7 +1,7 @@
 package avalanche.auth;
 
 import avalanche.infra.Channels;
-import avalanche.infra.RedisFeed;
+import avalanche.infra.redis.RedisFeed;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;

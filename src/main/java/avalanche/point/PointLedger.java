@@ -1,7 +1,7 @@
 package avalanche.point;
 
 import avalanche.saga.FailureReason;
-import avalanche.infra.ApiException;
+import avalanche.infra.http.ApiException;
 import avalanche.messages.SagaCommand;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;

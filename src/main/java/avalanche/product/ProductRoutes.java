@@ -2,9 +2,9 @@ package avalanche.product;
 
 import avalanche.infra.Channels;
 import avalanche.auth.AuthHandler;
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
-import avalanche.infra.Http;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
+import avalanche.infra.http.Http;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

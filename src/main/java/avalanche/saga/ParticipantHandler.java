@@ -1,9 +1,9 @@
 package avalanche.saga;
 
-import avalanche.infra.AvroMessages;
-import avalanche.infra.BatchConsumer;
-import avalanche.infra.PoisonMessage;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.AvroMessages;
+import avalanche.infra.kafka.BatchConsumer;
+import avalanche.infra.kafka.PoisonMessage;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaReply;
@@ -11,7 +11,7 @@ import avalanche.messages.StepOutcome;
 import avalanche.order.OrderIds;
 import io.vertx.core.Future;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import avalanche.infra.KafkaBatchSender;
+import avalanche.infra.kafka.KafkaBatchSender;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

@@ -1,9 +1,9 @@
 package avalanche.saga;
 
-import avalanche.infra.AvroMessages;
-import avalanche.infra.BatchConsumer;
-import avalanche.infra.PoisonMessage;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.AvroMessages;
+import avalanche.infra.kafka.BatchConsumer;
+import avalanche.infra.kafka.PoisonMessage;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.OrderRequested;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaReply;

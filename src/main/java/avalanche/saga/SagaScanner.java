@@ -1,6 +1,6 @@
 package avalanche.saga;
 
-import avalanche.infra.Rounds;
+import avalanche.infra.kafka.Rounds;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.infra.redis.LuaScript;
 import avalanche.infra.Channels;
 import avalanche.order.HandoffBacklog;
 import io.vertx.core.Future;

@@ -3,7 +3,7 @@ package avalanche.verticles;
 import avalanche.infra.Channels;
 import avalanche.auth.AccountMails;
 import avalanche.auth.MailTemplates;
-import avalanche.infra.AppConfig;
+import avalanche.infra.config.AppConfig;
 import avalanche.infra.DropMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

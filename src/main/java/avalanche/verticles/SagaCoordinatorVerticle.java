@@ -1,10 +1,10 @@
 package avalanche.verticles;
 
-import avalanche.infra.BatchConsumer;
+import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.Clients;
-import avalanche.infra.KafkaBatchSender;
+import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.infra.Periodic;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.saga.CommandBus;
 import avalanche.saga.SagaAdmission;
 import avalanche.saga.SagaCoordinator;

@@ -2,7 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
-import avalanche.stock.RedisLink;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.SoldOutFeed;
 import avalanche.stock.StockScripts;

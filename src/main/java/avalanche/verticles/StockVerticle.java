@@ -2,7 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
-import avalanche.stock.RedisLink;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.Reservation;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;

@@ -2,7 +2,7 @@ package avalanche.auth;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.Future;

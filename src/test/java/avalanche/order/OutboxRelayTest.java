@@ -2,10 +2,10 @@ package avalanche.order;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.AppConfig;
-import avalanche.infra.Topics;
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.OrderRequested;
-import avalanche.infra.AvroMessages;
+import avalanche.infra.kafka.AvroMessages;
 import avalanche.stock.StockKeys;
 import avalanche.stock.StockProbe;
 import io.vertx.core.Future;
@@ -386,7 +386,7 @@ class OutboxRelayTest {
   private static void stopKafka() {
     // The JDK's view of a command line is cut short (the class path is long): read /proc ourselves.
     long pid = ProcessHandle.current().descendants()
-        .filter(p -> commandLine(p.pid()).contains("avalanche.infra.KafkaChild"))
+        .filter(p -> commandLine(p.pid()).contains("avalanche.infra.embedded.KafkaChild"))
         .findFirst().orElseThrow(() -> new IllegalStateException("no embedded Kafka process")).pid();
     signal("STOP", pid);
     stoppedKafka = pid;

@@ -78,7 +78,7 @@ class SagaBatchTest {
       orderIds.add(orderId);
       byte[] value = SagaTests.bytes(SagaTests.command(orderId, productId, userId, PRICE, SagaStep.APPLY_POINTS,
           SagaAction.COMMAND, null));
-      sent.add(producer.send(KafkaProducerRecord.create(avalanche.infra.Topics.POINT_COMMANDS, orderId, value)));
+      sent.add(producer.send(KafkaProducerRecord.create(avalanche.infra.kafka.Topics.POINT_COMMANDS, orderId, value)));
     }
     return Future.all(sent).map(orderIds);
   }

@@ -3,7 +3,7 @@ package avalanche.saga;
 import avalanche.infra.Channels;
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
 import avalanche.messages.StepOutcome;

@@ -2,7 +2,7 @@ package avalanche.saga;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.AvroMessages;
+import avalanche.infra.kafka.AvroMessages;
 import avalanche.infra.Clients;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaCommand;

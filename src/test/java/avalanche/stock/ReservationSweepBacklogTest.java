@@ -4,7 +4,7 @@ import avalanche.Eventually;
 import avalanche.App;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.order.HandoffBacklog;
 import avalanche.order.OrderIds;
 import avalanche.order.TestRelay;
