@@ -1,10 +1,10 @@
 package avalanche.order;
 
-import avalanche.infra.AvroMessages;
-import avalanche.infra.KafkaBatchSender;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.AvroMessages;
+import avalanche.infra.kafka.KafkaBatchSender;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.OrderRequested;
-import avalanche.stock.LuaScript;
+import avalanche.infra.redis.LuaScript;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -3,7 +3,7 @@ package avalanche.order;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
