@@ -1,6 +1,6 @@
 package avalanche;
 
-import avalanche.infra.ConfigException;
+import avalanche.infra.config.ConfigException;
 import io.vertx.core.json.JsonObject;
 
 /** {@code java -jar avalanche.jar}: starts the server and stops it cleanly on Ctrl-C / SIGTERM. */

@@ -1,5 +1,7 @@
 package avalanche.infra;
 
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.PgUrl;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;

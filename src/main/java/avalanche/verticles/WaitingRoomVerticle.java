@@ -2,7 +2,8 @@ package avalanche.verticles;
 
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
-import avalanche.stock.RedisLink;
+import avalanche.infra.Periodic;
+import avalanche.infra.redis.RedisLink;
 import avalanche.waitingroom.Admitter;
 import avalanche.waitingroom.QueueMetrics;
 import avalanche.waitingroom.RoomTimes;
@@ -22,8 +23,7 @@ public class WaitingRoomVerticle extends VerticleBase {
   private Redis client;
   private RedisLink redis;
   private Admitter admitter;
-  private long timer;
-  private boolean running;
+  private Periodic steps;
   private boolean failing;
 
   @Override
@@ -32,29 +32,26 @@ public class WaitingRoomVerticle extends VerticleBase {
     redis = new RedisLink(client);
     RoomTimes times = RoomTimes.of(config());
     admitter = new Admitter(redis, times, new QueueMetrics(DropMetrics.registry(config())));
-    timer = vertx.setPeriodic(times.admitIntervalMs(), id -> step());
+    steps = Periodic.every(vertx, times.admitIntervalMs(), LOG, "waiting-room admission step", this::step);
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(timer);
+    steps.cancel();
     return redis.close().eventually(client::close);
   }
 
-  private void step() {
-    if (running) {
-      return;
-    }
-    running = true;
-    admitter.step().onComplete(ar -> {
-      running = false;
+  /** A step ten times a second: a failure is logged when steps start failing and when they work again, not each time. */
+  private Future<?> step() {
+    return admitter.step().transform(ar -> {
       if (ar.failed() && !failing) {
-        LOG.warn("waiting-room admission step failed; retrying every step until it works: {}", ar.cause().toString());
+        LOG.warn("waiting-room admission steps fail; retrying every step until they work: {}", ar.cause().toString());
       } else if (ar.succeeded() && failing) {
         LOG.info("waiting-room admission steps work again");
       }
       failing = ar.failed();
+      return Future.succeededFuture();
     });
   }
 }

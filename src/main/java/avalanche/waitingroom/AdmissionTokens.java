@@ -1,6 +1,6 @@
 package avalanche.waitingroom;
 
-import avalanche.infra.ApiException;
+import avalanche.infra.http.ApiException;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;

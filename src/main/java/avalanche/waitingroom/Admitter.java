@@ -1,7 +1,7 @@
 package avalanche.waitingroom;
 
-import avalanche.stock.LuaScript;
-import avalanche.stock.RedisLink;
+import avalanche.infra.redis.LuaScript;
+import avalanche.infra.redis.RedisLink;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;

@@ -2,9 +2,9 @@ package avalanche.waitingroom;
 
 import avalanche.auth.AuthHandler;
 import avalanche.auth.UserContext;
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
-import avalanche.infra.Http;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
+import avalanche.infra.http.Http;
 import io.vertx.ext.web.Router;
 
 /**

@@ -1,7 +1,7 @@
 package avalanche.waitingroom;
 
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 

@@ -1,8 +1,8 @@
 package avalanche.waitingroom;
 
-import avalanche.infra.ApiException;
-import avalanche.stock.LuaScript;
-import avalanche.stock.RedisLink;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.redis.LuaScript;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,6 @@
 package avalanche.waitingroom;
 
-import avalanche.infra.ApiException;
+import avalanche.infra.http.ApiException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
