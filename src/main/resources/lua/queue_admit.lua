@@ -6,7 +6,8 @@
 -- (4) the pre-queue is shuffled, once: one seeded Fisher-Yates shuffle gives its tickets the places 1..n, and the
 -- room records that it is done (and the seed), so no later step shuffles again; (5) the line's head is admitted.
 -- KEYS: 1 product hash, 2 room hash, 3 line zset, 4 seen zset, 5 tickets hash, 6 admitted zset, 7 used set
--- ARGV: 1 now (ms), 2 shuffle seed (int32), 3 poll timeout (ms), 4 admission validity (ms), 5 most tickets per part
+-- ARGV: 1 now (ms), 2 shuffle seed (int32), 3 poll timeout (ms), 4 admission validity (ms), 5 most admissions per
+--       step, 6 most tickets per step expired or turned SOLD_OUT (each part a batch: one step blocks Redis briefly)
 -- Returns {} without a room, else {waiting, admitted total, expired total, admitted now}
 local LATE = 1099511627776
 local meta = redis.call('HMGET', KEYS[1], 'room', 'dropAt', 'available')
@@ -14,7 +15,7 @@ if not meta[1] then
   return {}
 end
 local now, rate, dropAt = tonumber(ARGV[1]), tonumber(meta[1]), tonumber(meta[2])
-local batch = tonumber(ARGV[5])
+local batch, sweep = tonumber(ARGV[5]), tonumber(ARGV[6])
 local left, expired, admitted = 0, 0, 0
 
 -- A ticket's record: userId|state|at|place (see waitingroom/RoomKeys.tickets).
@@ -23,7 +24,7 @@ local function mark(ticket, state, at, place)
   redis.call('HSET', KEYS[5], ticket, owner .. '|' .. state .. '|' .. at .. '|' .. (place or ''))
 end
 
-local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. (now - tonumber(ARGV[3])), 'LIMIT', 0, batch)
+local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. (now - tonumber(ARGV[3])), 'LIMIT', 0, sweep)
 for _, ticket in ipairs(stale) do
   redis.call('ZREM', KEYS[3], ticket)
   redis.call('ZREM', KEYS[4], ticket)
@@ -33,7 +34,7 @@ expired = expired + #stale
 left = left + #stale
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - tonumber(ARGV[4])), 'WITHSCORES',
-  'LIMIT', 0, batch)
+  'LIMIT', 0, sweep)
 for i = 1, #lapsed, 2 do
   redis.call('ZREM', KEYS[6], lapsed[i])
   if redis.call('SISMEMBER', KEYS[7], lapsed[i]) == 0 then
@@ -43,7 +44,7 @@ for i = 1, #lapsed, 2 do
 end
 
 if tonumber(meta[3]) <= 0 then
-  local gone = redis.call('ZPOPMIN', KEYS[3], batch)
+  local gone = redis.call('ZPOPMIN', KEYS[3], sweep)
   for i = 1, #gone, 2 do
     redis.call('ZREM', KEYS[4], gone[i])
     mark(gone[i], 'S', '')

@@ -41,7 +41,7 @@ public final class Admitter {
         ids.add(productId);
         steps.add(ADMIT.run(redis::send, RoomKeys.admit(productId), List.of(Long.toString(now),
             Integer.toString(SEEDS.nextInt(Integer.MAX_VALUE)), Long.toString(times.pollTimeoutMs()),
-            Long.toString(times.admissionTtlMs()), Integer.toString(times.maxBatch()))));
+            Long.toString(times.admissionTtlMs()), Integer.toString(times.maxBatch()), Integer.toString(times.sweepBatch()))));
       }
       return Future.all(steps).map(done -> {
         int admitted = 0;
