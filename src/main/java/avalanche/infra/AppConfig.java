@@ -90,6 +90,10 @@ public final class AppConfig {
     if (redisUrl != null && redisUrl.contains(",") && !tree.getJsonObject("redis").getBoolean("cluster", false)) {
       throw new ConfigException("AVALANCHE_REDIS_URL: several seed nodes need AVALANCHE_REDIS_CLUSTER=true");
     }
+    if (tree.getJsonObject("redis").getBoolean("cluster", false) && tree.getJsonObject("drop").getInteger("waitReplicas", 0) > 0) {
+      // WAIT has no key: the cluster client would send it to any master, not to the one that took the win.
+      throw new ConfigException("drop.waitReplicas: not available with AVALANCHE_REDIS_CLUSTER=true");
+    }
     int port = tree.getJsonObject("http").getInteger("port", -1);
     if (port < 0 || port > 65535) {
       throw new ConfigException("http.port: must be 0..65535, got " + port);

@@ -5,12 +5,18 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisReplicas;
+import io.vertx.redis.client.impl.RedisClusterClient;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -52,14 +58,53 @@ public final class Clients {
         .build();
   }
 
+  static {
+    // In cluster mode a keyless SCRIPT LOAD goes to every master (the client runs a command that has a reducer
+    // on each slot range's node): a script is loaded wherever a key may live. All nodes answer the same SHA.
+    RedisClusterClient.addReducer(Command.SCRIPT, answers -> answers.get(0));
+  }
+
+  /**
+   * One Redis, or with {@code redis.cluster} a Redis Cluster client over the seed nodes of {@code redis.url}
+   * (it learns the slot map from them, follows MOVED/ASK and retries TRYAGAIN/CLUSTERDOWN). Writes and reads
+   * go to masters only: a drop reads what it just wrote. The pool size is per node.
+   */
   public static Redis redis(Vertx vertx, JsonObject config) {
-    return Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(AppConfig.text(config, "redis.url"))
+    RedisOptions options = new RedisOptions()
         .setMaxPoolSize(config.getJsonObject("redis").getInteger("maxPoolSize", 16))
         .setMaxPoolWaiting(10_000)
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpNoDelay(true)
             .setTcpKeepAlive(true))
-        .setMaxWaitingHandlers(100_000));
+        .setMaxWaitingHandlers(100_000);
+    if (!redisCluster(config)) {
+      return Redis.createClient(vertx, options.setConnectionString(AppConfig.text(config, "redis.url")));
+    }
+    options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
+    redisSeeds(config).forEach(options::addConnectionString);
+    return SlotBatches.of(Redis.createClient(vertx, options));
+  }
+
+  /**
+   * A client for one {@code SUBSCRIBE} connection. In a cluster a published message reaches every node, and a
+   * subscription must stay on one connection, so it is a plain client of one seed: {@code attempt} picks the
+   * seed, so that a subscriber whose node died tries the next one.
+   */
+  public static Redis redisSubscriber(Vertx vertx, JsonObject config, int attempt) {
+    if (!redisCluster(config)) {
+      return redis(vertx, config);
+    }
+    List<String> seeds = redisSeeds(config);
+    return Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(seeds.get(Math.floorMod(attempt, seeds.size())))
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpKeepAlive(true)));
+  }
+
+  public static boolean redisCluster(JsonObject config) {
+    return config.getJsonObject("redis").getBoolean("cluster", false);
+  }
+
+  private static List<String> redisSeeds(JsonObject config) {
+    return Arrays.stream(AppConfig.text(config, "redis.url").split(",")).map(String::trim).toList();
   }
 
   public static Map<String, String> kafkaProducerConfig(JsonObject config) {

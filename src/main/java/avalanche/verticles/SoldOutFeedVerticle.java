@@ -35,6 +35,9 @@ public class SoldOutFeedVerticle extends VerticleBase {
   private Redis client;
   private StockScripts scripts;
   private RedisConnection subscription;
+  /** The subscription's own client; in a cluster each retry takes the next seed node. */
+  private Redis subscriber;
+  private int subscribeAttempts;
   private long retryDelayMs = 100;
   private long flushTimer;
   private boolean stopped;
@@ -60,11 +63,16 @@ public class SoldOutFeedVerticle extends VerticleBase {
     return flush()
         .eventually(() -> open == null ? Future.succeededFuture() : open.close().otherwiseEmpty())
         .eventually(scripts::close)
+        .eventually(() -> subscriber == null ? Future.succeededFuture() : subscriber.close())
         .eventually(client::close);
   }
 
   private Future<Void> subscribe() {
-    return client.connect()
+    if (subscriber != null) {
+      subscriber.close();
+    }
+    subscriber = Clients.redisSubscriber(vertx, config(), subscribeAttempts++);
+    return subscriber.connect()
         .onFailure(e -> lost(null, e))
         .compose(c -> {
           subscription = c;
