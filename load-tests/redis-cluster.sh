@@ -13,7 +13,7 @@ for i in 0 1 2 3 4 5; do
   port=$((base + i))
   mkdir -p "$dir/$port"
   redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$dir/$port/nodes.conf" \
-    --cluster-node-timeout 2000 --appendonly yes --appendfsync always --dir "$dir/$port" --save '' \
+    --cluster-node-timeout 2000 --cluster-require-full-coverage no --appendonly yes --appendfsync always --dir "$dir/$port" --save '' \
     --pidfile "$dir/$port/redis.pid" --logfile "$dir/$port/redis.log" --daemonize yes
   nodes+=("127.0.0.1:$port")
 done
