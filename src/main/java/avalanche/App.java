@@ -1,12 +1,12 @@
 package avalanche;
 
-import avalanche.infra.AppConfig;
+import avalanche.infra.config.AppConfig;
 import avalanche.infra.Clients;
-import avalanche.infra.ConfigException;
-import avalanche.infra.Infrastructure;
+import avalanche.infra.config.ConfigException;
+import avalanche.infra.embedded.Infrastructure;
 import avalanche.infra.Migrations;
-import avalanche.infra.Role;
-import avalanche.infra.Topics;
+import avalanche.infra.config.Role;
+import avalanche.infra.kafka.Topics;
 import avalanche.auth.SessionEpoch;
 import avalanche.stock.StockRebuild;
 import avalanche.user.AdminAccount;

@@ -1,8 +1,8 @@
 package avalanche;
 
-import avalanche.infra.AppConfig;
-import avalanche.infra.ConfigException;
-import avalanche.infra.Role;
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.ConfigException;
+import avalanche.infra.config.Role;
 import io.vertx.core.json.JsonObject;
 
 /** {@code java -jar avalanche.jar}: starts the server and stops it cleanly on Ctrl-C / SIGTERM. */

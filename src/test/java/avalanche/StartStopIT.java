@@ -1,6 +1,6 @@
 package avalanche;
 
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

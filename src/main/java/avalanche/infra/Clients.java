@@ -1,12 +1,19 @@
 package avalanche.infra;
 
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.PgUrl;
+import avalanche.infra.redis.SlotBatches;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Command;
+import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisReplicas;
 import io.vertx.redis.client.impl.RedisClusterClient;
@@ -19,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Builds the clients of the real parts from the resolved config tree. */
 public final class Clients {
@@ -85,18 +93,39 @@ public final class Clients {
   }
 
   /**
-   * A client for one {@code SUBSCRIBE} connection. In a cluster a published message reaches every node, and a
-   * subscription must stay on one connection, so it is a plain client of one seed: {@code attempt} picks the
-   * seed, so that a subscriber whose node died tries the next one.
+   * The client of a {@code SUBSCRIBE} connection ({@code infra/redis/RedisFeed}). One Redis: {@code client} itself. In
+   * a cluster a published message reaches every node, and a subscription must stay on one connection, so it is a
+   * plain connection to one seed node; each new connection takes the next seed, so a feed whose node died moves on.
    */
-  public static Redis redisSubscriber(Vertx vertx, JsonObject config, int attempt) {
+  public static Redis redisSubscriber(Vertx vertx, JsonObject config, Redis client) {
     if (!redisCluster(config)) {
-      return redis(vertx, config);
+      return client;
     }
-    List<String> seeds = redisSeeds(config);
-    return Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(seeds.get(Math.floorMod(attempt, seeds.size())))
-        .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpKeepAlive(true)));
+    List<Redis> seeds = redisSeeds(config).stream().map(seed -> Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(seed)
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpKeepAlive(true)))).toList();
+    AtomicInteger next = new AtomicInteger();
+    return new Redis() {
+      @Override
+      public Future<RedisConnection> connect() {
+        return seeds.get(Math.floorMod(next.getAndIncrement(), seeds.size())).connect();
+      }
+
+      @Override
+      public Future<Void> close() {
+        return Future.join(seeds.stream().map(Redis::close).toList()).mapEmpty();
+      }
+
+      @Override
+      public Future<Response> send(Request command) {
+        return client.send(command);
+      }
+
+      @Override
+      public Future<List<Response>> batch(List<Request> commands) {
+        return client.batch(commands);
+      }
+    };
   }
 
   public static boolean redisCluster(JsonObject config) {

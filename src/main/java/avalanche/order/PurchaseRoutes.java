@@ -2,14 +2,14 @@ package avalanche.order;
 
 import avalanche.auth.AuthHandler;
 import avalanche.auth.UserContext;
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
 import avalanche.infra.DropMetrics;
-import avalanche.infra.RateLimiter;
+import avalanche.infra.http.RateLimiter;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
-import avalanche.infra.Http;
+import avalanche.infra.http.Http;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;

@@ -1,10 +1,10 @@
 package avalanche.product;
 
+import avalanche.infra.Channels;
 import avalanche.auth.AuthHandler;
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
-import avalanche.infra.Http;
-import avalanche.stock.StockAddresses;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
+import avalanche.infra.http.Http;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -85,7 +85,7 @@ public final class ProductRoutes {
               .put("name", name).put("price", price).put("grade", grade.name()).put("winP", winP)
               .put("dropAt", dropAt.toEpochMilli()).put("total", stock).put("available", stock)
               .put("reserved", 0).put("sold", 0);
-          return vertx.eventBus().<JsonObject>request(StockAddresses.INIT, new JsonObject()
+          return vertx.eventBus().<JsonObject>request(Channels.STOCK_INIT, new JsonObject()
                   .put("productId", id).put("fields", fields)
                   .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()))
               .map(reply -> new JsonObject()
@@ -127,7 +127,7 @@ public final class ProductRoutes {
   private Future<JsonObject> stats(RoutingContext ctx) {
     long id = Bodies.numericId(ctx.pathParam("productId"), "product");
     // Attempts this process answered from its sold-out cache are written first, so its own stats are exact.
-    return vertx.eventBus().request(StockAddresses.FLUSH_COUNTS, null, FLUSH)
+    return vertx.eventBus().request(Channels.STOCK_COUNTS_FLUSH, null, FLUSH)
         .otherwiseEmpty()
         .compose(flushed -> live(id))
         .map(ProductViews::stats);

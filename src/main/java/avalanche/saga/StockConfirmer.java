@@ -1,6 +1,6 @@
 package avalanche.saga;
 
-import avalanche.stock.LuaScript;
+import avalanche.infra.redis.LuaScript;
 import avalanche.stock.ProductRestoring;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;

@@ -1,5 +1,7 @@
 package avalanche.stock;
 
+import avalanche.infra.redis.LuaScript;
+import avalanche.infra.Channels;
 import avalanche.order.HandoffBacklog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -144,10 +146,10 @@ public final class ReservationSweep {
           for (Expired order : due) {
             outcomes.add(switch (status.getOrDefault(order.orderId(), "NONE")) {
               case "PENDING" -> postpone(order);
-              case "COMPLETED" -> run(StockAddresses.CONFIRM, order);
-              case "NONE" -> drained && !onTheirWay.contains(order.orderId()) ? run(StockAddresses.RELEASE, order)
+              case "COMPLETED" -> run(Channels.STOCK_CONFIRM, order);
+              case "NONE" -> drained && !onTheirWay.contains(order.orderId()) ? run(Channels.STOCK_RELEASE, order)
                   : postpone(order);
-              default -> run(StockAddresses.RELEASE, order);
+              default -> run(Channels.STOCK_RELEASE, order);
             });
           }
           // One order's failure (Redis or the stock verticle busy) must not hold back the others; it stays

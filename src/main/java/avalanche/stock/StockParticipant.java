@@ -1,5 +1,7 @@
 package avalanche.stock;
 
+import avalanche.infra.Channels;
+import avalanche.saga.FailureReason;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaStep;
 import avalanche.saga.Participant;
@@ -24,9 +26,6 @@ import java.util.Map;
  * the check never ran.
  */
 public final class StockParticipant implements Participant {
-  public static final String OUT_OF_STOCK = "OUT_OF_STOCK";
-  /** The user holds another order of this product (only after a Redis data loss, see check_stock.lua). */
-  public static final String ALREADY_PURCHASED = "ALREADY_PURCHASED";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
 
   private final Vertx vertx;
@@ -58,9 +57,9 @@ public final class StockParticipant implements Participant {
         SagaCommand command = commands.get(i);
         results.put(command.getOrderId(), switch (answers.get(i).get(0).toString()) {
           case "RESERVED", "ADOPTED" -> StepResult.SUCCESS;
-          case "TAKEN" -> StepResult.failed(ALREADY_PURCHASED);
+          case "TAKEN" -> StepResult.failed(FailureReason.ALREADY_PURCHASED);
           case "RETRY" -> throw new ProductRestoring(command.getProductId());
-          default -> StepResult.failed(OUT_OF_STOCK);
+          default -> StepResult.failed(FailureReason.OUT_OF_STOCK);
         });
       }
       return results;
@@ -73,7 +72,7 @@ public final class StockParticipant implements Participant {
     for (SagaCommand command : commands) {
       JsonObject release = new JsonObject().put("productId", command.getProductId())
           .put("orderId", command.getOrderId());
-      released.add(vertx.eventBus().request(StockAddresses.RELEASE, release, LOCAL));
+      released.add(vertx.eventBus().request(Channels.STOCK_RELEASE, release, LOCAL));
     }
     return Future.join(released).mapEmpty();
   }

@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.infra.redis.LuaScript;
 import avalanche.infra.Clients;
 import avalanche.infra.SkippedRows;
 import io.vertx.core.Future;

@@ -1,5 +1,7 @@
 package avalanche.stock;
 
+import avalanche.infra.redis.LuaScript;
+import avalanche.infra.redis.RedisLink;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;

@@ -1,8 +1,9 @@
 package avalanche.verticles;
 
+import avalanche.infra.Channels;
 import avalanche.auth.AccountMails;
 import avalanche.auth.MailTemplates;
-import avalanche.infra.AppConfig;
+import avalanche.infra.config.AppConfig;
 import avalanche.infra.DropMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -73,7 +74,7 @@ public class MailVerticle extends VerticleBase {
     client = MailClient.create(vertx, mail);
     return vertx.executeBlocking(MailTemplates::load).map(loaded -> {
       templates = loaded;
-      vertx.eventBus().<JsonObject>localConsumer(AccountMails.ADDRESS, this::queue);
+      vertx.eventBus().<JsonObject>localConsumer(Channels.MAIL_SEND, this::queue);
       return loaded;
     });
   }

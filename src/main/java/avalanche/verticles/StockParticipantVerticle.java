@@ -1,7 +1,7 @@
 package avalanche.verticles;
 
 import avalanche.infra.Clients;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.saga.Participant;
 import avalanche.stock.StockParticipant;
 import avalanche.stock.StockScripts;

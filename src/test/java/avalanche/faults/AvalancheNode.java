@@ -1,6 +1,6 @@
 package avalanche.faults;
 
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

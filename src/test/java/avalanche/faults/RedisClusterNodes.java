@@ -1,7 +1,7 @@
 package avalanche.faults;
 
-import avalanche.infra.FreePorts;
-import avalanche.infra.HashSlots;
+import avalanche.infra.embedded.FreePorts;
+import avalanche.infra.redis.HashSlots;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,9 +1,10 @@
 package avalanche.stock;
 
+import avalanche.Eventually;
 import avalanche.App;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.order.HandoffBacklog;
 import avalanche.order.OrderIds;
 import avalanche.order.TestRelay;
@@ -23,6 +24,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashMap;
@@ -44,22 +46,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class ReservationSweepBacklogTest {
-  private static TestServer server;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject()
+      .put("drop", new JsonObject().put("reservationTtlSeconds", 1))
+      .put("stock", new JsonObject().put("sweepIntervalMs", 3_600_000))
+      .put("verticles", new JsonObject().put("outboxRelay", 0)));
   private static KafkaAdminClient admin;
 
   @BeforeAll
   static void start() {
-    server = TestServer.start(new JsonObject()
-        .put("drop", new JsonObject().put("reservationTtlSeconds", 1))
-        .put("stock", new JsonObject().put("sweepIntervalMs", 3_600_000))
-        .put("verticles", new JsonObject().put("outboxRelay", 0)));
     admin = KafkaAdminClient.create(server.vertx(), Clients.kafkaAdminConfig(server.app().config()));
   }
 
   @AfterAll
   static void stop() {
     App.await(admin.close());
-    server.close();
   }
 
   @Test
@@ -91,7 +92,7 @@ class ReservationSweepBacklogTest {
           }))
           // A relay takes it to order.requested, which the test's group has not taken up.
           .compose(c -> TestRelay.deploy(server, List.of(productId), TestRelay.settings(server, 10_000)))
-          .compose(relay -> StockProbe.eventually(server.vertx(), 30_000,
+          .compose(relay -> Eventually.eventually(server.vertx(), 30_000,
                   () -> server.redis().send(Request.cmd(Command.XLEN).arg(StockKeys.outbox(productId))), n -> n.toLong() == 0)
               .compose(relayed -> relay.undeploy()))
           .compose(v -> backlog.drained())
