@@ -11,8 +11,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-SECONDS_PER_RUN=15
-WARMUP=15
+SECONDS_PER_RUN=10
+WARMUP=10
 CONNECTIONS=48
 JAR="$ROOT/target/avalanche.jar"
 while [ $# -gt 0 ]; do
@@ -104,26 +104,28 @@ redis_pids() { [ -n "$REDIS_DIR" ] && cat "$REDIS_DIR"/*/redis.pid 2>/dev/null |
 # measure label product ports... -> one table row. Each port gets CONNECTIONS/n connections and its own tokens.
 measure() {
   local label=$1 product=$2; shift 2
-  local ports=("$@") n=$# admin lines=() files=() i per=$((CONNECTIONS / $#)) before after requests=0 dur=0 p99=0 codes=""
+  local ports=("$@") n=$# admin files=() wrks=() i per=$((CONNECTIONS / $#)) before after requests=0 dur=0 p99=0 codes=""
   admin=$(token "${ports[0]}")
   for i in "${!ports[@]}"; do
     files[$i]="$WORK/tokens-$i.txt"; : >"${files[$i]}"
-    tokens "${ports[0]}" "$admin" $(( (SECONDS_PER_RUN + WARMUP) * 4000 / n + 2000 )) "${files[$i]}"
+    tokens "${ports[0]}" "$admin" $(( (SECONDS_PER_RUN + WARMUP) * 2500 / n + 2000 )) "${files[$i]}"
   done
   say "$label: warm-up ${WARMUP}s"
   for i in "${!ports[@]}"; do
     BENCH_METHOD=POST BENCH_PATH="/api/products/$product/purchase" BENCH_TOKENS="${files[$i]}" BENCH_OFFSET=0 BENCH_DELAY_MS=0 \
       wrk -t1 -c"$per" -d"${WARMUP}s" --timeout 10s -s "$HERE/bench.lua" "http://127.0.0.1:${ports[$i]}" >"$WORK/warm-$i.txt" &
+    wrks+=($!)
   done
-  wait
+  wait "${wrks[@]}"; wrks=()
   before=$(cpu_ticks "${PIDS[@]}" $(redis_pids))
   say "$label: measuring ${SECONDS_PER_RUN}s"
   for i in "${!ports[@]}"; do
     offset=$(field "$(grep '^BENCH ' "$WORK/warm-$i.txt" || echo x)" requests)
     BENCH_METHOD=POST BENCH_PATH="/api/products/$product/purchase" BENCH_TOKENS="${files[$i]}" BENCH_OFFSET=$((offset + per)) BENCH_DELAY_MS=0 \
       wrk -t1 -c"$per" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$HERE/bench.lua" "http://127.0.0.1:${ports[$i]}" >"$WORK/run-$i.txt" &
+    wrks+=($!)
   done
-  wait
+  wait "${wrks[@]}"; wrks=()
   after=$(cpu_ticks "${PIDS[@]}" $(redis_pids))
   for i in "${!ports[@]}"; do
     line=$(grep '^BENCH ' "$WORK/run-$i.txt" || echo "BENCH requests=0")
