@@ -6,6 +6,7 @@ import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
 import avalanche.stock.StockKeys;
+import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -48,12 +49,14 @@ public final class ProductRoutes {
   private final Vertx vertx;
   private final Pool pg;
   private final Redis redis;
+  private final StockScripts scripts;
   private final JsonObject winProbability;
 
-  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, JsonObject config) {
+  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, StockScripts scripts, JsonObject config) {
     this.vertx = vertx;
     this.pg = pg;
     this.redis = redis;
+    this.scripts = scripts;
     this.winProbability = config.getJsonObject("drop").getJsonObject("winProbability");
   }
 
@@ -85,10 +88,8 @@ public final class ProductRoutes {
               .put("name", name).put("price", price).put("grade", grade.name()).put("winP", winP)
               .put("dropAt", dropAt.toEpochMilli()).put("total", stock).put("available", stock)
               .put("reserved", 0).put("sold", 0);
-          return vertx.eventBus().<JsonObject>request(Channels.STOCK_INIT, new JsonObject()
-                  .put("productId", id).put("fields", fields)
-                  .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()))
-              .map(reply -> new JsonObject()
+          return scripts.init(id, fields, row.getOffsetDateTime("created_at").toInstant().toEpochMilli())
+              .map(created -> new JsonObject()
                   .put("productId", Long.toString(id)).put("name", name).put("price", price)
                   .put("grade", grade.name()).put("dropAt", dropAt.toString())
                   .put("total", stock).put("available", stock));
