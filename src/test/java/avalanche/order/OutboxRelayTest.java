@@ -98,6 +98,39 @@ class OutboxRelayTest {
   }
 
   @Test
+  void duringABurstOrdersWaitInTheOutboxAndSettleOnceItPasses(VertxTestContext test) {
+    int n = 60;
+    OutboxRelay.Settings base = TestRelay.settings(server, 10_000);
+    // A bound of 5 orders won per second: the purchases below, one after the other, are a burst for it.
+    OutboxRelay.Settings settings = new OutboxRelay.Settings(base.batchSize(), base.idlePollMs(), base.retryMaxMs(),
+        base.claimIdleMs(), base.claimIntervalMs(), base.productRefreshMs(), base.measureIntervalMs(),
+        base.forgetConsumerMs(), 5, 60_000);
+    setup(n, 1).compose(s -> endOffsets().compose(from -> TestRelay.deploy(server, s.products, settings)
+        .compose(relay -> {
+          long[] heldWhileHolding = {0};
+          long sampler = server.vertx().setPeriodic(50, id -> {
+            if (relay.metrics().holding()) {
+              heldWhileHolding[0] = Math.max(heldWhileHolding[0], relay.metrics().length());
+            }
+          });
+          return purchaseAll(s, 0, n)
+              .compose(orderIds -> drained(s.products.get(0))
+                  .compose(empty -> completed(s.products.get(0), n))
+                  .compose(done -> keysSince(from, Set.copyOf(orderIds))))
+              .compose(published -> {
+                server.vertx().cancelTimer(sampler);
+                test.verify(() -> {
+                  assertThat(heldWhileHolding[0]).as("orders held in the outbox during the burst").isPositive();
+                  assertThat(relay.metrics().holding()).as("the burst is over: no longer holding").isFalse();
+                  assertThat(published).hasSize(n);
+                  assertThat(published.values()).as("each order produced once").containsOnly(1);
+                });
+                return relay.undeploy();
+              });
+        }))).onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
   void entriesOfARelayKilledMidBatchAreClaimedByAnotherOnceIdleLongEnough(VertxTestContext test) {
     int n = 20;
     long claimIdleMs = 3_000;
