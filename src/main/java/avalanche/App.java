@@ -24,6 +24,7 @@ import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.SoldOutFeedVerticle;
 import avalanche.verticles.StockRepairVerticle;
 import avalanche.verticles.StockVerticle;
+import avalanche.verticles.WaitingRoomVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -127,6 +128,8 @@ public final class App implements AutoCloseable {
         deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
         deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
         deploy(vertx, deployments, StockRepairVerticle::new, config, 1);
+        // The waiting rooms' admission step (0: this process leaves it to others).
+        deploy(vertx, deployments, WaitingRoomVerticle::new, config, instances.getInteger("waitingRoom", 1));
       }
       if (roles.contains(Role.API)) {
         // Mail is sent for the account routes; both feeds keep caches the purchase route reads.
