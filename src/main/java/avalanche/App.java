@@ -110,8 +110,7 @@ public final class App implements AutoCloseable {
       List<String> deployments = new ArrayList<>();
       JsonObject instances = config.getJsonObject("verticles");
       Set<Role> roles = AppConfig.roles(config);
-      // Every role runs stock scripts over the local event bus: product creation (api), compensation (saga),
-      // the sweeper (jobs).
+      // Every role: the local stock.* addresses (tests and tools).
       deploy(vertx, deployments, StockVerticle::new, config, instances.getInteger("stock", 1));
       String coordinator = null;
       if (roles.contains(Role.SAGA)) {
