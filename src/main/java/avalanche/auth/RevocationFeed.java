@@ -3,9 +3,7 @@ package avalanche.auth;
 import avalanche.infra.Channels;
 import avalanche.infra.redis.RedisFeed;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -26,23 +24,12 @@ public final class RevocationFeed implements RedisFeed.Reader {
 
   private final RevocationCache cache;
   private final long retainMs;
-  private final RedisFeed feed;
   private String lastId;
 
-  public RevocationFeed(Vertx vertx, Redis client, RevocationCache cache, long retainMs) {
+  public RevocationFeed(RevocationCache cache, long retainMs) {
     this.cache = cache;
     this.retainMs = retainMs;
     this.lastId = (System.currentTimeMillis() - retainMs) + "-0";
-    this.feed = new RedisFeed(vertx, client, "revocation feed", "purchase route checks sessions in Redis", this);
-  }
-
-  /** Connects and catches up; fails when Redis does not answer yet (the feed keeps trying). */
-  public Future<Void> start() {
-    return feed.start();
-  }
-
-  public Future<Void> stop() {
-    return feed.stop();
   }
 
   /** Reads, without blocking, everything after the last entry seen. */
@@ -52,25 +39,17 @@ public final class RevocationFeed implements RedisFeed.Reader {
   }
 
   @Override
-  public void live(RedisConnection c) {
-    cache.live(c != null);
-    if (c != null) {
-      follow(c);
-    }
+  public void live(boolean live) {
+    cache.live(live);
   }
 
-  /** One blocking read after another; a read that outlives its block time means a dead connection. */
-  private void follow(RedisConnection c) {
-    if (!feed.current(c)) {
-      return;
-    }
-    c.send(read(true))
-        .timeout(BLOCK_MS + 5_000, TimeUnit.MILLISECONDS)
-        .onSuccess(r -> {
-          apply(r);
-          follow(c);
-        })
-        .onFailure(e -> feed.lost(c, e));
+  /** One blocking read; a read that outlives its block time means a dead connection. */
+  @Override
+  public Future<Void> next(RedisConnection c) {
+    return c.send(read(true)).timeout(BLOCK_MS + 5_000, TimeUnit.MILLISECONDS).map(r -> {
+      apply(r);
+      return null;
+    });
   }
 
   private Request read(boolean block) {

@@ -22,6 +22,7 @@ import io.vertx.ext.web.Router;
 
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /api/products/{id}/purchase}: one reserve.lua call over this ingress instance's own Redis
@@ -37,6 +38,12 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class PurchaseRoutes {
   /** The route's name in the HTTP metrics (the router's path template). */
   public static final String ROUTE = "/api/products/:productId/purchase";
+  /**
+   * A reserve without an answer this long (a Redis master failing over, the link reconnecting) is answered 503, as
+   * the contract wants while a dependency is down (within 2 s). The script may still run once Redis is back: the
+   * shopper's retry is then answered ALREADY_PURCHASED and that order settles like any other.
+   */
+  private static final long RESERVE_ANSWER_MS = 1_500;
   private static final String PREFIX = "/api/products/";
   private static final String SUFFIX = "/purchase";
   private static final Answer LOST = new Answer(200, new JsonObject().put("outcome", "LOST"), null);
@@ -180,6 +187,7 @@ public final class PurchaseRoutes {
     }
     String orderId = OrderIds.next(productId);
     return stock.reserve(productId, userId, orderId, ThreadLocalRandom.current().nextDouble(), address, admission)
+        .timeout(RESERVE_ANSWER_MS, TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(ApiException.unavailable("stock service unavailable, try again")))
         .compose(result -> {
           metrics.outcome(result.outcome());

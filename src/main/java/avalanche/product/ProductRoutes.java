@@ -6,6 +6,7 @@ import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
 import avalanche.stock.StockKeys;
+import avalanche.stock.StockScripts;
 import avalanche.waitingroom.RoomFields;
 import avalanche.waitingroom.RoomKeys;
 import avalanche.waitingroom.RoomSettings;
@@ -51,12 +52,14 @@ public final class ProductRoutes {
   private final Vertx vertx;
   private final Pool pg;
   private final Redis redis;
+  private final StockScripts scripts;
   private final JsonObject winProbability;
 
-  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, JsonObject config) {
+  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, StockScripts scripts, JsonObject config) {
     this.vertx = vertx;
     this.pg = pg;
     this.redis = redis;
+    this.scripts = scripts;
     this.winProbability = config.getJsonObject("drop").getJsonObject("winProbability");
   }
 
@@ -97,10 +100,8 @@ public final class ProductRoutes {
                 .put(RoomFields.OPENS_SECONDS_BEFORE, room.opensSecondsBefore());
           }
           long createdAt = row.getOffsetDateTime("created_at").toInstant().toEpochMilli();
-          return vertx.eventBus().<JsonObject>request(Channels.STOCK_INIT, new JsonObject()
-                  .put("productId", id).put("fields", fields)
-                  .put("createdAt", createdAt))
-              .compose(reply -> room == null ? Future.succeededFuture()
+          return scripts.init(id, fields, createdAt)
+              .compose(created -> room == null ? Future.succeededFuture()
                   : redis.send(Request.cmd(Command.ZADD).arg(RoomKeys.ROOMS).arg(createdAt).arg(id)))
               .map(indexed -> {
                 JsonObject product = new JsonObject()

@@ -3,9 +3,7 @@ package avalanche.stock;
 import avalanche.infra.Channels;
 import avalanche.infra.redis.RedisFeed;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -22,21 +20,10 @@ import java.util.List;
 public final class SoldOutFeed implements RedisFeed.Reader {
   private final SoldOutCache cache;
   private final StockScripts scripts;
-  private final RedisFeed feed;
 
-  public SoldOutFeed(Vertx vertx, Redis client, SoldOutCache cache, StockScripts scripts) {
+  public SoldOutFeed(SoldOutCache cache, StockScripts scripts) {
     this.cache = cache;
     this.scripts = scripts;
-    this.feed = new RedisFeed(vertx, client, "sold-out feed", "sold-out products are asked in Redis", this);
-  }
-
-  /** Subscribes; fails when Redis does not answer yet (the feed keeps trying). */
-  public Future<Void> start() {
-    return feed.start();
-  }
-
-  public Future<Void> stop() {
-    return feed.stop();
   }
 
   @Override
@@ -46,8 +33,8 @@ public final class SoldOutFeed implements RedisFeed.Reader {
   }
 
   @Override
-  public void live(RedisConnection c) {
-    cache.live(c != null);
+  public void live(boolean live) {
+    cache.live(live);
   }
 
   /** {@code message stock.returned "{p:<id>} <returns>"}; subscription confirmations are ignored. */

@@ -18,7 +18,8 @@ import java.util.List;
 public final class StockScripts {
   private static final LuaScript RESERVE = LuaScript.load("reserve");
   private static final LuaScript RELEASE = LuaScript.load("release");
-  private static final LuaScript CONFIRM = LuaScript.load("confirm");
+  /** Sells a reserved unit; also run pipelined, many at once, by the saga ({@code saga/StockConfirmer}). */
+  public static final LuaScript CONFIRM = LuaScript.load("confirm");
   private static final LuaScript INIT_PRODUCT = LuaScript.load("init_product");
   private static final LuaScript ADD_COUNTS = LuaScript.load("add_counts");
   /** The saga's CHECK_STOCK (see check_stock.lua), run pipelined by the stock participant. */

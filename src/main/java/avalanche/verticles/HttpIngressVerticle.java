@@ -85,12 +85,12 @@ public class HttpIngressVerticle extends VerticleBase {
     new SignupRoutes(vertx, accounts, pii, mails, limits, config).mount(router);
     new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, config).mount(router);
     new UserRoutes(accounts, pii).mount(router, auth);
-    new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
     // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout, no hop.
     DropMetrics dropMetrics = DropMetrics.of(config);
     JsonObject drop = config.getJsonObject("drop");
     stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config))
         .waitForReplicas(drop.getInteger("waitReplicas", 0), drop.getLong("waitTimeoutMs", 100L), dropMetrics::waitedShort);
+    new ProductRoutes(vertx, pg, redis, stock, config).mount(router, auth);
     AdmissionTokens admissions = AdmissionTokens.fromConfig(config);
     PurchaseRoutes purchases = new PurchaseRoutes(purchaseAuth, bodyLimit, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),

@@ -4,7 +4,9 @@ import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.Periodic;
 import avalanche.order.HandoffBacklog;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.ReservationSweep;
+import avalanche.stock.StockScripts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -25,6 +27,7 @@ public class ReservationSweeperVerticle extends VerticleBase {
 
   private Pool pg;
   private Redis redis;
+  private StockScripts scripts;
   private KafkaAdminClient kafka;
   private ReservationSweep sweep;
   private Periodic passes;
@@ -37,7 +40,8 @@ public class ReservationSweeperVerticle extends VerticleBase {
     pg = Clients.pg(vertx, config());
     redis = Clients.redis(vertx, config());
     kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
-    sweep = new ReservationSweep(vertx, pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
+    scripts = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config()));
+    sweep = new ReservationSweep(pg, redis, scripts, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
         stock.getInteger("sweepPageSize", 200),
         stock.getInteger("sweepMaxPerTick", 1000), stock.getLong("pendingRecheckMs", 5_000L));
     MeterRegistry registry = DropMetrics.registry(config());
@@ -50,7 +54,7 @@ public class ReservationSweeperVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     passes.cancel();
-    return Future.join(pg.close(), redis.close(), kafka.close());
+    return Future.join(pg.close(), scripts.close(), kafka.close()).eventually(redis::close);
   }
 
   private Future<?> pass() {

@@ -5,12 +5,13 @@ import avalanche.auth.RevocationFeed;
 import avalanche.auth.RevocationLog;
 import avalanche.auth.SessionEpoch;
 import avalanche.infra.Clients;
+import avalanche.infra.redis.RedisFeed;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Redis;
 
 /**
- * Wires this process's revocation cache: the {@link RevocationFeed}, a purge
+ * Wires this process's revocation cache: the {@link RevocationFeed} on a reconnecting {@link RedisFeed}, a purge
  * of expired entries, and a look at the {@link SessionEpoch} once a second, so tokens whose sessions a Redis data
  * loss took are refused within a second. One instance per process.
  */
@@ -19,13 +20,14 @@ public class RevocationFeedVerticle extends VerticleBase {
   private static final long EPOCH_CHECK_MS = 1_000;
 
   private Redis client;
-  private RevocationFeed feed;
+  private RedisFeed feed;
 
   @Override
   public Future<?> start() {
     RevocationCache cache = RevocationCache.of(vertx);
     client = Clients.redis(vertx, config());
-    feed = new RevocationFeed(vertx, client, cache, RevocationLog.retainMs(config()));
+    feed = new RedisFeed(vertx, client, "revocation feed", "purchase route checks sessions in Redis",
+        new RevocationFeed(cache, RevocationLog.retainMs(config())));
     vertx.setPeriodic(PURGE_MS, id -> cache.purge(System.currentTimeMillis()));
     vertx.setPeriodic(EPOCH_CHECK_MS, id -> SessionEpoch.current(client).onSuccess(cache::epoch));
     // Start serving with a live cache when Redis answers; when it does not, the cache catches up later.

@@ -2,6 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
+import avalanche.infra.redis.RedisFeed;
 import avalanche.infra.redis.RedisLink;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.SoldOutFeed;
@@ -11,25 +12,31 @@ import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Redis;
 
 /**
- * Wires this process's sold-out cache: the {@link SoldOutFeed} (live only while subscribed), and the attempts the
- * cache answered written into the products' statistics every {@value #FLUSH_MS} ms and on request
- * ({@code stock.counts.flush}, used before statistics are read). One instance per process.
+ * Wires this process's sold-out cache: the {@link SoldOutFeed} on a reconnecting {@link RedisFeed} (live only
+ * while subscribed), and the attempts the cache answered written into the products' statistics every
+ * {@value #FLUSH_MS} ms and on request ({@code stock.counts.flush}, used before statistics are read). One instance
+ * per process.
  */
 public class SoldOutFeedVerticle extends VerticleBase {
   private static final long FLUSH_MS = 100;
 
   private Redis client;
+  private Redis subscriber;
   private StockScripts scripts;
-  private SoldOutFeed feed;
+  private SoldOutFeed soldOut;
+  private RedisFeed feed;
   private long flushTimer;
 
   @Override
   public Future<?> start() {
     client = Clients.redis(vertx, config());
     scripts = new StockScripts(new RedisLink(client), StockScripts.reservationTtlMs(config()));
-    feed = new SoldOutFeed(vertx, client, SoldOutCache.of(vertx), scripts);
-    flushTimer = vertx.setPeriodic(FLUSH_MS, id -> feed.flush());
-    vertx.eventBus().localConsumer(Channels.STOCK_COUNTS_FLUSH, msg -> feed.flush().onComplete(done -> msg.reply(null)));
+    // In a Redis Cluster the subscription needs a plain connection to one node (rotating over the seeds).
+    subscriber = Clients.redisSubscriber(vertx, config(), client);
+    soldOut = new SoldOutFeed(SoldOutCache.of(vertx), scripts);
+    feed = new RedisFeed(vertx, subscriber, "sold-out feed", "sold-out products are asked in Redis", soldOut);
+    flushTimer = vertx.setPeriodic(FLUSH_MS, id -> soldOut.flush());
+    vertx.eventBus().localConsumer(Channels.STOCK_COUNTS_FLUSH, msg -> soldOut.flush().onComplete(done -> msg.reply(null)));
     // Serve without the cache when Redis does not answer yet: the feed comes live later.
     return scripts.load().compose(loaded -> feed.start()).otherwiseEmpty();
   }
@@ -38,8 +45,9 @@ public class SoldOutFeedVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(flushTimer);
     return feed.stop()
-        .eventually(feed::flush)
+        .eventually(soldOut::flush)
         .eventually(scripts::close)
+        .eventually(() -> subscriber == client ? Future.succeededFuture() : subscriber.close())
         .eventually(client::close);
   }
 }

@@ -5,6 +5,7 @@ import avalanche.App;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.kafka.Topics;
+import avalanche.infra.redis.RedisLink;
 import avalanche.order.HandoffBacklog;
 import avalanche.order.OrderIds;
 import avalanche.order.TestRelay;
@@ -67,7 +68,8 @@ class ReservationSweepBacklogTest {
   void anOrderWithoutARowIsReleasedOnlyOnceItLeftTheOutboxAndTheBacklogIsDrained(VertxTestContext test) {
     String group = "backlog-test-" + UUID.randomUUID();
     HandoffBacklog backlog = new HandoffBacklog(admin, group);
-    ReservationSweep sweep = new ReservationSweep(server.vertx(), server.pg(), server.redis(), backlog, 200, 100_000, 300);
+    StockScripts scripts = new StockScripts(new RedisLink(server.redis()), 60_000);
+    ReservationSweep sweep = new ReservationSweep(server.pg(), server.redis(), scripts, backlog, 200, 100_000, 300);
     // No such user: the saga refuses the order (parks it on dead.letters), so it never gets a row, and its unit must
     // come back, but only once it is certain that the order is not on its way any more.
     long nobody = 9_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L);
@@ -128,7 +130,7 @@ class ReservationSweepBacklogTest {
             });
             return c;
           }));
-    }).onComplete(test.succeedingThenComplete());
+    }).eventually(scripts::close).onComplete(test.succeedingThenComplete());
   }
 
   /** What a coordinator of {@code group} does once it stored every order: commits at the end of each partition. */

@@ -23,8 +23,16 @@ public final class RedisFeed {
     /** Sets up a new connection (subscribe, catch up); the feed is live once this succeeds. */
     Future<Void> open(RedisConnection connection);
 
-    /** The feed is live on {@code connection}, or, with null, no longer live. */
-    void live(RedisConnection connection);
+    /** The feed is live, or no longer live. */
+    void live(boolean live);
+
+    /**
+     * One read on a live connection (a blocking read, say), made again as soon as it succeeds, for as long as the
+     * connection is the feed's; a failed read drops the connection. Null when Redis pushes (a subscription).
+     */
+    default Future<Void> next(RedisConnection connection) {
+      return null;
+    }
   }
 
   private final Vertx vertx;
@@ -58,23 +66,32 @@ public final class RedisFeed {
               lost(c, ar.cause());
             } else if (current(c)) {
               retryDelayMs = FIRST_RETRY_MS;
-              reader.live(c);
+              reader.live(true);
+              follow(c);
             }
           });
         });
   }
 
-  /** Whether {@code c} is still the feed's connection (a reader stops using one that is not). */
-  public boolean current(RedisConnection c) {
+  private boolean current(RedisConnection c) {
     return !stopped && c != null && c == connection;
   }
 
-  /** The reader's own use of {@code c} failed (a read timed out, say): the connection is dropped and replaced. */
-  public void lost(RedisConnection c, Throwable cause) {
+  private void follow(RedisConnection c) {
+    if (!current(c)) {
+      return;
+    }
+    Future<Void> read = reader.next(c);
+    if (read != null) {
+      read.onSuccess(v -> follow(c)).onFailure(e -> lost(c, e));
+    }
+  }
+
+  private void lost(RedisConnection c, Throwable cause) {
     if (stopped || (c != null && c != connection)) {
       return;
     }
-    reader.live(null);
+    reader.live(false);
     connection = null;
     if (c != null) {
       c.close();
@@ -93,7 +110,7 @@ public final class RedisFeed {
   /** Closes the connection; no reconnect follows. */
   public Future<Void> stop() {
     stopped = true;
-    reader.live(null);
+    reader.live(false);
     RedisConnection open = connection;
     connection = null;
     return open == null ? Future.succeededFuture() : open.close().otherwiseEmpty();
