@@ -33,6 +33,10 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# --cluster: one process on one Redis vs. three processes on a 3-master Redis Cluster (bench-cluster.sh).
+if [[ " $* " == *" --cluster "* ]]; then
+  exec "$HERE/bench-cluster.sh" "$@"
+fi
 ROOT=$(cd "$HERE/.." && pwd)
 PIN=0
 SOAK=0

@@ -27,6 +27,10 @@ import avalanche.stock.StockScripts;
 import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
 import avalanche.user.LoadTestRoutes;
+import avalanche.waitingroom.AdmissionTokens;
+import avalanche.waitingroom.QueueRoutes;
+import avalanche.waitingroom.RoomTimes;
+import avalanche.waitingroom.WaitingRoom;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -51,6 +55,7 @@ public class HttpIngressVerticle extends VerticleBase {
   private KafkaAdminClient kafkaAdmin;
   private RateLimiter limiter;
   private StockScripts stock;
+  private RedisLink queueRedis;
 
   @Override
   public Future<?> start() {
@@ -86,10 +91,15 @@ public class HttpIngressVerticle extends VerticleBase {
     stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config))
         .waitForReplicas(drop.getInteger("waitReplicas", 0), drop.getLong("waitTimeoutMs", 100L), dropMetrics::waitedShort);
     new ProductRoutes(vertx, pg, redis, stock, config).mount(router, auth);
+    AdmissionTokens admissions = AdmissionTokens.fromConfig(config);
     PurchaseRoutes purchases = new PurchaseRoutes(purchaseAuth, bodyLimit, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        stock, SoldOutCache.of(vertx), dropMetrics);
+        stock, SoldOutCache.of(vertx), dropMetrics, admissions);
     purchases.mount(router);
+    // Polls are checked as purchases are (no session lookup) and cost Redis one script each.
+    queueRedis = new RedisLink(redis);
+    WaitingRoom waitingRoom = new WaitingRoom(queueRedis, admissions, RoomTimes.of(config));
+    new QueueRoutes(waitingRoom).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
@@ -111,7 +121,7 @@ public class HttpIngressVerticle extends VerticleBase {
     server.webSocketHandshakeHandler(handshake -> handshake.reject(404));
     server.webSocketHandler(ServerWebSocket::close);
     Handler<HttpServerRequest> ahead = purchases.ahead(router);
-    return stock.load().compose(ready -> server.requestHandler(request -> {
+    return Future.all(stock.load(), waitingRoom.load()).compose(ready -> server.requestHandler(request -> {
       if (request.version() == null) {
         Http.unsupportedVersion(request);
       } else {
@@ -124,7 +134,7 @@ public class HttpIngressVerticle extends VerticleBase {
   public Future<?> stop() {
     // Stop accepting, let in-flight requests finish, then release the clients.
     return server.shutdown(10, TimeUnit.SECONDS)
-        .eventually(() -> Future.join(stock.close(), pg.close(), kafkaAdmin.close()))
+        .eventually(() -> Future.join(stock.close(), queueRedis.close(), pg.close(), kafkaAdmin.close()))
         .eventually(redis::close)
         .onComplete(done -> limiter.close());
   }

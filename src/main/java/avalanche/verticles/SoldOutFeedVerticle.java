@@ -21,6 +21,7 @@ public class SoldOutFeedVerticle extends VerticleBase {
   private static final long FLUSH_MS = 100;
 
   private Redis client;
+  private Redis subscriber;
   private StockScripts scripts;
   private SoldOutFeed soldOut;
   private RedisFeed feed;
@@ -30,8 +31,10 @@ public class SoldOutFeedVerticle extends VerticleBase {
   public Future<?> start() {
     client = Clients.redis(vertx, config());
     scripts = new StockScripts(new RedisLink(client), StockScripts.reservationTtlMs(config()));
+    // In a Redis Cluster the subscription needs a plain connection to one node (rotating over the seeds).
+    subscriber = Clients.redisSubscriber(vertx, config(), client);
     soldOut = new SoldOutFeed(SoldOutCache.of(vertx), scripts);
-    feed = new RedisFeed(vertx, client, "sold-out feed", "sold-out products are asked in Redis", soldOut);
+    feed = new RedisFeed(vertx, subscriber, "sold-out feed", "sold-out products are asked in Redis", soldOut);
     flushTimer = vertx.setPeriodic(FLUSH_MS, id -> soldOut.flush());
     vertx.eventBus().localConsumer(Channels.STOCK_COUNTS_FLUSH, msg -> soldOut.flush().onComplete(done -> msg.reply(null)));
     // Serve without the cache when Redis does not answer yet: the feed comes live later.
@@ -44,6 +47,7 @@ public class SoldOutFeedVerticle extends VerticleBase {
     return feed.stop()
         .eventually(soldOut::flush)
         .eventually(scripts::close)
+        .eventually(() -> subscriber == client ? Future.succeededFuture() : subscriber.close())
         .eventually(client::close);
   }
 }

@@ -1,5 +1,6 @@
 package avalanche.auth;
 
+import avalanche.waitingroom.AdmissionTokens;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
@@ -284,7 +285,8 @@ class AuthThroughputTest {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false));
         PurchaseRoutes purchases = new PurchaseRoutes(new AuthHandler(tokens, check), 65_536, limiter,
-            new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), DropMetrics.of(config));
+            new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), DropMetrics.of(config),
+            AdmissionTokens.fromConfig(config));
         purchases.mount(router);
         router.route().failureHandler(Http::failure);
         servers.add(vertx.createHttpServer().requestHandler(purchases.ahead(router)).listen(config.getJsonObject("bench").getInteger(name), "127.0.0.1"));

@@ -107,6 +107,12 @@ final class AvalancheNode {
     return process != null && process.isAlive();
   }
 
+  /** Whether this process takes the {@code api} role (every role unless AVALANCHE_ROLES says otherwise). */
+  boolean servesApi() {
+    String roles = env.get("AVALANCHE_ROLES");
+    return roles == null || java.util.Arrays.asList(roles.split(",")).contains("api");
+  }
+
   String base() {
     return "http://127.0.0.1:" + port;
   }

@@ -282,7 +282,7 @@ class LuaScriptsTest {
   void scriptsNameKeysOnlyThroughTheirKeysArgument() throws IOException {
     Pattern call = Pattern.compile("redis\\.p?call\\('([A-Z]+)',\\s*([^,)]+)(?:,\\s*([^,)]+))?");
     for (String script : List.of("reserve", "release", "confirm", "init_product", "rebuild_product", "check_stock",
-        "outbox_read", "outbox_ack", "outbox_forget", "outbox_holds")) {
+        "outbox_read", "outbox_ack", "outbox_forget", "outbox_holds", "queue_join", "queue_poll", "queue_admit")) {
       String source = source(script);
       Matcher m = call.matcher(source);
       int calls = 0;

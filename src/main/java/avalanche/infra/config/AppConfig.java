@@ -27,7 +27,9 @@ public final class AppConfig {
     ENV.put("AVALANCHE_HTTP_HOST", new Setting("http.host", v -> v));
     ENV.put("AVALANCHE_HTTP_INSTANCES", new Setting("http.instances", v -> positiveInt(v)));
     ENV.put("AVALANCHE_PUBLIC_BASE_URL", new Setting("http.publicBaseUrl", v -> v));
-    ENV.put("AVALANCHE_REDIS_URL", new Setting("redis.url", v -> url(v, "redis://", "rediss://")));
+    ENV.put("AVALANCHE_REDIS_URL", new Setting("redis.url", AppConfig::redisUrls));
+    ENV.put("AVALANCHE_REDIS_CLUSTER", new Setting("redis.cluster", AppConfig::bool));
+    ENV.put("AVALANCHE_ROLES", new Setting("roles", AppConfig::roles));
     ENV.put("AVALANCHE_PG_URL", new Setting("pg.url", v -> url(v, "postgresql://", "postgres://")));
     ENV.put("AVALANCHE_KAFKA_BOOTSTRAP", new Setting("kafka.bootstrap", AppConfig::hostPorts));
     ENV.put("AVALANCHE_KAFKA_PARTITIONS", new Setting("kafka.partitions", v -> positiveInt(v)));
@@ -79,6 +81,19 @@ public final class AppConfig {
   }
 
   private static void validate(JsonObject tree) {
+    try {
+      roles(tree);
+    } catch (ConfigException e) {
+      throw new ConfigException("roles: " + e.getMessage());
+    }
+    String redisUrl = text(tree, "redis.url");
+    if (redisUrl != null && redisUrl.contains(",") && !tree.getJsonObject("redis").getBoolean("cluster", false)) {
+      throw new ConfigException("AVALANCHE_REDIS_URL: several seed nodes need AVALANCHE_REDIS_CLUSTER=true");
+    }
+    if (tree.getJsonObject("redis").getBoolean("cluster", false) && tree.getJsonObject("drop").getInteger("waitReplicas", 0) > 0) {
+      // WAIT has no key: the cluster client would send it to any master, not to the one that took the win.
+      throw new ConfigException("drop.waitReplicas: not available with AVALANCHE_REDIS_CLUSTER=true");
+    }
     int port = tree.getJsonObject("http").getInteger("port", -1);
     if (port < 0 || port > 65535) {
       throw new ConfigException("http.port: must be 0..65535, got " + port);
@@ -162,6 +177,27 @@ public final class AppConfig {
       }
     }
     throw new ConfigException("must start with " + String.join(" or ", schemes) + ", got '" + v + "'");
+  }
+
+  /** One URL, or with {@code AVALANCHE_REDIS_CLUSTER=true} a comma-separated list of seed nodes. */
+  private static String redisUrls(String v) {
+    for (String seed : v.split(",", -1)) {
+      url(seed.trim(), "redis://", "rediss://");
+    }
+    return v;
+  }
+
+  /** Every role, the default: one process is the whole of Avalanche. */
+  public static final String ALL_ROLES = "api,saga,jobs";
+
+  private static String roles(String v) {
+    Role.parseList(v);
+    return v;
+  }
+
+  /** The roles this process takes ({@code AVALANCHE_ROLES}, checked at load). */
+  public static java.util.Set<Role> roles(JsonObject tree) {
+    return Role.parseList(tree.getString("roles", ALL_ROLES));
   }
 
   private static String hostPorts(String v) {

@@ -17,7 +17,9 @@ import java.util.function.Function;
 
 /**
  * A Lua script from {@code src/main/resources/lua}, called by SHA with {@code EVALSHA}. Its SHA is known
- * locally; when Redis answers NOSCRIPT (restarted, flushed) the script is loaded again and the call retried.
+ * locally; when Redis answers NOSCRIPT (restarted, flushed, a replica promoted to master in a cluster) the
+ * script is loaded again and the call retried. {@link #loadRequest} reaches every master of a cluster
+ * ({@code infra/Clients}).
  */
 public final class LuaScript {
   private final String name;
@@ -53,11 +55,13 @@ public final class LuaScript {
     return Request.cmd(Command.SCRIPT).arg("LOAD").arg(source);
   }
 
-  /** Runs the script through {@code send} (a connection or a client), reloading it once on NOSCRIPT. */
+  /**
+   * Runs the script through {@code send} (a connection or a client); on NOSCRIPT it is sent once in full
+   * ({@code EVAL}), which goes by its keys to the very node that answered and leaves the script cached there.
+   */
   public Future<Response> run(Function<Request, Future<Response>> send, List<String> keys, List<String> args) {
-    Request call = evalsha(keys, args);
-    return send.apply(call).recover(failure -> noScript(failure)
-        ? send.apply(loadRequest()).compose(loaded -> send.apply(call))
+    return send.apply(evalsha(keys, args)).recover(failure -> noScript(failure)
+        ? send.apply(call(Request.cmd(Command.EVAL).arg(source), keys, args))
         : Future.failedFuture(failure));
   }
 
@@ -85,7 +89,11 @@ public final class LuaScript {
 
   /** One {@code EVALSHA} of this script, for callers that pipeline many through {@link #runAll}. */
   public Request evalsha(List<String> keys, List<String> args) {
-    Request request = Request.cmd(Command.EVALSHA).arg(sha).arg(keys.size());
+    return call(Request.cmd(Command.EVALSHA).arg(sha), keys, args);
+  }
+
+  private static Request call(Request request, List<String> keys, List<String> args) {
+    request.arg(keys.size());
     for (String key : keys) {
       request.arg(key);
     }
