@@ -14,8 +14,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static avalanche.App.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The saga end to end over HTTP, Kafka, PostgreSQL and Redis: the happy path and each failure. */
@@ -28,140 +31,105 @@ class SagaFlowTest {
   private static final PiiCipher CIPHER = new PiiCipher(PiiCipher.parseKey(TestServer.PII_KEY));
 
   @Test
-  void allStepsSucceedSoTheOrderCompletesAndTheUnitIsSold(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 5), server.createUsers(1, 1_000)).compose(setup -> {
-      long productId = setup.resultAt(0);
-      long userId = setup.<java.util.List<Long>>resultAt(1).get(0);
-      return saga.reserve(productId, userId, SagaTests.ADDRESS)
-          .compose(orderId -> saga.order(orderId, userId).compose(first -> saga.terminal(orderId, userId, 20_000)
-              .compose(order -> Future.all(saga.points(userId), saga.ledger(orderId), saga.shipment(orderId),
-                      saga.stock(productId), saga.completedOrders(productId), sealedAddress(orderId))
-                  .map(facts -> {
-                    test.verify(() -> {
-                      assertThat(first.getString("orderId")).isEqualTo(orderId);
-                      assertThat(first.fieldNames()).contains("status", "commandStatuses", "compensationStatuses",
-                          "failureReason", "createdAt", "updatedAt", "price", "productId");
-                      assertThat(order.getString("status")).isEqualTo("COMPLETED");
-                      assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
-                          java.util.Map.entry("CHECK_STOCK", "SUCCESS"), java.util.Map.entry("APPLY_POINTS", "SUCCESS"),
-                          java.util.Map.entry("PREPARE_SHIPPING", "SUCCESS"));
-                      assertThat(order.getJsonObject("compensationStatuses").isEmpty()).isTrue();
-                      assertThat(order.getValue("failureReason")).isNull();
-                      assertThat(order.getLong("price")).isEqualTo(100);
-                      assertThat(facts.<Long>resultAt(0)).isEqualTo(900);
-                      assertThat(facts.<java.util.Map<String, Long>>resultAt(1))
-                          .containsEntry("DEDUCT", -100L).containsEntry("rows", 1L);
-                      assertThat(facts.<String>resultAt(2)).isEqualTo("REGISTERED");
-                      JsonObject stock = facts.resultAt(3);
-                      assertThat(stock.getLong("available")).isEqualTo(4);
-                      assertThat(stock.getLong("reserved")).isEqualTo(0);
-                      assertThat(stock.getLong("sold")).isEqualTo(1);
-                      assertThat(facts.<Long>resultAt(4)).isEqualTo(1);
-                      byte[] sealed = facts.resultAt(5);
-                      assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("Avalanche Road");
-                      assertThat(CIPHER.decrypt("shippingAddress", sealed)).isEqualTo(SagaTests.ADDRESS);
-                    });
-                    return facts;
-                  }))));
-    }).onComplete(test.succeedingThenComplete());
+  void allStepsSucceedSoTheOrderCompletesAndTheUnitIsSold() {
+    long productId = await(server.createProduct("COMMON", 100, 5));
+    long userId = await(server.createUsers(1, 1_000)).get(0);
+
+    String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
+    JsonObject first = await(saga.order(orderId, userId));
+    JsonObject order = await(saga.terminal(orderId, userId, 20_000));
+    SagaTests.Facts facts = await(saga.facts(orderId, userId, productId));
+    byte[] sealed = await(sealedAddress(orderId));
+
+    assertThat(first.getString("orderId")).as("readable at once after the 202").isEqualTo(orderId);
+    assertThat(first.fieldNames()).contains("status", "commandStatuses", "compensationStatuses",
+        "failureReason", "createdAt", "updatedAt", "price", "productId");
+    assertThat(order.getString("status")).isEqualTo("COMPLETED");
+    assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
+        Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"), Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+    assertThat(order.getJsonObject("compensationStatuses").isEmpty()).isTrue();
+    assertThat(order.getValue("failureReason")).isNull();
+    assertThat(order.getLong("price")).isEqualTo(100);
+    assertThat(facts.points()).isEqualTo(900);
+    assertThat(facts.ledger()).containsEntry("DEDUCT", -100L).containsEntry("rows", 1L);
+    assertThat(facts.shipment()).isEqualTo("REGISTERED");
+    assertThat(facts.stock().getLong("available")).isEqualTo(4);
+    assertThat(facts.stock().getLong("reserved")).isEqualTo(0);
+    assertThat(facts.stock().getLong("sold")).isEqualTo(1);
+    assertThat(facts.completedOrders()).isEqualTo(1);
+    assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("Avalanche Road");
+    assertThat(CIPHER.decrypt("shippingAddress", sealed)).isEqualTo(SagaTests.ADDRESS);
   }
 
   @Test
-  void insufficientPointsCancelsAndUndoesTheOtherStepsThenTheUserMayBuyAgain(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 5), server.createUsers(1, 50)).compose(setup -> {
-      long productId = setup.resultAt(0);
-      long userId = setup.<java.util.List<Long>>resultAt(1).get(0);
-      return saga.reserve(productId, userId, SagaTests.ADDRESS)
-          .compose(orderId -> saga.terminal(orderId, userId, 20_000)
-              .compose(order -> Future.all(saga.points(userId), saga.ledger(orderId), saga.shipment(orderId),
-                      saga.stock(productId))
-                  .map(facts -> {
-                    test.verify(() -> {
-                      assertThat(order.getString("status")).isEqualTo("CANCELLED");
-                      assertThat(order.getString("failureReason")).isEqualTo("INSUFFICIENT_POINTS");
-                      assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
-                          java.util.Map.entry("CHECK_STOCK", "SUCCESS"), java.util.Map.entry("APPLY_POINTS", "FAILED"),
-                          java.util.Map.entry("PREPARE_SHIPPING", "SUCCESS"));
-                      assertThat(order.getJsonObject("compensationStatuses").getMap()).containsOnly(
-                          java.util.Map.entry("CHECK_STOCK", "SUCCESS"), java.util.Map.entry("PREPARE_SHIPPING", "SUCCESS"));
-                      assertThat(facts.<Long>resultAt(0)).isEqualTo(50);
-                      assertThat(facts.<java.util.Map<String, Long>>resultAt(1)).containsEntry("rows", 0L);
-                      assertThat(facts.<String>resultAt(2)).isEqualTo("CANCELLED");
-                      JsonObject stock = facts.resultAt(3);
-                      assertThat(stock.getLong("available")).isEqualTo(5);
-                      assertThat(stock.getLong("reserved")).isEqualTo(0);
-                      assertThat(stock.getLong("sold")).isEqualTo(0);
-                    });
-                    return order;
-                  }))
-              // The cancelled order gave the attempt back: with enough points the same user now buys.
-              .compose(cancelled -> grant(userId, 100))
-              .compose(granted -> saga.reserve(productId, userId, SagaTests.ADDRESS))
-              .compose(again -> saga.terminal(again, userId, 20_000))
-              .compose(again -> saga.points(userId).map(points -> {
-                test.verify(() -> {
-                  assertThat(again.getString("status")).isEqualTo("COMPLETED");
-                  assertThat(points).isEqualTo(50);
-                });
-                return again;
-              })));
-    }).onComplete(test.succeedingThenComplete());
+  void insufficientPointsCancelsAndUndoesTheOtherStepsThenTheUserMayBuyAgain() {
+    long productId = await(server.createProduct("COMMON", 100, 5));
+    long userId = await(server.createUsers(1, 50)).get(0);
+
+    String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
+    JsonObject order = await(saga.terminal(orderId, userId, 20_000));
+    SagaTests.Facts facts = await(saga.facts(orderId, userId, productId));
+
+    assertThat(order.getString("status")).isEqualTo("CANCELLED");
+    assertThat(order.getString("failureReason")).isEqualTo("INSUFFICIENT_POINTS");
+    assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
+        Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "FAILED"), Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+    assertThat(order.getJsonObject("compensationStatuses").getMap()).containsOnly(
+        Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+    assertThat(facts.points()).isEqualTo(50);
+    assertThat(facts.ledger()).containsEntry("rows", 0L);
+    assertThat(facts.shipment()).isEqualTo("CANCELLED");
+    assertThat(facts.stock().getLong("available")).isEqualTo(5);
+    assertThat(facts.stock().getLong("reserved")).isEqualTo(0);
+    assertThat(facts.stock().getLong("sold")).isEqualTo(0);
+
+    // The cancelled order gave the attempt back: with enough points the same user now buys.
+    await(grant(userId, 100));
+    String again = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
+    assertThat(await(saga.terminal(again, userId, 20_000)).getString("status")).isEqualTo("COMPLETED");
+    assertThat(await(saga.points(userId))).isEqualTo(50);
   }
 
   @Test
-  void anUnusableAddressCancelsAndRefundsThePoints(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 5), server.createUsers(1, 1_000)).compose(setup -> {
-      long productId = setup.resultAt(0);
-      long userId = setup.<java.util.List<Long>>resultAt(1).get(0);
-      return saga.reserve(productId, userId, "   x  ")
-          .compose(orderId -> saga.terminal(orderId, userId, 20_000)
-              .compose(order -> Future.all(saga.points(userId), saga.ledger(orderId), saga.shipment(orderId),
-                      saga.stock(productId))
-                  .map(facts -> {
-                    test.verify(() -> {
-                      assertThat(order.getString("status")).isEqualTo("CANCELLED");
-                      assertThat(order.getString("failureReason")).isEqualTo("INVALID_ADDRESS");
-                      assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
-                          java.util.Map.entry("CHECK_STOCK", "SUCCESS"), java.util.Map.entry("APPLY_POINTS", "SUCCESS"),
-                          java.util.Map.entry("PREPARE_SHIPPING", "FAILED"));
-                      assertThat(order.getJsonObject("compensationStatuses").getMap()).containsOnly(
-                          java.util.Map.entry("CHECK_STOCK", "SUCCESS"), java.util.Map.entry("APPLY_POINTS", "SUCCESS"));
-                      assertThat(facts.<Long>resultAt(0)).isEqualTo(1_000);
-                      assertThat(facts.<java.util.Map<String, Long>>resultAt(1))
-                          .containsEntry("DEDUCT", -100L).containsEntry("REFUND", 100L).containsEntry("rows", 2L);
-                      assertThat(facts.<String>resultAt(2)).isNull();
-                      JsonObject stock = facts.resultAt(3);
-                      assertThat(stock.getLong("available")).isEqualTo(5);
-                      assertThat(stock.getLong("reserved")).isEqualTo(0);
-                    });
-                    return order;
-                  })));
-    }).onComplete(test.succeedingThenComplete());
+  void anUnusableAddressCancelsAndRefundsThePoints() {
+    long productId = await(server.createProduct("COMMON", 100, 5));
+    long userId = await(server.createUsers(1, 1_000)).get(0);
+
+    String orderId = await(saga.reserve(productId, userId, "   x  "));
+    JsonObject order = await(saga.terminal(orderId, userId, 20_000));
+    SagaTests.Facts facts = await(saga.facts(orderId, userId, productId));
+
+    assertThat(order.getString("status")).isEqualTo("CANCELLED");
+    assertThat(order.getString("failureReason")).isEqualTo("INVALID_ADDRESS");
+    assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
+        Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"), Map.entry("PREPARE_SHIPPING", "FAILED"));
+    assertThat(order.getJsonObject("compensationStatuses").getMap()).containsOnly(
+        Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"));
+    assertThat(facts.points()).isEqualTo(1_000);
+    assertThat(facts.ledger()).containsEntry("DEDUCT", -100L).containsEntry("REFUND", 100L).containsEntry("rows", 2L);
+    assertThat(facts.shipment()).isNull();
+    assertThat(facts.stock().getLong("available")).isEqualTo(5);
+    assertThat(facts.stock().getLong("reserved")).isEqualTo(0);
   }
 
   @Test
-  void withoutAnAddressTheStoredOneIsUsedAndWithNeitherTheOrderIsCancelled(VertxTestContext test) {
+  void withoutAnAddressTheStoredOneIsUsedAndWithNeitherTheOrderIsCancelled() {
     String stored = "22 Stored Street, Archive City";
-    Future.all(server.createProduct("COMMON", 10, 5), server.createUsers(2, 100)).compose(setup -> {
-      long productId = setup.resultAt(0);
-      long withAddress = setup.<java.util.List<Long>>resultAt(1).get(0);
-      long without = setup.<java.util.List<Long>>resultAt(1).get(1);
-      return server.pg().preparedQuery("UPDATE users SET address_enc = $2 WHERE id = $1")
-          .execute(Tuple.of(withAddress, Buffer.buffer(CIPHER.encrypt("address", stored))))
-          .compose(v -> Future.all(saga.reserve(productId, withAddress, null), saga.reserve(productId, without, null)))
-          .compose(ids -> Future.all(saga.terminal(ids.resultAt(0), withAddress, 20_000),
-                  saga.terminal(ids.resultAt(1), without, 20_000))
-              .compose(orders -> sealedAddress(ids.resultAt(0)).map(sealed -> {
-                test.verify(() -> {
-                  assertThat(orders.<JsonObject>resultAt(0).getString("status")).isEqualTo("COMPLETED");
-                  assertThat(CIPHER.decrypt("shippingAddress", sealed)).isEqualTo(stored);
-                  JsonObject cancelled = orders.resultAt(1);
-                  assertThat(cancelled.getString("status")).isEqualTo("CANCELLED");
-                  assertThat(cancelled.getString("failureReason")).isEqualTo("INVALID_ADDRESS");
-                });
-                return sealed;
-              })));
-    }).onComplete(test.succeedingThenComplete());
+    long productId = await(server.createProduct("COMMON", 10, 5));
+    List<Long> users = await(server.createUsers(2, 100));
+    long withAddress = users.get(0);
+    long without = users.get(1);
+    await(server.pg().preparedQuery("UPDATE users SET address_enc = $2 WHERE id = $1")
+        .execute(Tuple.of(withAddress, Buffer.buffer(CIPHER.encrypt("address", stored)))));
+
+    String shipped = await(saga.reserve(productId, withAddress, null));
+    String refused = await(saga.reserve(productId, without, null));
+
+    assertThat(await(saga.terminal(shipped, withAddress, 20_000)).getString("status")).isEqualTo("COMPLETED");
+    assertThat(CIPHER.decrypt("shippingAddress", await(sealedAddress(shipped)))).isEqualTo(stored);
+    JsonObject cancelled = await(saga.terminal(refused, without, 20_000));
+    assertThat(cancelled.getString("status")).isEqualTo("CANCELLED");
+    assertThat(cancelled.getString("failureReason")).isEqualTo("INVALID_ADDRESS");
   }
 
   @Test

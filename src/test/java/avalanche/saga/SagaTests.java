@@ -70,6 +70,15 @@ final class SagaTests {
         order -> !"PENDING".equals(order.getString("status")));
   }
 
+  /** What the participants and the stock say about one order of {@code userId} for {@code productId}. */
+  record Facts(long points, Map<String, Long> ledger, String shipment, JsonObject stock, long completedOrders) {}
+
+  /** The {@link Facts} of an order, read together (once it is terminal). */
+  Future<Facts> facts(String orderId, long userId, long productId) {
+    return Future.all(points(userId), ledger(orderId), shipment(orderId), stock(productId), completedOrders(productId))
+        .map(all -> new Facts(all.resultAt(0), all.resultAt(1), all.resultAt(2), all.resultAt(3), all.resultAt(4)));
+  }
+
   Future<Long> points(long userId) {
     return server.pg().preparedQuery("SELECT points FROM users WHERE id = $1").execute(Tuple.of(userId))
         .map(rows -> rows.iterator().next().getLong(0));
