@@ -12,6 +12,7 @@ import avalanche.user.AdminAccount;
 import avalanche.user.PiiCipher;
 import avalanche.verticles.HttpIngressVerticle;
 import avalanche.verticles.InventorySyncVerticle;
+import avalanche.verticles.LiveFeedVerticle;
 import avalanche.verticles.ReservationSweeperVerticle;
 import avalanche.verticles.MailVerticle;
 import avalanche.verticles.OutboxRelayVerticle;
@@ -121,6 +122,7 @@ public final class App implements AutoCloseable {
       deploy(vertx, deployments, MailVerticle::new, config, 1);
       deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
       deploy(vertx, deployments, SoldOutFeedVerticle::new, config, 1);
+      deploy(vertx, deployments, LiveFeedVerticle::new, config, 1);
       deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
       return new App(vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
     } catch (RuntimeException | Error e) {

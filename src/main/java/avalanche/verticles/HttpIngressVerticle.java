@@ -16,6 +16,7 @@ import avalanche.infra.DropMetrics;
 import avalanche.infra.Http;
 import avalanche.infra.OpsRoutes;
 import avalanche.infra.RateLimiter;
+import avalanche.live.LiveRoutes;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
@@ -51,6 +52,7 @@ public class HttpIngressVerticle extends VerticleBase {
   private KafkaAdminClient kafkaAdmin;
   private RateLimiter limiter;
   private StockScripts stock;
+  private LiveRoutes live;
 
   @Override
   public Future<?> start() {
@@ -93,6 +95,8 @@ public class HttpIngressVerticle extends VerticleBase {
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
+    live = new LiveRoutes(vertx);
+    live.mount(router, auth);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> Http.unrouted(ctx, status));
@@ -122,7 +126,8 @@ public class HttpIngressVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // Stop accepting, let in-flight requests finish, then release the clients.
+    // Stop accepting, let in-flight requests finish (live streams never do: they are ended), then release the clients.
+    live.close();
     return server.shutdown(10, TimeUnit.SECONDS)
         .eventually(() -> Future.join(stock.close(), pg.close(), kafkaAdmin.close()))
         .eventually(redis::close)
