@@ -20,6 +20,7 @@ import avalanche.live.LiveRoutes;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
+import avalanche.pages.PageRoutes;
 import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
 import avalanche.stock.RedisLink;
@@ -97,6 +98,7 @@ public class HttpIngressVerticle extends VerticleBase {
     new PointRoutes(pg).mount(router, auth);
     live = new LiveRoutes(vertx);
     live.mount(router, auth);
+    new PageRoutes(vertx).mount(router);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> Http.unrouted(ctx, status));
@@ -106,6 +108,9 @@ public class HttpIngressVerticle extends VerticleBase {
         .setHost(http.getString("host", "0.0.0.0"))
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
+        // The pages' scripts (Swagger UI's is 1.7 MB) travel compressed; small API answers are not worth it.
+        .setCompressionSupported(true)
+        .setCompressionContentSizeThreshold(2048)
         .setIdleTimeout(60));
     // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all the same.
     server.invalidRequestHandler(Http::invalidRequest);
