@@ -39,7 +39,7 @@
       <div class="cards"><div><h4>Attempts / s by outcome</h4><div class="c-outcomes"></div></div>
       <div><h4>Units</h4><div class="c-units"></div></div></div>`;
     div.querySelector('h3').textContent = p.name + ' (#' + p.productId + ')';
-    $('drops').appendChild(div);
+    $('drops').prepend(div);             // the newest drop first
     const unitLabels = ['available', 'reserved', 'sold', 'queueWaiting'];
     const d = {
       el: div, t: [], outcomes: OUTCOMES.map(() => []), units: unitLabels.map(() => []),

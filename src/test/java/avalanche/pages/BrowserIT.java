@@ -72,7 +72,7 @@ class BrowserIT {
   @BeforeEach
   void openBrowser() {
     ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900");
+        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1400");
     browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
         .build(), options);
   }
