@@ -94,7 +94,7 @@
     li.innerHTML = `
       <h3></h3>
       <p class="muted meta"></p>
-      <p>Opens in <strong class="countdown" role="timer" aria-live="off"></strong></p>
+      <p><span class="when">Opens in</span> <strong class="countdown" role="timer" aria-live="off"></strong></p>
       <p class="stock"></p>
       <button type="button" class="buy">Buy</button>
       <p class="queue hidden" role="status" aria-live="polite"></p>
@@ -126,6 +126,7 @@
       if (!li) continue;
       const left = Math.max(0, Math.ceil((new Date(p.dropAt).getTime() - now) / 1000));
       li.querySelector('.countdown').textContent = left === 0 ? 'open now' : duration(left);
+      li.querySelector('.when').textContent = left === 0 ? 'Drop' : 'Opens in';
       li.dataset.open = String(left === 0);
     }
   }

@@ -108,9 +108,6 @@ public class HttpIngressVerticle extends VerticleBase {
         .setHost(http.getString("host", "0.0.0.0"))
         .setPort(http.getInteger("port"))
         .setTcpNoDelay(true)
-        // The pages' scripts (Swagger UI's is 1.7 MB) travel compressed; small API answers are not worth it.
-        .setCompressionSupported(true)
-        .setCompressionContentSizeThreshold(2048)
         .setIdleTimeout(60));
     // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all the same.
     server.invalidRequestHandler(Http::invalidRequest);

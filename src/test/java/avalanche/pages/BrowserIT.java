@@ -269,8 +269,30 @@ class BrowserIT {
     shot("docs");
   }
 
+  /** Page weight (bytes over the wire, compressed) and first contentful paint on loopback, printed for the report. */
   @Test
   @Order(6)
+  void pagesAreLight() {
+    for (String page : new String[] {"/", "/ops", "/docs"}) {
+      browser.get(server.base() + page);
+      waiting().until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
+      JavascriptExecutor js = (JavascriptExecutor) browser;
+      Number bytes = (Number) js.executeScript("return performance.getEntriesByType('navigation')[0].transferSize"
+          + " + performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)");
+      waiting().until(d -> ((Number) js.executeScript(
+          "return performance.getEntriesByName('first-contentful-paint').length")).intValue() > 0);
+      Number paint = (Number) js.executeScript(
+          "return performance.getEntriesByName('first-contentful-paint')[0].startTime");
+      System.out.printf("page %s: %d bytes transferred, first contentful paint %.0f ms%n", page, bytes.longValue(),
+          paint.doubleValue());
+      if (!page.equals("/docs")) {
+        assertThat(bytes.longValue()).as(page + " weighs little").isLessThan(100_000);
+      }
+    }
+  }
+
+  @Test
+  @Order(7)
   void aQueuedDropShowsThePlaceAndAdmits() throws Exception {
     // Needs the waiting room (branch waitroom): a drop behind a room admitting one shopper a second.
     String productId = server.createProduct(admin, new JsonObject().put("name", "Queued").put("price", 10)
