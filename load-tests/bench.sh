@@ -12,6 +12,9 @@
 #             saga keeps pace, lower when some never settle) and 202->terminal p50/p99, from the orders'
 #             created_at/updated_at in PostgreSQL ("n/a" while orders do not settle); the note adds the rate
 #             of terminal updates between the first and the last (the saga's pace while busy) and the 202 rate
+#   burst     once, after the rounds: purchases at full speed on a fresh product for --seconds, then how long until
+#             every order it won is terminal (the saga yields during a burst: target (orders / 2,000) + 10 s) and
+#             how many were cancelled
 #
 # Usage: load-tests/bench.sh [--pin] [--soak SECONDS] [--rounds N] [--seconds S] [--warmup S]
 #                            [--connections C] [--settle-rate R] [--settle-connections C] [--soak-rate R] [--jfr DIR]
@@ -19,16 +22,21 @@
 #   --pin          server (with its embedded servers) on core 0, wrk on core 1 (taskset)
 #   --soak S       instead of the rounds: S seconds of purchases paced to --soak-rate, in slices of 60 s;
 #                  reports heap after a full GC and latency per slice, and their drift
-#   --only "S..."  run only these scenarios (space-separated, of: ping purchase soldout settle; default all);
+#   --only "S..."  run only these scenarios (space-separated, of: ping purchase soldout settle burst; default all);
 #                  purchase80 runs after the rounds when purchase is among them
 #   --warmup S     before the rounds, S seconds of each scenario (default 20): the JIT compiler still takes
 #                  most of a core for the first minute of load, and a drop server runs warm
 #   --jfr DIR      after the rounds, one more round of each scenario under Java Flight Recorder (DIR/<name>.jfr)
-# The table also gives CPU time per request of the server JVM ("cpu") and of its embedded servers ("deps").
+# The table also gives CPU time per request of the server JVM ("cpu"), of its embedded servers ("deps") and of
+# Redis alone among them ("redis").
 # Loopback only; every loop is bounded; the server it started is always stopped (SIGTERM, then SIGKILL).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# --cluster: one process on one Redis vs. three processes on a 3-master Redis Cluster (bench-cluster.sh).
+if [[ " $* " == *" --cluster "* ]]; then
+  exec "$HERE/bench-cluster.sh" "$@"
+fi
 ROOT=$(cd "$HERE/.." && pwd)
 PIN=0
 SOAK=0
@@ -46,7 +54,7 @@ JFR_DIR=""
 SERVER_JVM="-Xmx1g"
 JAR="$ROOT/target/avalanche.jar"
 BUILD=0
-ONLY="ping purchase soldout settle"
+ONLY="ping purchase soldout settle burst"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -64,7 +72,7 @@ while [ $# -gt 0 ]; do
     --jar) JAR="$2"; shift ;;
     --build) BUILD=1 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -77,8 +85,8 @@ read -r -a SCENARIOS <<<"$ONLY"
 [ "${#SCENARIOS[@]}" -ge 1 ] || { echo "bench: --only needs at least one scenario" >&2; exit 2; }
 for name in "${SCENARIOS[@]}"; do
   case "$name" in
-    ping|purchase|soldout|settle) ;;
-    *) echo "bench: unknown scenario '$name' in --only (ping purchase soldout settle)" >&2; exit 2 ;;
+    ping|purchase|soldout|settle|burst) ;;
+    *) echo "bench: unknown scenario '$name' in --only (ping purchase soldout settle burst)" >&2; exit 2 ;;
   esac
 done
 selected() { [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
@@ -303,14 +311,15 @@ settle_round() {
 # CPU time of the server JVM and, separately, of its children (embedded Redis, PostgreSQL, Kafka), in clock ticks.
 CLK_TCK=$(getconf CLK_TCK)
 descendants() { local child; for child in $(pgrep -P "$1" || true); do echo "$child"; descendants "$child"; done; }
-cpu_ticks() { # -> "server deps"
-  local server deps=0 pid t
+cpu_ticks() { # -> "server deps redis" (deps includes redis)
+  local server deps=0 redis=0 pid t
   server=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
   for pid in $(descendants "$SERVER_PID"); do
     t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
     deps=$((deps + ${t:-0}))
+    if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis* ]]; then redis=$((redis + ${t:-0})); fi
   done
-  echo "$server $deps"
+  echo "$server $deps $redis"
 }
 us_per_request() { # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v r="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / r : 0) }'
@@ -358,8 +367,32 @@ if [ "$SOAK" -gt 0 ]; then
   exit 0
 fi
 
+# burst_round seconds -> "req/s won drain_s bound_s settled cancelled": purchases at full speed on a fresh product
+# for `seconds`, then how long after the burst the last of its orders became terminal in PostgreSQL (the saga
+# yields during the burst and settles the backlog afterwards). Waits at most the target ((won / 2,000) + 10 s)
+# plus 60 s.
+burst_round() {
+  local seconds=$1 product tokens line ended won bound settled=0 drain cancelled
+  product=$(product "bench-burst-$RANDOM" 10000000)
+  tokens=$(purchase_tokens "$seconds" "$PURCHASE_GUESS")
+  line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$product/purchase" "$tokens" 0 0)
+  ended=$(date +%s.%N)
+  rm -f "$tokens"
+  won=$(api GET "/api/admin/products/$product/stats" | jq -r .won)
+  bound=$(( won / 2000 + 10 ))
+  if [ -z "$PG_PORT" ]; then echo "$(rps_of "$line") $won n/a $bound n/a n/a"; return; fi
+  for _ in $(seq 1 $((bound + 60))); do
+    settled=$(psql "$PG_URL" -Atqc "SELECT count(*) FROM orders WHERE product_id = $product AND status IN ('COMPLETED','CANCELLED')" 2>/dev/null || echo 0)
+    [ "${settled:-0}" -ge "$won" ] && break
+    sleep 1
+  done
+  drain=$(psql "$PG_URL" -Atqc "SELECT round((extract(epoch FROM max(updated_at)) - $ended)::numeric, 1) FROM orders WHERE product_id = $product" 2>/dev/null || echo n/a)
+  cancelled=$(psql "$PG_URL" -Atqc "SELECT count(*) FROM orders WHERE product_id = $product AND status = 'CANCELLED'" 2>/dev/null || echo n/a)
+  echo "$(rps_of "$line") $won ${drain:-n/a} $bound ${settled:-0} $cancelled"
+}
+
 # --- rounds ------------------------------------------------------------------------------------------------
-declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
+declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS REDIS
 run_scenario() { # name seconds -> one measurement into the arrays
   local name=$1 seconds=$2 line tokens rate delay before after
   read -r -a before <<<"$(cpu_ticks)"
@@ -395,6 +428,7 @@ run_scenario() { # name seconds -> one measurement into the arrays
   read -r -a after <<<"$(cpu_ticks)"
   CPU[$name]+="$(us_per_request $((after[0] - before[0])) "$(field "$line" requests)") "
   DEPS[$name]+="$(us_per_request $((after[1] - before[1])) "$(field "$line" requests)") "
+  REDIS[$name]+="$(us_per_request $((after[2] - before[2])) "$(field "$line" requests)") "
   RPS[$name]+="$(rps_of "$line") "
   P50[$name]+="$(ms "$(field "$line" p50_us)") "
   P99[$name]+="$(ms "$(field "$line" p99_us)") "
@@ -411,11 +445,12 @@ if selected settle; then
   # a short settle round, not counted: the saga's code paths get compiled before the measured rounds
   settle_round "$WARMUP" >/dev/null
 fi
-unset RPS P50 P99 HEAP BAD NOTE CPU DEPS
-declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS
+unset RPS P50 P99 HEAP BAD NOTE CPU DEPS REDIS
+declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS REDIS
 for round in $(seq 1 "$ROUNDS"); do
   relogin
   for name in "${SCENARIOS[@]}"; do
+    [ "$name" = burst ] && continue
     await_quiet
     say "round $round/$ROUNDS: $name ($SECONDS_PER_ROUND s)"
     run_scenario "$name" "$SECONDS_PER_ROUND"
@@ -429,6 +464,11 @@ if selected purchase; then
   done
 fi
 
+if selected burst; then
+  await_quiet
+  say "burst: $SECONDS_PER_ROUND s of purchases at full speed, then the wait until every order is terminal"
+  read -r B_RPS B_WON B_DRAIN B_BOUND B_SETTLED B_CANCELLED <<<"$(burst_round "$SECONDS_PER_ROUND")"
+fi
 if [ -n "$JFR_DIR" ]; then
   mkdir -p "$JFR_DIR"
   JFR_DIR=$(cd "$JFR_DIR" && pwd)
@@ -439,11 +479,11 @@ if [ -n "$JFR_DIR" ]; then
   for name in ping purchase soldout; do
     selected "$name" || continue
     say "profiling $name under JFR"
-    saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}")
+    saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}" "${REDIS[$name]}")
     PROFILE=$name
     run_scenario "$name" "$SECONDS_PER_ROUND"
     PROFILE=""
-    RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}; CPU[$name]=${saved[3]}; DEPS[$name]=${saved[4]}
+    RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}; CPU[$name]=${saved[3]}; DEPS[$name]=${saved[4]}; REDIS[$name]=${saved[5]}
   done
   say "recordings in $JFR_DIR (jfr print --events jdk.ExecutionSample FILE)"
 fi
@@ -454,30 +494,34 @@ mode=$([ "$PIN" = 1 ] && echo "pinned: server+embedded servers on core 0, wrk on
 printf '\nAvalanche bench: %s rounds x %s s, %s connections, %s; %s cores, %s; load average %s at start, %s at end\n' \
   "$ROUNDS" "$SECONDS_PER_ROUND" "$CONNECTIONS" "$mode" "$(nproc)" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$LOAD_AT_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" \
-  "cpu us/req" "deps us/req" unexpected note
+printf '%-10s %9s %9s %9s %9s %9s %11s %11s %12s %11s  %s\n' scenario "req/s" "p50 ms" "p99 ms" "x ping" "heap MB" \
+  "cpu us/req" "deps us/req" "redis us/req" unexpected note
 for name in ping purchase purchase80 soldout settle; do
   if [ "$name" = purchase80 ]; then selected purchase || continue; else selected "$name" || continue; fi
   if [ "$name" = settle ]; then
     if [[ "${RPS[settle]}" == n/a* ]]; then
-      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - - - \
+      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %12s %11s  %s\n' settle n/a n/a n/a n/a "${HEAP[settle]}" - - - - \
         "${NOTE[settle]//-/ }"
     else
-      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
-        "$(median ${P99[settle]})" - "${HEAP[settle]}" - - - \
+      printf '%-10s %9s %9s %9s %9s %9s %11s %11s %12s %11s  %s\n' settle "$(median ${RPS[settle]})" "$(median ${P50[settle]})" \
+        "$(median ${P99[settle]})" - "${HEAP[settle]}" - - - - \
         "orders/s and 202->terminal at ~$SETTLE_RATE/s offered over $SETTLE_CONNECTIONS connections (${NOTE[settle]})"
     fi
     continue
   fi
   rps=$(median ${RPS[$name]})
-  printf '%-10s %9s %9s %9s %9s %9s %11s %11s %11s  %s\n' "$name" "$rps" "$(median ${P50[$name]})" "$(median ${P99[$name]})" \
+  printf '%-10s %9s %9s %9s %9s %9s %11s %11s %12s %11s  %s\n' "$name" "$rps" "$(median ${P50[$name]})" "$(median ${P99[$name]})" \
     "$(awk -v a="$rps" -v b="$PING" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${HEAP[$name]}" \
-    "$(median ${CPU[$name]})" "$(median ${DEPS[$name]})" "${BAD[$name]}" "${NOTE[$name]:-}"
+    "$(median ${CPU[$name]})" "$(median ${DEPS[$name]})" "$(median ${REDIS[$name]})" "${BAD[$name]}" "${NOTE[$name]:-}"
 done
 printf 'rounds (req/s): ping %s| purchase %s| purchase80 %s| soldout %s| settle %s\n' "${RPS[ping]:-}" "${RPS[purchase]:-}" \
   "${RPS[purchase80]:-}" "${RPS[soldout]:-}" "${RPS[settle]:-}"
 if selected settle; then
   printf 'settle rounds: p50 ms %s| p99 ms %s\n' "${P50[settle]:-}" "${P99[settle]:-}"
+fi
+if selected burst; then
+  printf 'burst: %s s at %s req/s, %s orders won; the last became terminal %s s after the burst (target: within %s s); terminal %s, CANCELLED %s\n' \
+    "$SECONDS_PER_ROUND" "${B_RPS:-n/a}" "${B_WON:-n/a}" "${B_DRAIN:-n/a}" "${B_BOUND:-n/a}" "${B_SETTLED:-n/a}" "${B_CANCELLED:-n/a}"
 fi
 printf 'heap after a full GC at the end: %s MB; blocked-thread warnings in the server log: %s\n' "$(heap_after_gc_mb)" "$(blocked_warnings)"
 # Every order of the run (warm-ups included) by status, once the last rounds' sagas settled (at most 60 s): a saga

@@ -1,11 +1,12 @@
 package avalanche;
 
-import avalanche.infra.AppConfig;
+import avalanche.infra.config.AppConfig;
 import avalanche.infra.Clients;
-import avalanche.infra.ConfigException;
-import avalanche.infra.Infrastructure;
+import avalanche.infra.config.ConfigException;
+import avalanche.infra.embedded.Infrastructure;
 import avalanche.infra.Migrations;
-import avalanche.infra.Topics;
+import avalanche.infra.config.Role;
+import avalanche.infra.kafka.Topics;
 import avalanche.auth.SessionEpoch;
 import avalanche.stock.StockRebuild;
 import avalanche.user.AdminAccount;
@@ -24,6 +25,7 @@ import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.SoldOutFeedVerticle;
 import avalanche.verticles.StockRepairVerticle;
 import avalanche.verticles.StockVerticle;
+import avalanche.verticles.WaitingRoomVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,6 +42,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -107,23 +110,37 @@ public final class App implements AutoCloseable {
 
       List<String> deployments = new ArrayList<>();
       JsonObject instances = config.getJsonObject("verticles");
+      Set<Role> roles = AppConfig.roles(config);
+      // Every role runs stock scripts over the local event bus: product creation (api), compensation (saga),
+      // the sweeper (jobs).
       deploy(vertx, deployments, StockVerticle::new, config, instances.getInteger("stock", 1));
-      // Saga participants and coordinator (0 instances: this process leaves that role to others).
-      deploy(vertx, deployments, StockParticipantVerticle::new, config, instances.getInteger("stockParticipant", 1));
-      deploy(vertx, deployments, PointVerticle::new, config, instances.getInteger("point", 1));
-      deploy(vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
-      String coordinator = deploy(vertx, deployments, SagaCoordinatorVerticle::new, config,
-          instances.getInteger("sagaCoordinator", 1));
-      // Won orders from the Redis outboxes to order.requested (0: this process leaves that to others).
-      deploy(vertx, deployments, OutboxRelayVerticle::new, config, instances.getInteger("outboxRelay", 1));
-      deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
-      deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
-      deploy(vertx, deployments, StockRepairVerticle::new, config, 1);
-      deploy(vertx, deployments, MailVerticle::new, config, 1);
-      deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
-      deploy(vertx, deployments, SoldOutFeedVerticle::new, config, 1);
-      deploy(vertx, deployments, LiveFeedVerticle::new, config, 1);
-      deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
+      String coordinator = null;
+      if (roles.contains(Role.SAGA)) {
+        // Participants and coordinator (0 instances: this process leaves that part to others).
+        deploy(vertx, deployments, StockParticipantVerticle::new, config, instances.getInteger("stockParticipant", 1));
+        deploy(vertx, deployments, PointVerticle::new, config, instances.getInteger("point", 1));
+        deploy(vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
+        coordinator = deploy(vertx, deployments, SagaCoordinatorVerticle::new, config,
+            instances.getInteger("sagaCoordinator", 1));
+      }
+      if (roles.contains(Role.JOBS)) {
+        // Won orders from the Redis outboxes to order.requested (0: this process leaves that to others).
+        deploy(vertx, deployments, OutboxRelayVerticle::new, config, instances.getInteger("outboxRelay", 1));
+        deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
+        deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
+        deploy(vertx, deployments, StockRepairVerticle::new, config, 1);
+        // The waiting rooms' admission step (0: this process leaves it to others).
+        deploy(vertx, deployments, WaitingRoomVerticle::new, config, instances.getInteger("waitingRoom", 1));
+      }
+      if (roles.contains(Role.API)) {
+        // Mail is sent for the account routes; both feeds keep caches the purchase route reads.
+        deploy(vertx, deployments, MailVerticle::new, config, 1);
+        deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
+        deploy(vertx, deployments, SoldOutFeedVerticle::new, config, 1);
+        // The live ops feed's publisher for this process's ingress instances.
+        deploy(vertx, deployments, LiveFeedVerticle::new, config, 1);
+        deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
+      }
       return new App(vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
     } catch (RuntimeException | Error e) {
       vertx.close();
@@ -224,6 +241,10 @@ public final class App implements AutoCloseable {
 
   public JsonObject config() {
     return config;
+  }
+
+  public boolean serves(Role role) {
+    return AppConfig.roles(config).contains(role);
   }
 
   public int httpPort() {

@@ -1,6 +1,8 @@
 package avalanche;
 
-import avalanche.infra.ConfigException;
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.ConfigException;
+import avalanche.infra.config.Role;
 import io.vertx.core.json.JsonObject;
 
 /** {@code java -jar avalanche.jar}: starts the server and stops it cleanly on Ctrl-C / SIGTERM. */
@@ -36,7 +38,8 @@ public final class Main {
     String embedded = app.embeddedServers().isEmpty() ? "none (all external)" : String.join(", ", app.embeddedServers());
     return String.join("\n",
         "",
-        "  Avalanche is up in " + millis + " ms: http://127.0.0.1:" + app.httpPort(),
+        "  Avalanche is up in " + millis + " ms: " + (app.serves(Role.API) ? "http://127.0.0.1:" + app.httpPort() : "no HTTP"),
+        "  roles: " + config.getString("roles", AppConfig.ALL_ROLES),
         "  admin: " + admin.getString("email") + " / "
             + (admin.getBoolean("passwordGenerated", false) ? admin.getString("password") : "(from AVALANCHE_ADMIN_PASSWORD)"),
         "  embedded: " + embedded,

@@ -1,13 +1,18 @@
 -- One purchase attempt, decided atomically in one round trip. A win reserves the unit and records the order in
 -- the product's outbox stream in the same script: both are written, or neither (the relay, order/OutboxRelay,
 -- takes the order from there to Kafka).
--- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash, 5 outbox stream
+-- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash, 5 outbox stream,
+--       6 used admissions set of the product's waiting room
 -- ARGV: 1 userId, 2 orderId, 3 now (ms), 4 draw in [0,1), 5 reservation deadline (ms), 6 shipping address,
---       7 productId
+--       7 productId, 8 ticket of the shopper's admission ('' without one; its signature was checked by the caller)
 local product = KEYS[1]
-local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns', 'hold')
+local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns', 'hold', 'room')
 if not meta[1] then
   return {'NOT_FOUND'}
+end
+-- Behind a waiting room only an admission not used before gets further, also before dropAt.
+if meta[7] and (ARGV[8] == '' or redis.call('SISMEMBER', KEYS[6], ARGV[8]) == 1) then
+  return {'NOT_ADMITTED'}
 end
 if meta[6] then
   -- Rebuilt after Redis lost its data: orders accepted before the loss may still be on their way to the saga,
@@ -18,6 +23,9 @@ local userId, orderId, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if now < tonumber(meta[1]) then
   return {'DROP_NOT_OPEN', meta[1]}
 end
+if meta[7] then
+  redis.call('SADD', KEYS[6], ARGV[8])
+end
 redis.call('HINCRBY', product, 'attempts', 1)
 if redis.call('HEXISTS', KEYS[2], userId) == 1 then
   redis.call('HINCRBY', product, 'alreadyPurchased', 1)
@@ -25,8 +33,9 @@ if redis.call('HEXISTS', KEYS[2], userId) == 1 then
 end
 if tonumber(meta[2]) <= 0 then
   redis.call('HINCRBY', product, 'soldOutRejections', 1)
-  -- How many units have come back so far: lets a process cache "sold out" until the next return.
-  return {'SOLD_OUT', meta[5] or '0'}
+  -- How many units have come back so far: lets a process cache "sold out" until the next return. Never for a
+  -- product behind a waiting room (-1): a cached answer would come before the admission check.
+  return {'SOLD_OUT', meta[7] and '-1' or meta[5] or '0'}
 end
 if tonumber(ARGV[4]) >= tonumber(meta[3]) then
   -- A lost draw takes the unit and puts it straight back: available is untouched, the attempt is used.

@@ -1,6 +1,6 @@
 package avalanche;
 
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -151,7 +151,19 @@ class StartStopIT {
 
   @Test
   void anInvalidVariableFailsFastWithOneLineNamingIt() throws Exception {
-    Output out = start(Map.of("AVALANCHE_HTTP_PORT", "abc"));
+    failsWithOneLineNaming("AVALANCHE_HTTP_PORT", "abc");
+  }
+
+  @Test
+  void invalidRolesOrClusterSettingsFailFastWithOneLineNamingThem() throws Exception {
+    failsWithOneLineNaming("AVALANCHE_ROLES", "api,billing");
+    failsWithOneLineNaming("AVALANCHE_ROLES", "saga,saga");
+    failsWithOneLineNaming("AVALANCHE_REDIS_CLUSTER", "yes");
+    failsWithOneLineNaming("AVALANCHE_REDIS_URL", "redis://a:1,http://b:2");
+  }
+
+  private void failsWithOneLineNaming(String variable, String value) throws Exception {
+    Output out = start(Map.of(variable, value));
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isNotZero();
     out.drained();
@@ -159,7 +171,7 @@ class StartStopIT {
     said.addAll(out.errors());
     said.removeIf(String::isBlank);
     assertThat(said).hasSize(1);
-    assertThat(said.get(0)).contains("AVALANCHE_HTTP_PORT").contains("abc");
+    assertThat(said.get(0)).contains(variable);
   }
 
   // --- the drop, as the README walks through it ---------------------------------------------------------

@@ -3,8 +3,8 @@ package avalanche;
 import avalanche.auth.JwtTokens;
 import avalanche.auth.SessionStore;
 import avalanche.infra.Clients;
-import avalanche.infra.FreePorts;
-import avalanche.infra.Infrastructure;
+import avalanche.infra.embedded.FreePorts;
+import avalanche.infra.embedded.Infrastructure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -14,6 +14,9 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.List;
 import java.util.Map;
@@ -24,8 +27,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * A real Avalanche for tests: the embedded Redis, PostgreSQL, Kafka and SMTP start once per test JVM
  * (the same mechanism as the jar), and each test class starts its own {@link App} on them on a free
  * port. Tests use fresh products and users, so classes do not see each other's data.
+ *
+ * <p>A test class declares its server as a JUnit 5 extension, started before its first test and closed after
+ * its last: {@code @RegisterExtension static final TestServer server = TestServer.extension(overrides);}. A test
+ * that needs one more server in the middle of its run (a second process, say) calls {@link #start(JsonObject)}
+ * and closes it itself.
  */
-public final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   public static final String JWT_SECRET = "test-secret-test-secret-test-secret-0123456789";
   /** One personal-data key for every server of the test JVM, since they share one PostgreSQL. */
   public static final String PII_KEY = "dGVzdC1waWkta2V5LXRlc3QtcGlpLWtleS0zMmJ5dGU=";
@@ -36,22 +44,54 @@ public final class TestServer implements AutoCloseable {
   private static Infrastructure shared;
   private static Vertx side;
 
-  private final App app;
-  private final WebClient client;
-  private final Pool pg;
-  private final Redis redis;
-  private final Redis sideRedis;
-  private final SessionStore sideSessions;
+  private final JsonObject overrides;
+  private App app;
+  private WebClient client;
+  private Pool pg;
+  private Redis redis;
+  private Redis sideRedis;
+  private SessionStore sideSessions;
 
-  private TestServer(App app) {
-    this.app = app;
+  private TestServer(JsonObject overrides) {
+    this.overrides = overrides;
+  }
+
+  /** A server for a test class: started before its first test, closed after its last. */
+  public static TestServer extension() {
+    return extension(new JsonObject());
+  }
+
+  /** As {@link #extension()}, with {@code overrides} merged into the config tree. */
+  public static TestServer extension(JsonObject overrides) {
+    return new TestServer(overrides);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    open();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  private TestServer open() {
+    JsonObject config = new JsonObject()
+        .put("http", new JsonObject().put("port", FreePorts.pick()).put("host", "127.0.0.1").put("instances", 2))
+        .put("jwt", new JsonObject().put("secret", JWT_SECRET))
+        .put("pii", new JsonObject().put("key", PII_KEY))
+        .put("admin", new JsonObject().put("email", ADMIN_EMAIL).put("password", ADMIN_PASSWORD))
+        .mergeIn(overrides, true);
+    app = App.start(Map.of(), config, infrastructure());
     Vertx vertx = app.vertx();
-    this.client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(app.httpPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
-    this.pg = Clients.pg(vertx, app.config());
-    this.redis = Clients.redis(vertx, app.config());
-    this.sideRedis = Clients.redis(side(), app.config());
-    this.sideSessions = new SessionStore(sideRedis, new JwtTokens(side(), app.config()), app.config());
+    pg = Clients.pg(vertx, app.config());
+    redis = Clients.redis(vertx, app.config());
+    sideRedis = Clients.redis(side(), app.config());
+    sideSessions = new SessionStore(sideRedis, new JwtTokens(side(), app.config()), app.config());
+    return this;
   }
 
   /** A Vert.x of the test JVM's own, so {@link #token} can wait for Redis even when called on an app event loop. */
@@ -71,19 +111,14 @@ public final class TestServer implements AutoCloseable {
     return shared;
   }
 
+  /** A server started now, on the shared servers; the caller closes it. */
   public static TestServer start() {
     return start(new JsonObject());
   }
 
-  /** Starts an App on the shared servers; {@code overrides} are merged into the config tree. */
+  /** As {@link #start()}, with {@code overrides} merged into the config tree. */
   public static TestServer start(JsonObject overrides) {
-    JsonObject config = new JsonObject()
-        .put("http", new JsonObject().put("port", FreePorts.pick()).put("host", "127.0.0.1").put("instances", 2))
-        .put("jwt", new JsonObject().put("secret", JWT_SECRET))
-        .put("pii", new JsonObject().put("key", PII_KEY))
-        .put("admin", new JsonObject().put("email", ADMIN_EMAIL).put("password", ADMIN_PASSWORD))
-        .mergeIn(overrides, true);
-    return new TestServer(App.start(Map.of(), config, infrastructure()));
+    return new TestServer(overrides).open();
   }
 
   public App app() {
@@ -160,6 +195,9 @@ public final class TestServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (app == null) {
+      return; // never started: its start failed, and that failure is what the test reports
+    }
     client.close();
     App.await(Future.join(pg.close(), redis.close(), sideRedis.close()));
     app.close();

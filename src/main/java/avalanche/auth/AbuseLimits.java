@@ -1,7 +1,7 @@
 package avalanche.auth;
 
-import avalanche.infra.ApiException;
-import avalanche.stock.LuaScript;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.redis.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;

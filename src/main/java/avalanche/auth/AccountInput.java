@@ -1,7 +1,7 @@
 package avalanche.auth;
 
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Locale;

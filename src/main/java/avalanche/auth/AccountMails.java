@@ -1,5 +1,6 @@
 package avalanche.auth;
 
+import avalanche.infra.Channels;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -10,11 +11,10 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * Hands account mails to the mail verticle over the event bus ({@value #ADDRESS}) and returns at once: the
+ * Hands account mails to the mail verticle over the event bus ({@value Channels#MAIL_SEND}) and returns at once: the
  * verticle renders, sends and retries, so a slow or failing SMTP server never holds up a request.
  */
 public final class AccountMails {
-  public static final String ADDRESS = "mail.send";
   private static final Logger LOG = LoggerFactory.getLogger(AccountMails.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
@@ -54,7 +54,7 @@ public final class AccountMails {
 
   public void send(Kind kind, String to, String token) {
     JsonObject mail = new JsonObject().put("kind", kind.name()).put("to", to).put("token", token);
-    vertx.eventBus().request(ADDRESS, mail, LOCAL)
+    vertx.eventBus().request(Channels.MAIL_SEND, mail, LOCAL)
         .onFailure(e -> LOG.error("{} mail to {} not queued: {}", kind, to, e.getMessage()));
   }
 }

@@ -1,6 +1,6 @@
 package avalanche.auth;
 
-import avalanche.infra.ApiException;
+import avalanche.infra.http.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,8 @@
 package avalanche.auth;
 
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
-import avalanche.infra.Http;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
+import avalanche.infra.http.Http;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,6 @@
 package avalanche.auth;
 
+import avalanche.infra.Channels;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -13,12 +14,11 @@ import java.util.List;
 
 /**
  * Announces ended sessions to every ingress process: appends their sids to the Redis stream
- * {@value #STREAM} (read by {@code RevocationFeedVerticle}) and, when given, to this process's cache at once.
+ * {@value Channels#SESSION_REVOKED} (read by {@link RevocationFeed}) and, when given, to this process's cache at once.
  * A stream rather than plain pub/sub: a reader that was disconnected resumes from the last entry it saw, so no
  * revocation is lost. Entries older than the longest access-token life are trimmed as new ones arrive.
  */
 public final class RevocationLog {
-  public static final String STREAM = "session.revoked";
   public static final String FIELD = "sids";
   private static final Logger LOG = LoggerFactory.getLogger(RevocationLog.class);
 
@@ -46,7 +46,7 @@ public final class RevocationLog {
     if (local != null) {
       local.revoke(sids, now + retainMs);
     }
-    Request add = Request.cmd(Command.XADD).arg(STREAM).arg("MINID").arg("~").arg(now - retainMs).arg("*")
+    Request add = Request.cmd(Command.XADD).arg(Channels.SESSION_REVOKED).arg("MINID").arg("~").arg(now - retainMs).arg("*")
         .arg(FIELD).arg(String.join(",", sids));
     // The sessions are already gone from Redis, so every check that asks Redis refuses them; a failed
     // announcement only leaves other processes' purchase routes trusting them until the tokens expire.

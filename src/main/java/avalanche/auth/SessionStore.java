@@ -1,6 +1,6 @@
 package avalanche.auth;
 
-import avalanche.stock.LuaScript;
+import avalanche.infra.redis.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;

@@ -1,18 +1,32 @@
 package avalanche.infra;
 
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.PgUrl;
+import avalanche.infra.redis.SlotBatches;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.redis.client.Command;
+import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisReplicas;
+import io.vertx.redis.client.impl.RedisClusterClient;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Builds the clients of the real parts from the resolved config tree. */
 public final class Clients {
@@ -52,14 +66,74 @@ public final class Clients {
         .build();
   }
 
+  static {
+    // In cluster mode a keyless SCRIPT LOAD goes to every master (the client runs a command that has a reducer
+    // on each slot range's node): a script is loaded wherever a key may live. All nodes answer the same SHA.
+    RedisClusterClient.addReducer(Command.SCRIPT, answers -> answers.get(0));
+  }
+
+  /**
+   * One Redis, or with {@code redis.cluster} a Redis Cluster client over the seed nodes of {@code redis.url}
+   * (it learns the slot map from them, follows MOVED/ASK and retries TRYAGAIN/CLUSTERDOWN). Writes and reads
+   * go to masters only: a drop reads what it just wrote. The pool size is per node.
+   */
   public static Redis redis(Vertx vertx, JsonObject config) {
-    return Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(AppConfig.text(config, "redis.url"))
+    RedisOptions options = new RedisOptions()
         .setMaxPoolSize(config.getJsonObject("redis").getInteger("maxPoolSize", 16))
         .setMaxPoolWaiting(10_000)
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpNoDelay(true)
             .setTcpKeepAlive(true))
-        .setMaxWaitingHandlers(100_000));
+        .setMaxWaitingHandlers(100_000);
+    if (!redisCluster(config)) {
+      return Redis.createClient(vertx, options.setConnectionString(AppConfig.text(config, "redis.url")));
+    }
+    options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
+    redisSeeds(config).forEach(options::addConnectionString);
+    return SlotBatches.of(Redis.createClient(vertx, options));
+  }
+
+  /**
+   * The client of a {@code SUBSCRIBE} connection ({@code infra/redis/RedisFeed}). One Redis: {@code client} itself. In
+   * a cluster a published message reaches every node, and a subscription must stay on one connection, so it is a
+   * plain connection to one seed node; each new connection takes the next seed, so a feed whose node died moves on.
+   */
+  public static Redis redisSubscriber(Vertx vertx, JsonObject config, Redis client) {
+    if (!redisCluster(config)) {
+      return client;
+    }
+    List<Redis> seeds = redisSeeds(config).stream().map(seed -> Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(seed)
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpKeepAlive(true)))).toList();
+    AtomicInteger next = new AtomicInteger();
+    return new Redis() {
+      @Override
+      public Future<RedisConnection> connect() {
+        return seeds.get(Math.floorMod(next.getAndIncrement(), seeds.size())).connect();
+      }
+
+      @Override
+      public Future<Void> close() {
+        return Future.join(seeds.stream().map(Redis::close).toList()).mapEmpty();
+      }
+
+      @Override
+      public Future<Response> send(Request command) {
+        return client.send(command);
+      }
+
+      @Override
+      public Future<List<Response>> batch(List<Request> commands) {
+        return client.batch(commands);
+      }
+    };
+  }
+
+  public static boolean redisCluster(JsonObject config) {
+    return config.getJsonObject("redis").getBoolean("cluster", false);
+  }
+
+  private static List<String> redisSeeds(JsonObject config) {
+    return Arrays.stream(AppConfig.text(config, "redis.url").split(",")).map(String::trim).toList();
   }
 
   public static Map<String, String> kafkaProducerConfig(JsonObject config) {

@@ -1,5 +1,6 @@
 package avalanche.infra;
 
+import avalanche.infra.kafka.PoisonMessage;
 import io.vertx.pgclient.PgException;
 
 import io.vertx.sqlclient.ClosedConnectionException;

@@ -1,5 +1,6 @@
 package avalanche.infra;
 
+import avalanche.infra.config.PgUrl;
 import org.flywaydb.core.Flyway;
 
 /** Flyway over JDBC; blocking, so callers run it on a worker thread. */

@@ -1,5 +1,6 @@
 package avalanche.live;
 
+import avalanche.infra.Channels;
 import avalanche.auth.AuthHandler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +30,7 @@ public final class LiveRoutes {
 
   public void mount(Router router, AuthHandler auth) {
     router.get("/api/admin/live").handler(auth).handler(AuthHandler::requireAdmin).handler(this::watch);
-    vertx.eventBus().<Buffer>localConsumer(LiveAddresses.SNAPSHOT, frame -> broadcast(frame.body()));
+    vertx.eventBus().<Buffer>localConsumer(Channels.OPS_LIVE_SNAPSHOT, frame -> broadcast(frame.body()));
   }
 
   private void watch(RoutingContext ctx) {

@@ -2,6 +2,7 @@ package avalanche.live;
 
 import avalanche.infra.DropMetrics;
 import avalanche.stock.StockKeys;
+import avalanche.waitingroom.RoomFields;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -14,25 +15,23 @@ import java.util.List;
 
 /**
  * Reads one {@link Sample}: the newest products' counters with one ZRANGE and one pipelined batch of HMGETs
- * (the counters every process writes), the open sagas with one count on the partial index of open sagas, and
- * this process's own counts. No KEYS, nothing per viewer.
+ * (the counters every process writes, the waiting room's line among them), the open sagas with one count on the
+ * partial index of open sagas, and this process's own counts. No KEYS, nothing per viewer.
  */
 public final class LiveSampler {
   /** The live view follows the newest products, as the catalogue lists them. */
   static final int MAX_PRODUCTS = 500;
   private static final String[] FIELDS = {"name", "dropAt", "available", "reserved", "sold", "won", "lost",
-      "soldOutRejections", "alreadyPurchased", "returns"};
+      "soldOutRejections", "alreadyPurchased", "returns", RoomFields.ADMIT_PER_SECOND, RoomFields.WAITING};
 
   private final Redis redis;
   private final Pool pg;
   private final DropMetrics metrics;
-  private final QueueWaiting queues;
 
-  public LiveSampler(Redis redis, Pool pg, DropMetrics metrics, QueueWaiting queues) {
+  public LiveSampler(Redis redis, Pool pg, DropMetrics metrics) {
     this.redis = redis;
     this.pg = pg;
     this.metrics = metrics;
-    this.queues = queues;
   }
 
   public Future<Sample> sample() {
@@ -40,12 +39,8 @@ public final class LiveSampler {
     Future<Long> sagasOpen = pg.query("SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL").execute()
         .map(rows -> rows.iterator().next().getLong(0))
         .otherwiseEmpty();
-    return products().compose(products -> {
-      List<Long> ids = products.stream().map(ProductSample::productId).toList();
-      Future<java.util.Map<Long, Long>> waiting = queues.waiting(ids).otherwise(java.util.Map.of());
-      return Future.join(sagasOpen, waiting).transform(done -> Future.succeededFuture(new Sample(at, products,
-          metrics.rejectedByProduct(), sagasOpen.result(), waiting.result(), metrics.purchaseP99Ms())));
-    });
+    return products().compose(products -> sagasOpen.transform(done -> Future.succeededFuture(new Sample(at, products,
+        metrics.rejectedByProduct(), sagasOpen.result(), metrics.purchaseP99Ms()))));
   }
 
   private Future<List<ProductSample>> products() {
@@ -71,7 +66,9 @@ public final class LiveSampler {
               // A product in the index whose hash is gone (Redis being rebuilt) is left out until it is back.
               if (h != null && h.get(1) != null) {
                 products.add(new ProductSample(ids.get(i), text(h, 0), number(h, 1), number(h, 2), number(h, 3),
-                    number(h, 4), number(h, 5), number(h, 6), number(h, 7), number(h, 8), number(h, 9)));
+                    number(h, 4), number(h, 5), number(h, 6), number(h, 7), number(h, 8), number(h, 9),
+                    // A product without a room has no admission rate.
+                    h.get(10) == null ? null : number(h, 11)));
               }
             }
             return products;

@@ -36,7 +36,7 @@ public final class LiveSnapshots {
         settled += Math.max(0, product.settled() - before.settled());
       }
       if (listed(product, sample.at())) {
-        products.add(view(product, outcomes, attempts, seconds, sample.queueWaiting().get(product.productId())));
+        products.add(view(product, outcomes, attempts, seconds));
       }
     }
     JsonObject snapshot = new JsonObject()
@@ -78,8 +78,7 @@ public final class LiveSnapshots {
     return Math.max(0, now - before);
   }
 
-  private static JsonObject view(ProductSample product, Map<Outcome, Long> outcomes, long attempts, double seconds,
-                                 Long queueWaiting) {
+  private static JsonObject view(ProductSample product, Map<Outcome, Long> outcomes, long attempts, double seconds) {
     JsonObject perSecond = new JsonObject();
     outcomes.forEach((outcome, count) -> perSecond.put(outcome.name(), rate(count, seconds)));
     JsonObject view = new JsonObject()
@@ -91,8 +90,8 @@ public final class LiveSnapshots {
         .put("sold", product.sold())
         .put("attemptsPerSecond", rate(attempts, seconds))
         .put("outcomesPerSecond", perSecond);
-    if (queueWaiting != null) {
-      view.put("queueWaiting", queueWaiting);
+    if (product.queueWaiting() != null) {
+      view.put("queueWaiting", product.queueWaiting());
     }
     return view;
   }

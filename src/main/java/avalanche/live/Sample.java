@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * What the feed reads once a second: the products' counters (Redis, the truth across processes), this process's
- * refused attempts per product, the open sagas (PostgreSQL; null when it did not answer), the waiting rooms'
- * lines (product id → waiting; empty without rooms) and this process's purchase p99.
+ * refused attempts per product, the open sagas (PostgreSQL; null when it did not answer) and this process's
+ * purchase p99.
  */
 public record Sample(long at, List<ProductSample> products, Map<Long, Long> rejected, Long sagasOpen,
-                     Map<Long, Long> queueWaiting, double purchaseP99Ms) {}
+                     double purchaseP99Ms) {}

@@ -1,6 +1,6 @@
 package avalanche.order;
 
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import io.vertx.core.Future;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.ListOffsetsResultInfo;

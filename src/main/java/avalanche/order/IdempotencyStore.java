@@ -1,6 +1,6 @@
 package avalanche.order;
 
-import avalanche.infra.ApiException;
+import avalanche.infra.http.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;

@@ -2,8 +2,8 @@ package avalanche.order;
 
 import avalanche.auth.AuthHandler;
 import avalanche.auth.UserContext;
-import avalanche.infra.ApiException;
-import avalanche.infra.Http;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Http;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

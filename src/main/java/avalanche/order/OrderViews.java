@@ -1,5 +1,7 @@
 package avalanche.order;
 
+import avalanche.saga.FailureReason;
+import avalanche.saga.StepStatus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Row;
@@ -9,7 +11,8 @@ import java.time.Instant;
 /** The contract's order JSON, from a PostgreSQL row or from the live Redis hash before the saga stored it. */
 public final class OrderViews {
   private static final JsonObject ALL_PENDING = new JsonObject()
-      .put("CHECK_STOCK", "PENDING").put("APPLY_POINTS", "PENDING").put("PREPARE_SHIPPING", "PENDING");
+      .put("CHECK_STOCK", StepStatus.PENDING.name()).put("APPLY_POINTS", StepStatus.PENDING.name())
+      .put("PREPARE_SHIPPING", StepStatus.PENDING.name());
 
   private OrderViews() {}
 
@@ -38,7 +41,7 @@ public final class OrderViews {
         .put("status", status)
         .put("commandStatuses", ALL_PENDING.copy())
         .put("compensationStatuses", new JsonObject())
-        .put("failureReason", "CANCELLED".equals(status) ? "TIMEOUT" : null)
+        .put("failureReason", "CANCELLED".equals(status) ? FailureReason.TIMEOUT.name() : null)
         .put("createdAt", createdAt)
         .put("updatedAt", createdAt);
   }

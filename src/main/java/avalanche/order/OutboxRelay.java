@@ -1,10 +1,10 @@
 package avalanche.order;
 
-import avalanche.infra.AvroMessages;
-import avalanche.infra.KafkaBatchSender;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.AvroMessages;
+import avalanche.infra.kafka.KafkaBatchSender;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.OrderRequested;
-import avalanche.stock.LuaScript;
+import avalanche.infra.redis.LuaScript;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -70,6 +70,8 @@ public final class OutboxRelay {
   private static final long SLACK_MS = 2;
   private static final long WARN_EVERY_MS = 60_000;
   private static final long FORGET_EVERY_MS = 60_000;
+  /** While holding back for a burst, how often the relay looks whether it may go on. */
+  private static final long HOLD_CHECK_MS = 100;
 
   /**
    * {@code retryMaxMs} plus the producer's longest wait (metadata, then acknowledgement: see
@@ -77,12 +79,14 @@ public final class OutboxRelay {
    * Kafka has its entries claimed by others (harmless, but wasted).
    */
   public record Settings(int batchSize, long idlePollMs, long retryMaxMs, long claimIdleMs, long claimIntervalMs,
-                         long productRefreshMs, long measureIntervalMs, long forgetConsumerMs) {
+                         long productRefreshMs, long measureIntervalMs, long forgetConsumerMs,
+                         long yieldAboveWinsPerSecond, long yieldMaxLagMs) {
     public static Settings from(JsonObject config) {
       JsonObject o = config.getJsonObject("outbox", new JsonObject());
       return new Settings(o.getInteger("batchSize", 500), o.getLong("idlePollMs", 100L), o.getLong("retryMaxMs", 1_000L),
           o.getLong("claimIdleMs", 10_000L), o.getLong("claimIntervalMs", 1_000L), o.getLong("productRefreshMs", 1_000L),
-          o.getLong("measureIntervalMs", 1_000L), o.getLong("forgetConsumerMs", 600_000L));
+          o.getLong("measureIntervalMs", 1_000L), o.getLong("forgetConsumerMs", 600_000L),
+          o.getLong("yieldAboveWinsPerSecond", 0L), o.getLong("yieldMaxLagMs", 30_000L));
     }
   }
 
@@ -117,6 +121,7 @@ public final class OutboxRelay {
   private final OutboxMetrics metrics;
   private final String consumer;
   private final Map<Long, Outbox> outboxes = new LinkedHashMap<>();
+  private final SettlementYield yield;
 
   private Context context;
   private boolean stopped;
@@ -145,6 +150,7 @@ public final class OutboxRelay {
     this.products = products;
     this.settings = settings;
     this.metrics = metrics;
+    this.yield = new SettlementYield(settings.yieldAboveWinsPerSecond(), settings.yieldMaxLagMs());
     byte[] random = new byte[4];
     new SecureRandom().nextBytes(random);
     this.consumer = "relay-" + System.getenv().getOrDefault("HOSTNAME", "host") + "-" + ProcessHandle.current().pid()
@@ -207,7 +213,8 @@ public final class OutboxRelay {
     }
     long now = System.currentTimeMillis();
     Future<Void> refreshed = now >= refreshAt ? refresh(now) : Future.succeededFuture();
-    running = refreshed.compose(v -> round(now)).transform(done -> {
+    // Holding back for a burst: nothing is read, so the saga gets no new work until the purchases slow down.
+    running = refreshed.compose(v -> yield.holding() ? Future.<Void>succeededFuture() : round(now)).transform(done -> {
       if (done.failed()) {
         // Redis itself failed (or a script error): every due outbox waits a backoff.
         failing(done.cause(), -1);
@@ -219,7 +226,7 @@ public final class OutboxRelay {
           }
         }
       }
-      schedule(nextDue() - System.currentTimeMillis());
+      schedule(yield.holding() ? HOLD_CHECK_MS : nextDue() - System.currentTimeMillis());
       return Future.<Void>succeededFuture();
     });
   }
@@ -442,16 +449,20 @@ public final class OutboxRelay {
     warnedAt = 0;
   }
 
-  /** Entries in every outbox, and the age of the oldest: what an order's stay in Redis alone is right now. */
+  /**
+   * Entries in every outbox, and the age of the oldest: what an order's stay in Redis alone is right now; and the
+   * orders won so far, for {@link SettlementYield}.
+   */
   private void measure() {
-    if (measuring || outboxes.isEmpty() || metrics == null) {
+    if (measuring || outboxes.isEmpty()) {
       return;
     }
     measuring = true;
-    List<Request> reads = new ArrayList<>(outboxes.size() * 2);
+    List<Request> reads = new ArrayList<>(outboxes.size() * 3);
     for (Outbox outbox : outboxes.values()) {
       reads.add(Request.cmd(Command.XLEN).arg(outbox.key));
       reads.add(Request.cmd(Command.XRANGE).arg(outbox.key).arg("-").arg("+").arg("COUNT").arg(1));
+      reads.add(Request.cmd(Command.HGET).arg(StockKeys.product(outbox.productId)).arg("won"));
     }
     pipelined(reads, redis::batch).onComplete(done -> {
       measuring = false;
@@ -461,8 +472,9 @@ public final class OutboxRelay {
       }
       long length = 0;
       long oldest = Long.MAX_VALUE;
+      long won = 0;
       List<Response> answers = done.result();
-      for (int i = 0; i + 1 < answers.size(); i += 2) {
+      for (int i = 0; i + 2 < answers.size(); i += 3) {
         long n = answers.get(i).toLong();
         length += n;
         Response first = answers.get(i + 1);
@@ -470,8 +482,24 @@ public final class OutboxRelay {
           String id = first.get(0).get(0).toString();
           oldest = Math.min(oldest, Long.parseLong(id.substring(0, id.indexOf('-'))));
         }
+        Response productWon = answers.get(i + 2);
+        won += productWon == null ? 0 : productWon.toLong();
       }
-      metrics.measured(length, oldest == Long.MAX_VALUE ? 0 : Math.max(0, System.currentTimeMillis() - oldest));
+      long now = System.currentTimeMillis();
+      long lagMs = oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest);
+      boolean held = yield.holding();
+      if (yield.observe(won, now, lagMs) != held) {
+        if (held) {
+          LOG.info("relay {}: {} orders won/s, settling the {} waiting in the outbox", consumer,
+              yield.winsPerSecond(), length);
+        } else {
+          LOG.info("relay {}: {} orders won/s (above {}/s): settlement waits in the outbox until the burst passes",
+              consumer, yield.winsPerSecond(), settings.yieldAboveWinsPerSecond());
+        }
+      }
+      if (metrics != null) {
+        metrics.measured(length, lagMs, yield.holding());
+      }
     });
   }
 

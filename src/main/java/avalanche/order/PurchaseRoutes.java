@@ -2,14 +2,15 @@ package avalanche.order;
 
 import avalanche.auth.AuthHandler;
 import avalanche.auth.UserContext;
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
 import avalanche.infra.DropMetrics;
-import avalanche.infra.RateLimiter;
+import avalanche.infra.http.RateLimiter;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
-import avalanche.infra.Http;
+import avalanche.infra.http.Http;
+import avalanche.waitingroom.AdmissionTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -50,9 +51,10 @@ public final class PurchaseRoutes {
   private final StockScripts stock;
   private final SoldOutCache soldOut;
   private final DropMetrics metrics;
+  private final AdmissionTokens admissions;
 
   public PurchaseRoutes(AuthHandler auth, long bodyLimit, RateLimiter limiter, IdempotencyStore idempotency,
-                        StockScripts stock, SoldOutCache soldOut, DropMetrics metrics) {
+                        StockScripts stock, SoldOutCache soldOut, DropMetrics metrics, AdmissionTokens admissions) {
     this.auth = auth;
     this.bodyLimit = bodyLimit;
     this.limiter = limiter;
@@ -60,6 +62,7 @@ public final class PurchaseRoutes {
     this.stock = stock;
     this.soldOut = soldOut;
     this.metrics = metrics;
+    this.admissions = admissions;
   }
 
   /**
@@ -145,6 +148,9 @@ public final class PurchaseRoutes {
     try {
       metrics.attempt();
       long productId = Bodies.numericId(rawProductId, "product");
+      // A waiting room's admission, checked before anything else (signature, user, product, time; no I/O).
+      String admission = admissions.check(request.getHeader(AdmissionTokens.HEADER), user.userId(), productId,
+          System.currentTimeMillis());
       String address = Bodies.optionalString(Bodies.object(body, true), "shippingAddress", 500);
       String key = IdempotencyStore.validKey(request.getHeader("Idempotency-Key"));
       if (!limiter.tryAcquire(user.userId())) {
@@ -152,8 +158,8 @@ public final class PurchaseRoutes {
         throw new ApiException(429, "RATE_LIMITED", "too many purchase attempts; slow down");
       }
       answer = key == null
-          ? attempt(user.userId(), productId, address)
-          : idempotency.once(user.userId(), key, productId, () -> attempt(user.userId(), productId, address));
+          ? attempt(user.userId(), productId, address, admission)
+          : idempotency.once(user.userId(), key, productId, () -> attempt(user.userId(), productId, address, admission));
     } catch (RuntimeException e) {
       answer = Future.failedFuture(e);
     }
@@ -167,7 +173,7 @@ public final class PurchaseRoutes {
     });
   }
 
-  private Future<Answer> attempt(long userId, long productId, String address) {
+  private Future<Answer> attempt(long userId, long productId, String address, String admission) {
     long now = System.currentTimeMillis();
     Outcome known = soldOut.answer(productId, userId, now);
     if (known != null) {
@@ -175,7 +181,7 @@ public final class PurchaseRoutes {
       return Future.succeededFuture(known == Outcome.SOLD_OUT ? SOLD_OUT : ALREADY_PURCHASED);
     }
     String orderId = OrderIds.next(productId);
-    return stock.reserve(productId, userId, orderId, ThreadLocalRandom.current().nextDouble(), address)
+    return stock.reserve(productId, userId, orderId, ThreadLocalRandom.current().nextDouble(), address, admission)
         .recover(e -> Future.failedFuture(ApiException.unavailable("stock service unavailable, try again")))
         .compose(result -> {
           metrics.outcome(productId, result.outcome());
@@ -183,7 +189,9 @@ public final class PurchaseRoutes {
             case RESERVED -> Future.succeededFuture(reserved(orderId));
             case LOST -> Future.succeededFuture(LOST);
             case SOLD_OUT -> {
-              cacheSoldOut(productId, result.returns(), now);
+              if (result.cacheable()) {
+                cacheSoldOut(productId, result.returns(), now);
+              }
               yield Future.succeededFuture(SOLD_OUT);
             }
             case ALREADY_PURCHASED -> Future.succeededFuture(ALREADY_PURCHASED);
@@ -195,6 +203,7 @@ public final class PurchaseRoutes {
             case NOT_FOUND -> Future.failedFuture(ApiException.notFound("no such product"));
             case RESTORING -> Future.failedFuture(ApiException.unavailable(
                 "the drop is being restored after a storage failure, try again in a few seconds"));
+            case NOT_ADMITTED -> Future.failedFuture(AdmissionTokens.notAdmitted());
           };
         });
   }

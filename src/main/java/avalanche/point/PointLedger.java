@@ -1,6 +1,7 @@
 package avalanche.point;
 
-import avalanche.infra.ApiException;
+import avalanche.saga.FailureReason;
+import avalanche.infra.http.ApiException;
 import avalanche.messages.SagaCommand;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
@@ -16,8 +17,6 @@ import java.util.Map;
  * are conditional, and the column has a CHECK.
  */
 public final class PointLedger {
-  public static final String INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS";
-  public static final String USER_NOT_FOUND = "USER_NOT_FOUND";
   /**
    * No balance grows past 10^15 points (README, "Input bounds"): grants stop there, and refunds only give back
    * what was taken, so a balance plus any grant or price stays far below 2^63.
@@ -29,10 +28,10 @@ public final class PointLedger {
   /**
    * Takes each order's price from its user if the balance covers it, for many orders of distinct users in one
    * statement (a second DEDUCT for an order violates the ledger's unique key): order id → null when paid, else
-   * {@link #INSUFFICIENT_POINTS} or {@link #USER_NOT_FOUND}. Two orders of one user must not be in one call
+   * {@link FailureReason#INSUFFICIENT_POINTS} or {@link FailureReason#USER_NOT_FOUND}. Two orders of one user must not be in one call
    * (each must see the balance the other left).
    */
-  public static Future<Map<String, String>> deductAll(SqlClient sql, List<SagaCommand> orders) {
+  public static Future<Map<String, FailureReason>> deductAll(SqlClient sql, List<SagaCommand> orders) {
     if (orders.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
@@ -58,9 +57,9 @@ public final class PointLedger {
               FROM req LEFT JOIN recorded ON recorded.order_id = req.order_id""")
         .execute(Tuple.of(orderIds, userIds, prices))
         .map(rows -> {
-          Map<String, String> outcomes = new HashMap<>();
+          Map<String, FailureReason> outcomes = new HashMap<>();
           rows.forEach(row -> outcomes.put(row.getString("order_id"), row.getBoolean("paid") ? null
-              : row.getBoolean("known") ? INSUFFICIENT_POINTS : USER_NOT_FOUND));
+              : row.getBoolean("known") ? FailureReason.INSUFFICIENT_POINTS : FailureReason.USER_NOT_FOUND));
           return outcomes;
         });
   }

@@ -1,5 +1,6 @@
 package avalanche.point;
 
+import avalanche.saga.FailureReason;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaStep;
 import avalanche.saga.Participant;
@@ -41,7 +42,7 @@ public final class PointParticipant implements Participant {
     });
     for (SagaCommand command : later) {
       done = done.compose(v -> PointLedger.deductAll(tx, List.of(command)).map(outcomes -> {
-        String reason = outcomes.get(command.getOrderId());
+        FailureReason reason = outcomes.get(command.getOrderId());
         results.put(command.getOrderId(), reason == null ? StepResult.SUCCESS : StepResult.failed(reason));
         return null;
       }));

@@ -1,9 +1,9 @@
 package avalanche.point;
 
 import avalanche.auth.AuthHandler;
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
-import avalanche.infra.Http;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
+import avalanche.infra.http.Http;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

@@ -1,6 +1,6 @@
 package avalanche.product;
 
-import avalanche.infra.ApiException;
+import avalanche.infra.http.ApiException;
 
 /** A product's grade; each has a win probability from config ({@code drop.winProbability}). */
 public enum Grade {

@@ -1,11 +1,15 @@
 package avalanche.product;
 
+import avalanche.infra.Channels;
 import avalanche.auth.AuthHandler;
-import avalanche.infra.ApiException;
-import avalanche.infra.Bodies;
-import avalanche.infra.Http;
-import avalanche.stock.StockAddresses;
+import avalanche.infra.http.ApiException;
+import avalanche.infra.http.Bodies;
+import avalanche.infra.http.Http;
 import avalanche.stock.StockKeys;
+import avalanche.stock.StockScripts;
+import avalanche.waitingroom.RoomFields;
+import avalanche.waitingroom.RoomKeys;
+import avalanche.waitingroom.RoomSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -48,12 +52,14 @@ public final class ProductRoutes {
   private final Vertx vertx;
   private final Pool pg;
   private final Redis redis;
+  private final StockScripts scripts;
   private final JsonObject winProbability;
 
-  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, JsonObject config) {
+  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, StockScripts scripts, JsonObject config) {
     this.vertx = vertx;
     this.pg = pg;
     this.redis = redis;
+    this.scripts = scripts;
     this.winProbability = config.getJsonObject("drop").getJsonObject("winProbability");
   }
 
@@ -73,11 +79,15 @@ public final class ProductRoutes {
     Grade grade = Grade.parse(Bodies.string(body, "grade", 20));
     // Milliseconds, as the live hash keeps it: the create answer then matches every later read.
     Instant dropAt = dropAt(Bodies.optionalString(body, "dropAt", 64)).truncatedTo(ChronoUnit.MILLIS);
+    RoomSettings room = RoomSettings.parse(body);
     double winP = winProbability.getDouble(grade.name());
     return pg.preparedQuery("""
-            INSERT INTO products (name, price, grade, win_probability, drop_at, total, available)
-            VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id, created_at""")
-        .execute(Tuple.of(name, price, grade.name(), winP, OffsetDateTime.ofInstant(dropAt, ZoneOffset.UTC), (int) stock))
+            INSERT INTO products (name, price, grade, win_probability, drop_at, total, available,
+                                  room_admit_per_second, room_opens_seconds_before)
+            VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id, created_at""")
+        .execute(Tuple.of(name, price, grade.name(), winP, OffsetDateTime.ofInstant(dropAt, ZoneOffset.UTC), (int) stock)
+            .addValue(room == null ? null : (int) room.admitPerSecond())
+            .addValue(room == null ? null : (int) room.opensSecondsBefore()))
         .compose(rows -> {
           var row = rows.iterator().next();
           long id = row.getLong("id");
@@ -85,13 +95,21 @@ public final class ProductRoutes {
               .put("name", name).put("price", price).put("grade", grade.name()).put("winP", winP)
               .put("dropAt", dropAt.toEpochMilli()).put("total", stock).put("available", stock)
               .put("reserved", 0).put("sold", 0);
-          return vertx.eventBus().<JsonObject>request(StockAddresses.INIT, new JsonObject()
-                  .put("productId", id).put("fields", fields)
-                  .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()))
-              .map(reply -> new JsonObject()
-                  .put("productId", Long.toString(id)).put("name", name).put("price", price)
-                  .put("grade", grade.name()).put("dropAt", dropAt.toString())
-                  .put("total", stock).put("available", stock));
+          if (room != null) {
+            fields.put(RoomFields.ADMIT_PER_SECOND, room.admitPerSecond())
+                .put(RoomFields.OPENS_SECONDS_BEFORE, room.opensSecondsBefore());
+          }
+          long createdAt = row.getOffsetDateTime("created_at").toInstant().toEpochMilli();
+          return scripts.init(id, fields, createdAt)
+              .compose(created -> room == null ? Future.succeededFuture()
+                  : redis.send(Request.cmd(Command.ZADD).arg(RoomKeys.ROOMS).arg(createdAt).arg(id)))
+              .map(indexed -> {
+                JsonObject product = new JsonObject()
+                    .put("productId", Long.toString(id)).put("name", name).put("price", price)
+                    .put("grade", grade.name()).put("dropAt", dropAt.toString())
+                    .put("total", stock).put("available", stock);
+                return room == null ? product : product.put("waitingRoom", room.toJson(dropAt));
+              });
         });
   }
 
@@ -127,7 +145,7 @@ public final class ProductRoutes {
   private Future<JsonObject> stats(RoutingContext ctx) {
     long id = Bodies.numericId(ctx.pathParam("productId"), "product");
     // Attempts this process answered from its sold-out cache are written first, so its own stats are exact.
-    return vertx.eventBus().request(StockAddresses.FLUSH_COUNTS, null, FLUSH)
+    return vertx.eventBus().request(Channels.STOCK_COUNTS_FLUSH, null, FLUSH)
         .otherwiseEmpty()
         .compose(flushed -> live(id))
         .map(ProductViews::stats);

@@ -1,5 +1,7 @@
 package avalanche.product;
 
+import avalanche.waitingroom.RoomSettings;
+import avalanche.waitingroom.WaitingRoom;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 
@@ -10,14 +12,17 @@ public final class ProductViews {
   private ProductViews() {}
 
   public static JsonObject product(long productId, Response hash) {
-    return new JsonObject()
+    Instant dropAt = Instant.ofEpochMilli(number(hash, "dropAt"));
+    RoomSettings room = RoomSettings.of(hash);
+    JsonObject product = new JsonObject()
         .put("productId", Long.toString(productId))
         .put("name", text(hash, "name"))
         .put("price", number(hash, "price"))
         .put("grade", text(hash, "grade"))
-        .put("dropAt", Instant.ofEpochMilli(number(hash, "dropAt")).toString())
+        .put("dropAt", dropAt.toString())
         .put("total", number(hash, "total"))
         .put("available", number(hash, "available"));
+    return room == null ? product : product.put("waitingRoom", room.toJson(dropAt));
   }
 
   public static JsonObject stats(Response hash) {
@@ -25,6 +30,10 @@ public final class ProductViews {
     for (String field : new String[] {"total", "available", "reserved", "sold", "attempts", "won", "lost",
         "soldOutRejections", "alreadyPurchased"}) {
       stats.put(field, number(hash, field));
+    }
+    JsonObject queue = WaitingRoom.stats(hash);
+    if (queue != null) {
+      stats.put("queue", queue);
     }
     return stats;
   }

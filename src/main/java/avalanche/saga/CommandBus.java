@@ -1,10 +1,10 @@
 package avalanche.saga;
 
-import avalanche.infra.AvroMessages;
+import avalanche.infra.kafka.AvroMessages;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaStep;
-import avalanche.infra.KafkaBatchSender;
+import avalanche.infra.kafka.KafkaBatchSender;
 import io.vertx.core.Future;
 import org.apache.kafka.clients.producer.ProducerRecord;
 

@@ -1,9 +1,9 @@
 package avalanche.saga;
 
-import avalanche.infra.AvroMessages;
-import avalanche.infra.BatchConsumer;
-import avalanche.infra.PoisonMessage;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.AvroMessages;
+import avalanche.infra.kafka.BatchConsumer;
+import avalanche.infra.kafka.PoisonMessage;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaReply;
@@ -11,7 +11,7 @@ import avalanche.messages.StepOutcome;
 import avalanche.order.OrderIds;
 import io.vertx.core.Future;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import avalanche.infra.KafkaBatchSender;
+import avalanche.infra.kafka.KafkaBatchSender;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -33,7 +33,6 @@ import java.util.Map;
  * replies are sent after the transaction commits (all at once), and sent again on every redelivery.
  */
 public final class ParticipantHandler implements BatchConsumer.BatchHandler<SagaCommand> {
-  public static final String COMPENSATED = "COMPENSATED";
 
   private final Pool pg;
   private final KafkaBatchSender producer;
@@ -79,7 +78,7 @@ public final class ParticipantHandler implements BatchConsumer.BatchHandler<Saga
         if (recorded != null) {
           results.put(command.getOrderId(), new StepResult(StepOutcome.valueOf(recorded), step.getString("command_reason")));
         } else if (step.getBoolean("compensated")) {
-          StepResult noop = StepResult.failed(COMPENSATED);
+          StepResult noop = StepResult.failed(FailureReason.COMPENSATED);
           results.put(command.getOrderId(), noop);
           toRecord.put(command.getOrderId(), noop);
         } else {

@@ -1,7 +1,7 @@
 package avalanche.saga;
 
-import avalanche.infra.BatchConsumer;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.BatchConsumer;
+import avalanche.infra.kafka.Topics;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,9 +1,9 @@
 package avalanche.saga;
 
-import avalanche.infra.AvroMessages;
-import avalanche.infra.BatchConsumer;
-import avalanche.infra.PoisonMessage;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.AvroMessages;
+import avalanche.infra.kafka.BatchConsumer;
+import avalanche.infra.kafka.PoisonMessage;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.OrderRequested;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaReply;
@@ -32,11 +32,6 @@ import java.util.Map;
 public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object> {
   private static final Logger LOG = LoggerFactory.getLogger(SagaCoordinator.class);
   private static final String FOREIGN_KEY_VIOLATION = "23503";
-
-  public static final String TIMEOUT = "TIMEOUT";
-  public static final String OUT_OF_STOCK = "OUT_OF_STOCK";
-  /** Only if a participant failed a step without saying why. */
-  public static final String STEP_FAILED = "STEP_FAILED";
 
   private final SagaStore store;
   private final CommandBus commands;
@@ -111,7 +106,7 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
               throw new IllegalStateException("order " + order.getOrderId() + " neither stored nor found");
             }
             if (saga.state() == SagaState.RUNNING) {
-              out.add(new CommandBus.Outgoing(saga, SagaAction.COMMAND, saga.commandSteps(SagaSnapshot.PENDING::equals),
+              out.add(new CommandBus.Outgoing(saga, SagaAction.COMMAND, saga.commandSteps(StepStatus.PENDING::equals),
                   order.getShippingAddress()));
             }
           }
@@ -125,7 +120,7 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
     List<SagaStore.StepReport> compensationReports = new ArrayList<>();
     for (BatchConsumer.Item<Object> item : items) {
       SagaReply reply = (SagaReply) item.value();
-      String status = reply.getOutcome() == StepOutcome.SUCCESS ? SagaSnapshot.SUCCESS : SagaSnapshot.FAILED;
+      StepStatus status = reply.getOutcome() == StepOutcome.SUCCESS ? StepStatus.SUCCESS : StepStatus.FAILED;
       SagaStore.StepReport report = new SagaStore.StepReport(reply.getOrderId(), reply.getStep(), status,
           reply.getReason());
       (reply.getAction() == SagaAction.COMMAND ? commandReports : compensationReports).add(report);
@@ -156,20 +151,21 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
   }
 
   /**
-   * The next move of each saga (distinct orders). The common path (every step succeeded → CONFIRMING → sold →
-   * COMPLETED) is made for all of them together; the rarer moves saga by saga.
+   * The next move of each saga (distinct orders, {@link SagaMove#next}). The common path (every step succeeded →
+   * CONFIRMING → sold → COMPLETED) is made for all of them together; the rarer moves saga by saga.
    */
   private Future<Void> advanceAll(List<SagaSnapshot> sagas, boolean due) {
+    long now = System.currentTimeMillis();
+    long timeoutMs = store.timeoutSeconds() * 1_000L;
     List<SagaSnapshot> toConfirm = new ArrayList<>();
     List<SagaSnapshot> confirming = new ArrayList<>();
     List<Future<Void>> others = new ArrayList<>();
     for (SagaSnapshot saga : sagas) {
-      if (saga.state() == SagaState.RUNNING && saga.allCommands(SagaSnapshot.SUCCESS)) {
-        toConfirm.add(saga);
-      } else if (saga.state() == SagaState.CONFIRMING) {
-        confirming.add(saga);
-      } else {
-        others.add(advance(saga, due));
+      SagaMove move = SagaMove.next(saga, due, now, timeoutMs);
+      switch (move.kind()) {
+        case CONFIRM -> toConfirm.add(saga);
+        case SELL -> confirming.add(saga);
+        default -> others.add(make(saga, move));
       }
     }
     Future<Void> confirmed = toConfirm.isEmpty() ? confirmAll(confirming)
@@ -186,47 +182,25 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
     return Future.join(others).mapEmpty();
   }
 
-  /** RUNNING (not all steps succeeded) and COMPENSATING sagas. */
-  private Future<Void> advance(SagaSnapshot saga, boolean due) {
-    return switch (saga.state()) {
-      case RUNNING -> {
-        boolean waiting = saga.anyCommand(SagaSnapshot.PENDING);
-        if (saga.anyCommand(SagaSnapshot.FAILED) && !waiting) {
-          yield compensate(saga, SagaState.RUNNING, saga.commandSteps(SagaSnapshot.SUCCESS::equals),
-              STEP_FAILED);
-        }
-        if (due && givenUp(saga)) {
-          // Given up: a step still PENDING may yet run, so it is compensated too (its participant keeps a
-          // marker that turns the late command into a no-op).
+  /** One saga's move other than confirming. */
+  private Future<Void> make(SagaSnapshot saga, SagaMove move) {
+    return switch (move.kind()) {
+      case COMPENSATE -> {
+        if (move.reason() == FailureReason.TIMEOUT) {
           LOG.warn("order {}: saga given up after {} s with {} still unanswered; cancelling it (TIMEOUT)",
-              saga.orderId(), store.timeoutSeconds(), saga.commandSteps(SagaSnapshot.PENDING::equals));
-          yield compensate(saga, SagaState.RUNNING, saga.commandSteps(s -> !SagaSnapshot.FAILED.equals(s)), TIMEOUT);
+              saga.orderId(), store.timeoutSeconds(), saga.commandSteps(StepStatus.PENDING::equals));
         }
-        if (due) {
-          // Replies are late (a participant was down, lagging, or its partitions were moving): send the
-          // commands still PENDING again. Participants answer a repeated command with its first outcome.
-          yield commands.send(saga, SagaAction.COMMAND, saga.commandSteps(SagaSnapshot.PENDING::equals),
-              store.shippingAddress(saga));
-        }
-        yield Future.succeededFuture();
+        yield compensate(saga, SagaState.RUNNING, move.steps(), move.reason());
       }
-      case CONFIRMING -> confirmAll(List.of(saga));
-      case COMPENSATING -> {
-        List<SagaStep> pending = saga.pendingCompensations();
-        if (pending.isEmpty()) {
-          yield store.cancelled(saga.orderId()).mapEmpty();
-        }
-        yield due ? commands.send(saga, SagaAction.COMPENSATION, pending, null) : Future.succeededFuture();
-      }
-      case COMPLETED, CANCELLED -> Future.succeededFuture();
+      case RESEND_COMMANDS -> commands.send(saga, SagaAction.COMMAND, move.steps(), store.shippingAddress(saga));
+      case RESEND_COMPENSATIONS -> commands.send(saga, SagaAction.COMPENSATION, move.steps(), null);
+      case CANCEL -> store.cancelled(saga.orderId()).mapEmpty();
+      case SELL -> confirmAll(List.of(saga));
+      case CONFIRM, WAIT -> Future.succeededFuture();
     };
   }
 
   /** Sells the reserved units (idempotent Lua); a saga whose reservation is gone is cancelled instead. */
-  private boolean givenUp(SagaSnapshot saga) {
-    return System.currentTimeMillis() >= saga.startedAtMs() + store.timeoutSeconds() * 1_000L;
-  }
-
   private Future<Void> confirmAll(List<SagaSnapshot> sagas) {
     if (sagas.isEmpty()) {
       return Future.succeededFuture();
@@ -239,7 +213,7 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
           completed.add(saga.orderId());
         } else {
           LOG.info("order {}: reservation is gone, cancelling", saga.orderId());
-          moves.add(compensate(saga, SagaState.CONFIRMING, List.of(SagaStep.values()), OUT_OF_STOCK));
+          moves.add(compensate(saga, SagaState.CONFIRMING, List.of(SagaStep.values()), FailureReason.OUT_OF_STOCK));
         }
       }
       if (!completed.isEmpty()) {
@@ -249,7 +223,7 @@ public final class SagaCoordinator implements BatchConsumer.BatchHandler<Object>
     });
   }
 
-  private Future<Void> compensate(SagaSnapshot saga, SagaState from, List<SagaStep> steps, String reason) {
+  private Future<Void> compensate(SagaSnapshot saga, SagaState from, List<SagaStep> steps, FailureReason reason) {
     return store.compensating(saga.orderId(), from, steps, reason)
         .compose(won -> won && !steps.isEmpty()
             ? commands.send(saga, SagaAction.COMPENSATION, steps, null)

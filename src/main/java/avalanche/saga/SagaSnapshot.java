@@ -17,10 +17,6 @@ public record SagaSnapshot(String orderId, long userId, long productId, long pri
                            JsonObject commands, JsonObject compensations, String failureReason,
                            byte[] sealedAddress, long startedAtMs) {
 
-  public static final String PENDING = "PENDING";
-  public static final String SUCCESS = "SUCCESS";
-  public static final String FAILED = "FAILED";
-
   /** The columns {@link #of(Row)} reads. */
   public static final String COLUMNS =
       "id, user_id, product_id, price, saga_state, command_statuses, compensation_statuses, failure_reason, "
@@ -38,18 +34,18 @@ public record SagaSnapshot(String orderId, long userId, long productId, long pri
     return address == null ? null : address.getBytes();
   }
 
-  public boolean anyCommand(String status) {
+  public boolean anyCommand(StepStatus status) {
     return !commandSteps(status::equals).isEmpty();
   }
 
-  public boolean allCommands(String status) {
-    return commandSteps(s -> !status.equals(s)).isEmpty();
+  public boolean allCommands(StepStatus status) {
+    return commandSteps(s -> s != status).isEmpty();
   }
 
-  public List<SagaStep> commandSteps(Predicate<String> status) {
+  public List<SagaStep> commandSteps(Predicate<StepStatus> status) {
     List<SagaStep> steps = new ArrayList<>();
     for (SagaStep step : SagaStep.values()) {
-      if (status.test(commands.getString(step.name(), PENDING))) {
+      if (status.test(StepStatus.valueOf(commands.getString(step.name(), StepStatus.PENDING.name())))) {
         steps.add(step);
       }
     }
@@ -59,7 +55,7 @@ public record SagaSnapshot(String orderId, long userId, long productId, long pri
   public List<SagaStep> pendingCompensations() {
     List<SagaStep> steps = new ArrayList<>();
     for (SagaStep step : SagaStep.values()) {
-      if (PENDING.equals(compensations.getString(step.name()))) {
+      if (StepStatus.PENDING.name().equals(compensations.getString(step.name()))) {
         steps.add(step);
       }
     }

@@ -1,6 +1,6 @@
 package avalanche.saga;
 
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaStep;
 
 /** Which participant topic carries the commands and compensations of each step. */

@@ -65,7 +65,7 @@ public final class SagaStore {
   public Future<Map<String, SagaSnapshot>> startAll(List<OrderRequested> orders) {
     JsonObject pending = new JsonObject();
     for (SagaStep step : SagaStep.values()) {
-      pending.put(step.name(), SagaSnapshot.PENDING);
+      pending.put(step.name(), StepStatus.PENDING.name());
     }
     List<OrderRequested> sorted = new ArrayList<>(orders);
     sorted.sort((a, b) -> a.getOrderId().compareTo(b.getOrderId()));
@@ -102,7 +102,7 @@ public final class SagaStore {
   }
 
   /** A reply to record: the step's new status (and reason, for a failure). */
-  public record StepReport(String orderId, SagaStep step, String status, String reason) {}
+  public record StepReport(String orderId, SagaStep step, StepStatus status, String reason) {}
 
   /**
    * Records the new status of a command (or, with {@code compensations}, a compensation) for many replies in
@@ -121,7 +121,7 @@ public final class SagaStore {
       StepReport report = reports.get(i);
       ids[i] = report.orderId();
       steps[i] = report.step().name();
-      statuses[i] = report.status();
+      statuses[i] = report.status().name();
       reasons[i] = report.reason();
     }
     String column = compensations ? "compensation_statuses" : "command_statuses";
@@ -179,9 +179,9 @@ public final class SagaStore {
    * {@code from} → COMPENSATING with a PENDING compensation for each of {@code steps}, or straight to
    * CANCELLED when there is nothing to undo. The failure reason is kept if a step already named one.
    */
-  public Future<Boolean> compensating(String orderId, SagaState from, List<SagaStep> steps, String reason) {
+  public Future<Boolean> compensating(String orderId, SagaState from, List<SagaStep> steps, FailureReason reason) {
     JsonObject compensations = new JsonObject();
-    steps.forEach(step -> compensations.put(step.name(), SagaSnapshot.PENDING));
+    steps.forEach(step -> compensations.put(step.name(), StepStatus.PENDING.name()));
     SagaState to = steps.isEmpty() ? SagaState.CANCELLED : SagaState.COMPENSATING;
     return moved(pg.preparedQuery("""
             UPDATE orders SET saga_state = $3, compensation_statuses = $4,
@@ -191,7 +191,7 @@ public final class SagaStore {
                                       ELSE now() + $6::int * interval '1 second' END,
                    updated_at = now()
              WHERE id = $1 AND saga_state = $2""")
-        .execute(Tuple.of(orderId, from.name(), to.name(), compensations, reason, retrySeconds)));
+        .execute(Tuple.of(orderId, from.name(), to.name(), compensations, reason.name(), retrySeconds)));
   }
 
   /** COMPENSATING → CANCELLED, only once no compensation is PENDING. */

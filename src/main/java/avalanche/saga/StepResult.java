@@ -2,11 +2,11 @@ package avalanche.saga;
 
 import avalanche.messages.StepOutcome;
 
-/** What a participant answers for a step: SUCCESS, or FAILED with a reason such as INSUFFICIENT_POINTS. */
+/** What a participant answers for a step: SUCCESS, or FAILED with a {@link FailureReason}. */
 public record StepResult(StepOutcome outcome, String reason) {
   public static final StepResult SUCCESS = new StepResult(StepOutcome.SUCCESS, null);
 
-  public static StepResult failed(String reason) {
-    return new StepResult(StepOutcome.FAILED, reason);
+  public static StepResult failed(FailureReason reason) {
+    return new StepResult(StepOutcome.FAILED, reason.name());
   }
 }

@@ -1,6 +1,5 @@
 package avalanche.saga;
 
-import avalanche.stock.LuaScript;
 import avalanche.stock.ProductRestoring;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
@@ -14,12 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sells the reserved units of many sagas at once: one confirm.lua (the same script, keys and arguments the
- * stock verticle's {@code stock.confirm} runs; idempotent per order) per saga, all pipelined in one batch
- * over the coordinator's own Redis client instead of one event-bus request each.
+ * Sells the reserved units of many sagas at once: one confirm.lua ({@link StockScripts#CONFIRM}, the keys of
+ * {@link StockScripts#confirmKeys}; idempotent per order) per saga, all pipelined in one batch over the
+ * coordinator's own Redis client.
  */
 public final class StockConfirmer {
-  private final LuaScript confirm = LuaScript.load("confirm");
   private final Redis redis;
 
   public StockConfirmer(Redis redis) {
@@ -28,7 +26,7 @@ public final class StockConfirmer {
 
   /** Loads the script (so the first batch need not). */
   public Future<Void> prepare() {
-    return redis.send(confirm.loadRequest()).mapEmpty();
+    return redis.send(StockScripts.CONFIRM.loadRequest()).mapEmpty();
   }
 
   /** Order id → whether its unit is sold (just now or before); false: the reservation is gone. */
@@ -38,9 +36,9 @@ public final class StockConfirmer {
     }
     List<Request> calls = new ArrayList<>(sagas.size());
     for (SagaSnapshot saga : sagas) {
-      calls.add(confirm.evalsha(StockScripts.confirmKeys(saga.productId(), saga.orderId()), List.of(saga.orderId())));
+      calls.add(StockScripts.CONFIRM.evalsha(StockScripts.confirmKeys(saga.productId(), saga.orderId()), List.of(saga.orderId())));
     }
-    return confirm.runAll(redis::batch, redis::send, calls)
+    return StockScripts.CONFIRM.runAll(redis::batch, redis::send, calls)
         .map(responses -> {
           Map<String, Boolean> sold = new HashMap<>();
           for (int i = 0; i < sagas.size(); i++) {

@@ -1,5 +1,6 @@
 package avalanche.shipping;
 
+import avalanche.saga.FailureReason;
 import avalanche.user.PiiCipher;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaStep;
@@ -23,7 +24,6 @@ import java.util.Set;
  * takes at most three statements: the stored addresses it needs, the shipments, (or) the cancellations.
  */
 public final class ShippingParticipant implements Participant {
-  public static final String INVALID_ADDRESS = "INVALID_ADDRESS";
 
   private final PiiCipher cipher;
 
@@ -55,7 +55,7 @@ public final class ShippingParticipant implements Participant {
             ? Addresses.shippable(command.getShippingAddress())
             : stored.get(command.getUserId());
         if (to == null) {
-          results.put(command.getOrderId(), StepResult.failed(INVALID_ADDRESS));
+          results.put(command.getOrderId(), StepResult.failed(FailureReason.INVALID_ADDRESS));
           continue;
         }
         results.put(command.getOrderId(), StepResult.SUCCESS);

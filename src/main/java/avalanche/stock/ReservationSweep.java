@@ -1,9 +1,8 @@
 package avalanche.stock;
 
+import avalanche.infra.redis.LuaScript;
 import avalanche.order.HandoffBacklog;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -46,7 +45,6 @@ import java.util.Set;
 public final class ReservationSweep {
   private static final Logger LOG = LoggerFactory.getLogger(ReservationSweep.class);
   private static final LuaScript OUTBOX_HOLDS = LuaScript.load("outbox_holds");
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
 
   /** What one pass did; counts only the changes this sweeper made, never a no-op of a racing one. */
   public record Result(int released, int confirmed, int postponed, int orphans, int failed) {
@@ -65,19 +63,19 @@ public final class ReservationSweep {
   private static final Result NOTHING = new Result(0, 0, 0, 0, 0);
   private static final Result FAILED = new Result(0, 0, 0, 0, 1);
 
-  private final Vertx vertx;
   private final Pool pg;
   private final Redis redis;
+  private final StockScripts stock;
   private final HandoffBacklog backlog;
   private final int pageSize;
   private final int maxPerTick;
   private final long pendingRecheckMs;
 
-  public ReservationSweep(Vertx vertx, Pool pg, Redis redis, HandoffBacklog backlog, int pageSize, int maxPerTick,
-                          long pendingRecheckMs) {
-    this.vertx = vertx;
+  public ReservationSweep(Pool pg, Redis redis, StockScripts stock, HandoffBacklog backlog, int pageSize,
+                          int maxPerTick, long pendingRecheckMs) {
     this.pg = pg;
     this.redis = redis;
+    this.stock = stock;
     this.backlog = backlog;
     this.pageSize = pageSize;
     this.maxPerTick = maxPerTick;
@@ -144,13 +142,13 @@ public final class ReservationSweep {
           for (Expired order : due) {
             outcomes.add(switch (status.getOrDefault(order.orderId(), "NONE")) {
               case "PENDING" -> postpone(order);
-              case "COMPLETED" -> run(StockAddresses.CONFIRM, order);
-              case "NONE" -> drained && !onTheirWay.contains(order.orderId()) ? run(StockAddresses.RELEASE, order)
-                  : postpone(order);
-              default -> run(StockAddresses.RELEASE, order);
+              case "COMPLETED" -> settled(stock.confirm(order.productId(), order.orderId()), order);
+              case "NONE" -> drained && !onTheirWay.contains(order.orderId())
+                  ? settled(stock.release(order.productId(), order.orderId()), order) : postpone(order);
+              default -> settled(stock.release(order.productId(), order.orderId()), order);
             });
           }
-          // One order's failure (Redis or the stock verticle busy) must not hold back the others; it stays
+          // One order's failure (Redis busy, the product being rebuilt) must not hold back the others; it stays
           // due and the next pass retries it.
           return Future.join(outcomes).transform(done -> {
             Result total = NOTHING;
@@ -185,17 +183,17 @@ public final class ReservationSweep {
     });
   }
 
-  private Future<Result> run(String address, Expired order) {
-    JsonObject request = new JsonObject().put("productId", order.productId()).put("orderId", order.orderId());
-    return vertx.eventBus().<JsonObject>request(address, request, LOCAL).compose(reply -> {
-      String result = reply.body().getString("result");
+  /** Counts a release or confirmation ({result, state?}); a deadline left without its order is dropped. */
+  private Future<Result> settled(Future<JsonObject> script, Expired order) {
+    return script.compose(reply -> {
+      String result = reply.getString("result");
       if ("RELEASED".equals(result)) {
         return Future.succeededFuture(new Result(1, 0, 0, 0, 0));
       }
       if ("CONFIRMED".equals(result)) {
         return Future.succeededFuture(new Result(0, 1, 0, 0, 0));
       }
-      if ("NONE".equals(reply.body().getString("state"))) {
+      if ("NONE".equals(reply.getString("state"))) {
         // A deadline without its order hash holds no unit (reserve writes both at once): drop the entry.
         return redis.send(Request.cmd(Command.ZREM).arg(StockKeys.deadlines(order.productId())).arg(order.orderId()))
             .map(removed -> removed.toInteger() == 1 ? new Result(0, 0, 0, 1, 0) : NOTHING);
@@ -203,7 +201,7 @@ public final class ReservationSweep {
       if ("FAILED".equals(result)) {
         // PostgreSQL says sold but Redis already gave the unit back: nothing to redo here, but worth a look.
         LOG.warn("order {} is COMPLETED in PostgreSQL but its unit is {} in Redis", order.orderId(),
-            reply.body().getString("state"));
+            reply.getString("state"));
       }
       // Otherwise settled meanwhile by the saga or another sweeper; their script removed the deadline.
       return Future.succeededFuture(NOTHING);

@@ -8,6 +8,9 @@ public final class StockKeys {
   /** Sorted set of product ids by creation time; the only key outside a product's slot. */
   public static final String PRODUCT_INDEX = "products";
 
+  /** Sorted set of the ids of products behind a waiting room, by creation time (walked by {@code waitingroom/Admitter}). */
+  public static final String ROOM_INDEX = "rooms";
+
   /**
    * Field of the product hash set while a product rebuilt after a Redis data loss owes units to orders still on
    * their way to the saga: no attempt is decided until {@link StockRestore} removes it.
@@ -59,5 +62,13 @@ public final class StockKeys {
   /** Hash of one order while Redis holds it: userId, price, status, stock state, createdAt, outboxId. */
   public static String order(long productId, String orderId) {
     return tag(productId) + ":order:" + orderId;
+  }
+
+  /**
+   * Set of the tickets whose admission to the product's waiting room was used for a purchase (reserve.lua adds
+   * it; single use). The room's other keys are in {@code waitingroom/RoomKeys}.
+   */
+  public static String admissionsUsed(long productId) {
+    return tag(productId) + ":q:used";
   }
 }

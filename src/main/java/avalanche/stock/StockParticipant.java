@@ -1,13 +1,11 @@
 package avalanche.stock;
 
+import avalanche.saga.FailureReason;
 import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaStep;
 import avalanche.saga.Participant;
 import avalanche.saga.StepResult;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.SqlConnection;
@@ -24,18 +22,13 @@ import java.util.Map;
  * the check never ran.
  */
 public final class StockParticipant implements Participant {
-  public static final String OUT_OF_STOCK = "OUT_OF_STOCK";
-  /** The user holds another order of this product (only after a Redis data loss, see check_stock.lua). */
-  public static final String ALREADY_PURCHASED = "ALREADY_PURCHASED";
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
-
-  private final Vertx vertx;
   private final Redis redis;
+  private final StockScripts scripts;
   private final long reservationTtlMs;
 
-  public StockParticipant(Vertx vertx, Redis redis, long reservationTtlMs) {
-    this.vertx = vertx;
+  public StockParticipant(Redis redis, StockScripts scripts, long reservationTtlMs) {
     this.redis = redis;
+    this.scripts = scripts;
     this.reservationTtlMs = reservationTtlMs;
   }
 
@@ -58,9 +51,9 @@ public final class StockParticipant implements Participant {
         SagaCommand command = commands.get(i);
         results.put(command.getOrderId(), switch (answers.get(i).get(0).toString()) {
           case "RESERVED", "ADOPTED" -> StepResult.SUCCESS;
-          case "TAKEN" -> StepResult.failed(ALREADY_PURCHASED);
+          case "TAKEN" -> StepResult.failed(FailureReason.ALREADY_PURCHASED);
           case "RETRY" -> throw new ProductRestoring(command.getProductId());
-          default -> StepResult.failed(OUT_OF_STOCK);
+          default -> StepResult.failed(FailureReason.OUT_OF_STOCK);
         });
       }
       return results;
@@ -71,9 +64,7 @@ public final class StockParticipant implements Participant {
   public Future<Void> compensate(SqlConnection tx, List<SagaCommand> commands) {
     List<Future<?>> released = new ArrayList<>(commands.size());
     for (SagaCommand command : commands) {
-      JsonObject release = new JsonObject().put("productId", command.getProductId())
-          .put("orderId", command.getOrderId());
-      released.add(vertx.eventBus().request(StockAddresses.RELEASE, release, LOCAL));
+      released.add(scripts.release(command.getProductId(), command.getOrderId()));
     }
     return Future.join(released).mapEmpty();
   }

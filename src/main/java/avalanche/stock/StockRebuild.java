@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.infra.redis.LuaScript;
 import avalanche.infra.Clients;
 import avalanche.infra.SkippedRows;
 import io.vertx.core.Future;
@@ -71,15 +72,16 @@ public final class StockRebuild {
     });
   }
 
-  /** A products row as the live hash and the index take it. */
-  private record Product(long id, long createdAt, long total, List<String> fields) {}
+  /** A products row as the live hash and the index take it; {@code room}: behind a waiting room. */
+  private record Product(long id, long createdAt, long total, List<String> fields, boolean room) {}
 
   /** The keys and arguments of one rebuild_product call. */
   private record Call(List<String> keys, List<String> args) {}
 
   private Future<Integer> page(long afterId, int rebuilt) {
     return pg.preparedQuery("""
-            SELECT id, name, price, grade, win_probability, drop_at, total, created_at
+            SELECT id, name, price, grade, win_probability, drop_at, total, created_at,
+                   room_admit_per_second, room_opens_seconds_before
             FROM products WHERE id > $1 ORDER BY id LIMIT $2""")
         .execute(Tuple.of(afterId, pageSize))
         .compose(rows -> {
@@ -107,13 +109,19 @@ public final class StockRebuild {
   private static Product product(Row row) {
     long total = row.getInteger("total");
     long dropAt = millis(row.getOffsetDateTime("drop_at"));
-    return new Product(row.getLong("id"), millis(row.getOffsetDateTime("created_at")), total, List.of(
+    List<String> fields = new ArrayList<>(List.of(
         "name", row.getString("name"),
         "price", Long.toString(row.getLong("price")),
         "grade", row.getString("grade"),
         "winP", Double.toString(row.getDouble("win_probability")),
         "dropAt", Long.toString(dropAt),
         "total", Long.toString(total)));
+    // The waiting room's settings (the line itself is gone with Redis: shoppers join again).
+    Integer admitPerSecond = row.getInteger("room_admit_per_second");
+    if (admitPerSecond != null) {
+      fields.addAll(List.of("room", admitPerSecond.toString(), "roomOpens", row.getInteger("room_opens_seconds_before").toString()));
+    }
+    return new Product(row.getLong("id"), millis(row.getOffsetDateTime("created_at")), total, fields, admitPerSecond != null);
   }
 
   private static long millis(OffsetDateTime time) {
@@ -149,6 +157,9 @@ public final class StockRebuild {
     List<Request> adds = new ArrayList<>();
     for (Product product : products) {
       adds.add(Request.cmd(Command.ZADD).arg(StockKeys.PRODUCT_INDEX).arg("NX").arg(product.createdAt()).arg(product.id()));
+      if (product.room()) {
+        adds.add(Request.cmd(Command.ZADD).arg(StockKeys.ROOM_INDEX).arg("NX").arg(product.createdAt()).arg(product.id()));
+      }
     }
     return redis.batch(adds).mapEmpty();
   }

@@ -1,5 +1,7 @@
 package avalanche.stock;
 
+import avalanche.infra.redis.LuaScript;
+import avalanche.infra.redis.RedisLink;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -16,7 +18,8 @@ import java.util.List;
 public final class StockScripts {
   private static final LuaScript RESERVE = LuaScript.load("reserve");
   private static final LuaScript RELEASE = LuaScript.load("release");
-  private static final LuaScript CONFIRM = LuaScript.load("confirm");
+  /** Sells a reserved unit; also run pipelined, many at once, by the saga ({@code saga/StockConfirmer}). */
+  public static final LuaScript CONFIRM = LuaScript.load("confirm");
   private static final LuaScript INIT_PRODUCT = LuaScript.load("init_product");
   private static final LuaScript ADD_COUNTS = LuaScript.load("add_counts");
   /** The saga's CHECK_STOCK (see check_stock.lua), run pipelined by the stock participant. */
@@ -63,12 +66,22 @@ public final class StockScripts {
    * answers RESERVED the order is as durable as Redis, and the relay takes it to Kafka.
    */
   public Future<Reservation> reserve(long productId, long userId, String orderId, double draw, String address) {
+    return reserve(productId, userId, orderId, draw, address, null);
+  }
+
+  /**
+   * As above, with the ticket of a checked admission ({@code waitingroom/AdmissionTokens}), or null: a product
+   * behind a waiting room answers NOT_ADMITTED without one, and marks it used in the same round trip.
+   */
+  public Future<Reservation> reserve(long productId, long userId, String orderId, double draw, String address,
+                                     String admission) {
     long now = System.currentTimeMillis();
     return RESERVE.run(redis::send,
             List.of(StockKeys.product(productId), StockKeys.buyers(productId), StockKeys.deadlines(productId),
-                StockKeys.order(productId, orderId), StockKeys.outbox(productId)),
+                StockKeys.order(productId, orderId), StockKeys.outbox(productId), StockKeys.admissionsUsed(productId)),
             List.of(Long.toString(userId), orderId, Long.toString(now), Double.toString(draw),
-                Long.toString(now + reservationTtlMs), address == null ? "" : address, Long.toString(productId)))
+                Long.toString(now + reservationTtlMs), address == null ? "" : address, Long.toString(productId),
+                admission == null ? "" : admission))
         .map(r -> {
           Reservation.Outcome outcome = Reservation.Outcome.valueOf(r.get(0).toString());
           long detail = r.size() > 1 ? r.get(1).toLong() : 0;

@@ -2,8 +2,8 @@ package avalanche.user;
 
 import avalanche.auth.AuthHandler;
 import avalanche.auth.SessionStore;
-import avalanche.infra.Bodies;
-import avalanche.infra.Http;
+import avalanche.infra.http.Bodies;
+import avalanche.infra.http.Http;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

@@ -1,7 +1,7 @@
 package avalanche.user;
 
-import avalanche.infra.AppConfig;
-import avalanche.infra.ConfigException;
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.ConfigException;
 import io.vertx.core.json.JsonObject;
 
 import javax.crypto.Cipher;

@@ -13,9 +13,9 @@ import avalanche.auth.SessionStore;
 import avalanche.auth.SignupRoutes;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
-import avalanche.infra.Http;
-import avalanche.infra.OpsRoutes;
-import avalanche.infra.RateLimiter;
+import avalanche.infra.http.Http;
+import avalanche.infra.http.OpsRoutes;
+import avalanche.infra.http.RateLimiter;
 import avalanche.live.LiveRoutes;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderRoutes;
@@ -23,12 +23,16 @@ import avalanche.order.PurchaseRoutes;
 import avalanche.pages.PageRoutes;
 import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
-import avalanche.stock.RedisLink;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
 import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
 import avalanche.user.LoadTestRoutes;
+import avalanche.waitingroom.AdmissionTokens;
+import avalanche.waitingroom.QueueRoutes;
+import avalanche.waitingroom.RoomTimes;
+import avalanche.waitingroom.WaitingRoom;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -53,6 +57,7 @@ public class HttpIngressVerticle extends VerticleBase {
   private KafkaAdminClient kafkaAdmin;
   private RateLimiter limiter;
   private StockScripts stock;
+  private RedisLink queueRedis;
   private LiveRoutes live;
 
   @Override
@@ -83,16 +88,21 @@ public class HttpIngressVerticle extends VerticleBase {
     new SignupRoutes(vertx, accounts, pii, mails, limits, config).mount(router);
     new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, config).mount(router);
     new UserRoutes(accounts, pii).mount(router, auth);
-    new ProductRoutes(vertx, pg, redis, config).mount(router, auth);
     // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout, no hop.
     DropMetrics dropMetrics = DropMetrics.of(config);
     JsonObject drop = config.getJsonObject("drop");
     stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config))
         .waitForReplicas(drop.getInteger("waitReplicas", 0), drop.getLong("waitTimeoutMs", 100L), dropMetrics::waitedShort);
+    new ProductRoutes(vertx, pg, redis, stock, config).mount(router, auth);
+    AdmissionTokens admissions = AdmissionTokens.fromConfig(config);
     PurchaseRoutes purchases = new PurchaseRoutes(purchaseAuth, bodyLimit, limiter,
         new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        stock, SoldOutCache.of(vertx), dropMetrics);
+        stock, SoldOutCache.of(vertx), dropMetrics, admissions);
     purchases.mount(router);
+    // Polls are checked as purchases are (no session lookup) and cost Redis one script each.
+    queueRedis = new RedisLink(redis);
+    WaitingRoom waitingRoom = new WaitingRoom(queueRedis, admissions, RoomTimes.of(config));
+    new QueueRoutes(waitingRoom).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
@@ -117,7 +127,7 @@ public class HttpIngressVerticle extends VerticleBase {
     server.webSocketHandshakeHandler(handshake -> handshake.reject(404));
     server.webSocketHandler(ServerWebSocket::close);
     Handler<HttpServerRequest> ahead = purchases.ahead(router);
-    return stock.load().compose(ready -> server.requestHandler(request -> {
+    return Future.all(stock.load(), waitingRoom.load()).compose(ready -> server.requestHandler(request -> {
       if (request.version() == null) {
         Http.unsupportedVersion(request);
       } else {
@@ -131,7 +141,7 @@ public class HttpIngressVerticle extends VerticleBase {
     // Stop accepting, let in-flight requests finish (live streams never do: they are ended), then release the clients.
     live.close();
     return server.shutdown(10, TimeUnit.SECONDS)
-        .eventually(() -> Future.join(stock.close(), pg.close(), kafkaAdmin.close()))
+        .eventually(() -> Future.join(stock.close(), queueRedis.close(), pg.close(), kafkaAdmin.close()))
         .eventually(redis::close)
         .onComplete(done -> limiter.close());
   }

@@ -1,6 +1,8 @@
 package avalanche.verticles;
 
+import avalanche.infra.Channels;
 import avalanche.infra.Clients;
+import avalanche.infra.Periodic;
 import avalanche.stock.InventorySync;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,17 +15,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Mirrors live stock into PostgreSQL every {@code stock.syncIntervalSeconds}; a message to
- * {@link #ADDRESS} runs one pass now and answers {@code {"products": rows written}}.
+ * {@link Channels#INVENTORY_SYNC} runs one pass now and answers {@code {"products": rows written}}.
  */
 public class InventorySyncVerticle extends VerticleBase {
-  public static final String ADDRESS = "inventory.sync";
   private static final Logger LOG = LoggerFactory.getLogger(InventorySyncVerticle.class);
 
   private Pool pg;
   private Redis redis;
   private InventorySync sync;
-  private long timer;
-  private boolean running;
+  private Periodic passes;
 
   @Override
   public Future<?> start() {
@@ -31,8 +31,8 @@ public class InventorySyncVerticle extends VerticleBase {
     pg = Clients.pg(vertx, config());
     redis = Clients.redis(vertx, config());
     sync = new InventorySync(pg, redis, stock.getInteger("syncPageSize", 500));
-    timer = vertx.setPeriodic(stock.getLong("syncIntervalSeconds", 30L) * 1000, id -> periodic());
-    MessageConsumer<JsonObject> now = vertx.eventBus().localConsumer(ADDRESS, msg -> sync.run().onComplete(ar -> {
+    passes = Periodic.every(vertx, stock.getLong("syncIntervalSeconds", 30L) * 1000, LOG, "inventory sync", sync::run);
+    MessageConsumer<JsonObject> now = vertx.eventBus().localConsumer(Channels.INVENTORY_SYNC, msg -> sync.run().onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(new JsonObject().put("products", ar.result()));
       } else {
@@ -44,20 +44,7 @@ public class InventorySyncVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(timer);
+    passes.cancel();
     return Future.join(pg.close(), redis.close());
-  }
-
-  private void periodic() {
-    if (running) {
-      return;
-    }
-    running = true;
-    sync.run().onComplete(ar -> {
-      running = false;
-      if (ar.failed()) {
-        LOG.warn("inventory sync failed; the next pass retries: {}", ar.cause().toString());
-      }
-    });
   }
 }

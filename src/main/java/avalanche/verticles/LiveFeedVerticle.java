@@ -1,11 +1,10 @@
 package avalanche.verticles;
 
+import avalanche.infra.Channels;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
-import avalanche.live.LiveAddresses;
 import avalanche.live.LiveSampler;
 import avalanche.live.LiveSnapshots;
-import avalanche.live.QueueWaiting;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -17,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The live ops feed's one publisher per process: once a second a sample, a snapshot, one encoded frame published
- * to the ingress instances ({@link LiveAddresses#SNAPSHOT}), however many viewers they have. It samples even with
+ * to the ingress instances ({@link Channels#OPS_LIVE_SNAPSHOT}), however many viewers they have. It samples even with
  * no viewer, so the first snapshot a viewer gets already has its rates.
  */
 public class LiveFeedVerticle extends VerticleBase {
@@ -36,7 +35,7 @@ public class LiveFeedVerticle extends VerticleBase {
   public Future<?> start() {
     redis = Clients.redis(vertx, config());
     pg = Clients.pg(vertx, config());
-    sampler = new LiveSampler(redis, pg, DropMetrics.of(config()), QueueWaiting.NONE);
+    sampler = new LiveSampler(redis, pg, DropMetrics.of(config()));
     timer = vertx.setPeriodic(PERIOD_MS, id -> tick());
     return Future.succeededFuture();
   }
@@ -56,7 +55,7 @@ public class LiveFeedVerticle extends VerticleBase {
       sampling = false;
       if (sample.succeeded()) {
         String json = snapshots.next(sample.result()).encode();
-        vertx.eventBus().publish(LiveAddresses.SNAPSHOT, Buffer.buffer("data: " + json + "\n\n"), LOCAL);
+        vertx.eventBus().publish(Channels.OPS_LIVE_SNAPSHOT, Buffer.buffer("data: " + json + "\n\n"), LOCAL);
       } else {
         LOG.debug("live feed: no snapshot this second: {}", sample.cause().toString());
       }

@@ -1,8 +1,8 @@
 package avalanche.verticles;
 
-import avalanche.infra.BatchConsumer;
+import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.Clients;
-import avalanche.infra.KafkaBatchSender;
+import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.messages.SagaCommand;
 import avalanche.saga.Participant;
 import avalanche.saga.ParticipantHandler;

@@ -1,6 +1,6 @@
 package avalanche.verticles;
 
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.point.PointParticipant;
 import avalanche.saga.Participant;
 

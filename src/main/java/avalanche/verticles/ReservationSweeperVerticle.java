@@ -2,8 +2,11 @@ package avalanche.verticles;
 
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
+import avalanche.infra.Periodic;
 import avalanche.order.HandoffBacklog;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.ReservationSweep;
+import avalanche.stock.StockScripts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -16,19 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the {@link ReservationSweep} every {@code stock.sweepIntervalMs}. A pass still running when the timer
- * fires again is not overlapped by a second one from the same instance; other instances and processes may
- * sweep at the same time, which the idempotent stock scripts make safe.
+ * Runs the {@link ReservationSweep} every {@code stock.sweepIntervalMs} ({@link Periodic}: passes never overlap);
+ * other instances and processes may sweep at the same time, which the idempotent stock scripts make safe.
  */
 public class ReservationSweeperVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ReservationSweeperVerticle.class);
 
   private Pool pg;
   private Redis redis;
+  private StockScripts scripts;
   private KafkaAdminClient kafka;
   private ReservationSweep sweep;
-  private long timer;
-  private boolean running;
+  private Periodic passes;
   private Counter released;
   private Counter confirmed;
 
@@ -38,34 +40,25 @@ public class ReservationSweeperVerticle extends VerticleBase {
     pg = Clients.pg(vertx, config());
     redis = Clients.redis(vertx, config());
     kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
-    sweep = new ReservationSweep(vertx, pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
+    scripts = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config()));
+    sweep = new ReservationSweep(pg, redis, scripts, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
         stock.getInteger("sweepPageSize", 200),
         stock.getInteger("sweepMaxPerTick", 1000), stock.getLong("pendingRecheckMs", 5_000L));
     MeterRegistry registry = DropMetrics.registry(config());
     released = Counter.builder("avalanche.stock.expired").tag("action", "RELEASED").register(registry);
     confirmed = Counter.builder("avalanche.stock.expired").tag("action", "CONFIRMED").register(registry);
-    timer = vertx.setPeriodic(stock.getLong("sweepIntervalMs", 1_000L), id -> tick());
+    passes = Periodic.every(vertx, stock.getLong("sweepIntervalMs", 1_000L), LOG, "reservation sweep", this::pass);
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(timer);
-    return Future.join(pg.close(), redis.close(), kafka.close());
+    passes.cancel();
+    return Future.join(pg.close(), scripts.close(), kafka.close()).eventually(redis::close);
   }
 
-  private void tick() {
-    if (running) {
-      return;
-    }
-    running = true;
-    sweep.run(System.currentTimeMillis()).onComplete(ar -> {
-      running = false;
-      if (ar.failed()) {
-        LOG.warn("reservation sweep failed; the next pass retries: {}", ar.cause().toString());
-        return;
-      }
-      ReservationSweep.Result r = ar.result();
+  private Future<?> pass() {
+    return sweep.run(System.currentTimeMillis()).onSuccess(r -> {
       released.increment(r.released());
       confirmed.increment(r.confirmed());
       if (r.released() + r.confirmed() + r.orphans() + r.failed() > 0) {

@@ -1,13 +1,14 @@
 package avalanche.verticles;
 
-import avalanche.infra.BatchConsumer;
+import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.Clients;
-import avalanche.infra.KafkaBatchSender;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.KafkaBatchSender;
+import avalanche.infra.Periodic;
+import avalanche.infra.kafka.Topics;
 import avalanche.saga.CommandBus;
 import avalanche.saga.SagaAdmission;
 import avalanche.saga.SagaCoordinator;
-import avalanche.saga.SagaSnapshot;
+import avalanche.saga.SagaScanner;
 import avalanche.saga.SagaStore;
 import avalanche.saga.StockConfirmer;
 import avalanche.user.PiiCipher;
@@ -19,7 +20,6 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -30,87 +30,47 @@ import java.util.Set;
 public class SagaCoordinatorVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SagaCoordinatorVerticle.class);
   public static final String GROUP = "saga-coordinator";
-  private static final int SCAN_BATCH = 200;
 
   private Pool pg;
   private KafkaProducer<String, byte[]> producer;
   private BatchConsumer<Object> consumer;
   private StockConfirmer stock;
-  private SagaStore store;
-  private SagaCoordinator coordinator;
-  private long scanTimer;
-  private boolean scanning;
-  private long admissionTimer;
-  private boolean admitting;
+  private Periodic scans;
+  private Periodic admissions;
 
   @Override
   public Future<?> start() {
     JsonObject saga = config().getJsonObject("saga", new JsonObject());
     pg = Clients.pg(vertx, config());
     producer = Clients.sharedProducer(vertx, config());
-    store = new SagaStore(pg, PiiCipher.fromConfig(config()), saga.getInteger("timeoutSeconds"),
+    SagaStore store = new SagaStore(pg, PiiCipher.fromConfig(config()), saga.getInteger("timeoutSeconds"),
         saga.getInteger("retrySeconds"), saga.getInteger("redriveSeconds"));
     stock = new StockConfirmer(Clients.redis(vertx, config()));
-    coordinator = new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)), stock);
+    SagaCoordinator coordinator = new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)),
+        stock);
+    SagaScanner scanner = new SagaScanner(store, coordinator);
     return stock.prepare().compose(loaded -> {
-      scanTimer = vertx.setPeriodic(saga.getLong("scanIntervalMs", 1_000L), t -> scan());
+      scans = Periodic.every(vertx, saga.getLong("scanIntervalMs", 1_000L), LOG, "saga scan", scanner::pass);
       return BatchConsumer.start(vertx, config(), GROUP, Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES),
           producer, coordinator);
     }).onSuccess(started -> {
       consumer = started;
       SagaAdmission admission = new SagaAdmission(store, started, saga.getInteger("maxOpen", 10_000));
-      admissionTimer = vertx.setPeriodic(saga.getLong("admissionCheckMs", 500L), t -> admit(admission));
-    });
-  }
-
-  private void admit(SagaAdmission admission) {
-    if (admitting) {
-      return;
-    }
-    admitting = true;
-    admission.check().onComplete(done -> {
-      admitting = false;
-      if (done.failed()) {
-        LOG.warn("saga admission check failed, gate left as it was: {}", done.cause().toString());
-      }
+      // a failed check leaves the gate as it was
+      admissions = Periodic.every(vertx, saga.getLong("admissionCheckMs", 500L), LOG, "saga admission check",
+          admission::check);
     });
   }
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(scanTimer);
-    vertx.cancelTimer(admissionTimer);
+    if (scans != null) {
+      scans.cancel();
+    }
+    if (admissions != null) {
+      admissions.cancel();
+    }
     Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
     return stopped.eventually(() -> Future.join(pg.close(), producer.close(), stock.close()));
-  }
-
-  /** Claims overdue sagas and advances each; a full batch means more are waiting, so it goes on at once. */
-  private void scan() {
-    if (scanning) {
-      return;
-    }
-    scanning = true;
-    store.claimDue(SCAN_BATCH)
-        .compose(due -> onDue(due).map(all -> due.size()))
-        .onComplete(done -> {
-          scanning = false;
-          if (done.failed()) {
-            LOG.warn("saga scan failed: {}", done.cause().toString());
-          } else if (done.result() == SCAN_BATCH) {
-            scan();
-          }
-        });
-  }
-
-  /** All together first; if that fails, saga by saga, so one that cannot move does not hold the others. */
-  private Future<Void> onDue(List<SagaSnapshot> due) {
-    if (due.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return coordinator.onDue(due).recover(failed -> Future.join(due.stream().map(saga ->
-        coordinator.onDue(List.of(saga)).recover(e -> {
-          LOG.warn("order {}: due saga not advanced, retried later: {}", saga.orderId(), e.toString());
-          return Future.succeededFuture();
-        })).toList()).mapEmpty());
   }
 }

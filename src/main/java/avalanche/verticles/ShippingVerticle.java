@@ -1,7 +1,7 @@
 package avalanche.verticles;
 
 import avalanche.user.PiiCipher;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.saga.Participant;
 import avalanche.shipping.ShippingParticipant;
 

@@ -1,19 +1,21 @@
 package avalanche.verticles;
 
 import avalanche.infra.Clients;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.saga.Participant;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.StockParticipant;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 
 /**
- * The stock participant: CHECK_STOCK from {@code stock.commands}. Its compensation goes through the
- * stock verticle's {@code stock.release}, so it runs in a process that deploys a StockVerticle.
+ * The stock participant: CHECK_STOCK from {@code stock.commands}, its compensation releasing the unit; both run
+ * the stock scripts themselves, so it may run in any process.
  */
 public class StockParticipantVerticle extends ParticipantVerticle {
   private Redis redis;
+  private StockScripts scripts;
 
   @Override
   protected String group() {
@@ -28,11 +30,13 @@ public class StockParticipantVerticle extends ParticipantVerticle {
   @Override
   protected Participant participant() {
     redis = Clients.redis(vertx, config());
-    return new StockParticipant(vertx, redis, StockScripts.reservationTtlMs(config()));
+    long ttlMs = StockScripts.reservationTtlMs(config());
+    scripts = new StockScripts(new RedisLink(redis), ttlMs);
+    return new StockParticipant(redis, scripts, ttlMs);
   }
 
   @Override
   protected Future<?> closeParticipant() {
-    return redis.close();
+    return scripts.close().eventually(redis::close);
   }
 }

@@ -1,6 +1,7 @@
 package avalanche.verticles;
 
 import avalanche.infra.Clients;
+import avalanche.infra.Periodic;
 import avalanche.infra.SkippedRows;
 import avalanche.order.HandoffBacklog;
 import avalanche.stock.StockRebuild;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * ({@link StockRebuild}: Redis lost its data while the processes ran, or a product was stored but never reached
  * Redis), then lets rebuilt products sell again once they gave their units back ({@link StockRestore}). The first
  * pass runs at once, so a process started on a Redis that lost its data lifts the holds it finds as soon as the
- * saga caught up. A pass still running is not overlapped.
+ * saga caught up. Passes never overlap ({@link Periodic}).
  */
 public class StockRepairVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StockRepairVerticle.class);
@@ -30,8 +31,7 @@ public class StockRepairVerticle extends VerticleBase {
   private KafkaAdminClient kafka;
   private StockRebuild rebuild;
   private StockRestore restore;
-  private long timer;
-  private boolean running;
+  private Periodic passes;
 
   @Override
   public Future<?> start() {
@@ -43,26 +43,14 @@ public class StockRepairVerticle extends VerticleBase {
     rebuild = new StockRebuild(pg, redis, stock.getInteger("rebuildPageSize"), ttlMs,
         SkippedRows.of(config(), "stock rebuild", "products"));
     restore = new StockRestore(pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
-    timer = vertx.setPeriodic(1, stock.getLong("repairIntervalMs"), id -> pass());
+    passes = Periodic.every(vertx, 1, stock.getLong("repairIntervalMs"), LOG, "stock repair",
+        () -> rebuild.run().compose(rebuilt -> restore.run()));
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(timer);
+    passes.cancel();
     return Future.join(pg.close(), redis.close(), kafka.close());
-  }
-
-  private void pass() {
-    if (running) {
-      return;
-    }
-    running = true;
-    rebuild.run().compose(rebuilt -> restore.run()).onComplete(ar -> {
-      running = false;
-      if (ar.failed()) {
-        LOG.warn("stock repair failed; the next pass retries: {}", ar.cause().toString());
-      }
-    });
   }
 }

@@ -1,9 +1,9 @@
 package avalanche.verticles;
 
+import avalanche.infra.Channels;
 import avalanche.infra.Clients;
-import avalanche.stock.RedisLink;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.Reservation;
-import avalanche.stock.StockAddresses;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,12 +27,12 @@ public class StockVerticle extends VerticleBase {
     client = Clients.redis(vertx, config());
     scripts = new StockScripts(new RedisLink(client), StockScripts.reservationTtlMs(config()));
     var bus = vertx.eventBus();
-    bus.<JsonObject>localConsumer(StockAddresses.RESERVE, msg -> answer(msg, this::reserve));
-    bus.<JsonObject>localConsumer(StockAddresses.RELEASE,
+    bus.<JsonObject>localConsumer(Channels.STOCK_RESERVE, msg -> answer(msg, this::reserve));
+    bus.<JsonObject>localConsumer(Channels.STOCK_RELEASE,
         msg -> answer(msg, req -> scripts.release(req.getLong("productId"), req.getString("orderId"))));
-    bus.<JsonObject>localConsumer(StockAddresses.CONFIRM,
+    bus.<JsonObject>localConsumer(Channels.STOCK_CONFIRM,
         msg -> answer(msg, req -> scripts.confirm(req.getLong("productId"), req.getString("orderId"))));
-    bus.<JsonObject>localConsumer(StockAddresses.INIT, msg -> answer(msg, req -> scripts
+    bus.<JsonObject>localConsumer(Channels.STOCK_INIT, msg -> answer(msg, req -> scripts
         .init(req.getLong("productId"), req.getJsonObject("fields"), req.getLong("createdAt", System.currentTimeMillis()))
         .map(created -> new JsonObject().put("created", created))));
     return scripts.load();

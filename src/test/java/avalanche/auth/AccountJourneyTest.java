@@ -9,9 +9,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import jakarta.mail.internet.MimeMessage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashMap;
@@ -34,17 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class AccountJourneyTest {
   private static final long SIGNUP_POINTS = 50;
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("signupPoints", SIGNUP_POINTS));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("signupPoints", SIGNUP_POINTS));
 
   @Test
   void signUpVerifyTwoDevicesRefreshReuseLogoutAndResetPassword(VertxTestContext test) {

@@ -1,14 +1,15 @@
 package avalanche.auth;
 
+import avalanche.waitingroom.AdmissionTokens;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
-import avalanche.infra.FreePorts;
-import avalanche.infra.Http;
-import avalanche.infra.RateLimiter;
+import avalanche.infra.embedded.FreePorts;
+import avalanche.infra.http.Http;
+import avalanche.infra.http.RateLimiter;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.PurchaseRoutes;
-import avalanche.stock.RedisLink;
+import avalanche.infra.redis.RedisLink;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
 import io.vertx.core.DeploymentOptions;
@@ -31,7 +32,9 @@ import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,24 +55,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  * attempts per second through the real purchase route with three session checks side by side in one run: none,
  * the revocation cache (production), and an {@code EXISTS} per request.
  */
+@Tag("measurement")
 @ExtendWith(VertxExtension.class)
 class AuthThroughputTest {
   private static final Logger LOG = LoggerFactory.getLogger(AuthThroughputTest.class);
   private static final String PASSWORD = "bench password";
-  private static TestServer server;
+  private static final JsonObject UNLIMITED = new JsonObject().put("perEmail", 1_000_000).put("perAddress", 1_000_000);
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("auth", new JsonObject()
+      .put("limits", new JsonObject().put("login", UNLIMITED))));
   private static Vertx load;
 
   @BeforeAll
   static void start() {
-    JsonObject unlimited = new JsonObject().put("perEmail", 1_000_000).put("perAddress", 1_000_000);
-    server = TestServer.start(new JsonObject().put("auth", new JsonObject().put("limits", new JsonObject()
-        .put("login", unlimited))));
     load = Vertx.vertx();
   }
 
   @AfterAll
   static void stop() {
-    server.close();
     load.close().await();
   }
 
@@ -282,7 +285,8 @@ class AuthThroughputTest {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false));
         PurchaseRoutes purchases = new PurchaseRoutes(new AuthHandler(tokens, check), 65_536, limiter,
-            new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), DropMetrics.of(config));
+            new IdempotencyStore(redis, 86_400), stock, SoldOutCache.of(vertx), DropMetrics.of(config),
+            AdmissionTokens.fromConfig(config));
         purchases.mount(router);
         router.route().failureHandler(Http::failure);
         servers.add(vertx.createHttpServer().requestHandler(purchases.ahead(router)).listen(config.getJsonObject("bench").getInteger(name), "127.0.0.1"));

@@ -1,17 +1,17 @@
 package avalanche.auth;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.regex.Matcher;
@@ -23,19 +23,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class MailRetryTest {
   private static final int SMTP_PORT = FreePorts.pick();
-  private static TestServer server;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("smtp", new JsonObject()
+      .put("host", "127.0.0.1").put("port", SMTP_PORT)
+      .put("retry", new JsonObject().put("maxAttempts", 100).put("initialDelayMs", 100).put("maxDelayMs", 300))));
   private static GreenMail late;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("smtp", new JsonObject()
-        .put("host", "127.0.0.1").put("port", SMTP_PORT)
-        .put("retry", new JsonObject().put("maxAttempts", 100).put("initialDelayMs", 100).put("maxDelayMs", 300))));
-  }
 
   @AfterAll
   static void stop() {
-    server.close();
     if (late != null) {
       late.stop();
     }
@@ -47,7 +42,7 @@ class MailRetryTest {
     AuthFlows.signup(server.http(), AuthFlows.signupBody(email, "right password"))
         .compose(created -> {
           test.verify(() -> assertThat(created.statusCode()).isEqualTo(201));
-          return until(() -> counter("retried").map(n -> n >= 3));
+          return Eventually.until(server.vertx(), 10_000, () -> counter("retried").map(n -> n >= 3));
         })
         .compose(retried -> counter("sent").compose(sent -> {
           test.verify(() -> {
@@ -61,7 +56,7 @@ class MailRetryTest {
           });
         }))
         .compose(up -> AuthFlows.mail(server.vertx(), late, email, 1))
-        .compose(mail -> until(() -> counter("sent").map(n -> n == 1)).map(sent -> {
+        .compose(mail -> Eventually.until(server.vertx(), 10_000, () -> counter("sent").map(n -> n == 1)).map(sent -> {
           test.verify(() -> {
             assertThat(AuthFlows.link(mail)).contains("/api/auth/verify?token=");
             assertThat(sent).as("counted as sent").isTrue();
@@ -77,24 +72,6 @@ class MailRetryTest {
       Matcher m = Pattern.compile("(?m)^avalanche_mail_total\\{outcome=\"" + outcome + "\",?} ([0-9.Ee+-]+)$")
           .matcher(r.bodyAsString());
       return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
-    });
-  }
-
-  private static Future<Boolean> until(java.util.function.Supplier<Future<Boolean>> probe) {
-    Promise<Boolean> result = Promise.promise();
-    poll(probe, System.currentTimeMillis() + 10_000, result);
-    return result.future();
-  }
-
-  private static void poll(java.util.function.Supplier<Future<Boolean>> probe, long deadline, Promise<Boolean> result) {
-    probe.get().onComplete(ar -> {
-      if (ar.succeeded() && ar.result()) {
-        result.complete(true);
-      } else if (System.currentTimeMillis() > deadline) {
-        result.complete(false);
-      } else {
-        server.vertx().setTimer(50, id -> poll(probe, deadline, result));
-      }
     });
   }
 }

@@ -9,9 +9,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -26,19 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(VertxExtension.class)
 class RateLimitTest {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("auth", new JsonObject().put("limits", new JsonObject()
-        .put("login", new JsonObject().put("perEmail", 3).put("perAddress", 5).put("windowSeconds", 60))
-        .put("reset", new JsonObject().put("perEmail", 2).put("perAddress", 4).put("windowSeconds", 600)))));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("auth", new JsonObject().put("limits", new JsonObject()
+      .put("login", new JsonObject().put("perEmail", 3).put("perAddress", 5).put("windowSeconds", 60))
+      .put("reset", new JsonObject().put("perEmail", 2).put("perAddress", 4).put("windowSeconds", 600)))));
 
   @Test
   void loginIsLimitedPerEmailEvenWithTheRightPassword(VertxTestContext test) {

@@ -10,9 +10,8 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
@@ -31,21 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class SignupAndVerifyTest {
   private static final long SIGNUP_POINTS = 25;
-  private static TestServer server;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("signupPoints", SIGNUP_POINTS));
   /** Verification links that expire after one second. */
-  private static TestServer shortLived;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("signupPoints", SIGNUP_POINTS));
-    shortLived = TestServer.start(new JsonObject().put("auth", new JsonObject().put("verifyTokenTtlSeconds", 1)));
-  }
-
-  @AfterAll
-  static void stop() {
-    shortLived.close();
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer shortLived = TestServer.extension(new JsonObject().put("auth", new JsonObject().put("verifyTokenTtlSeconds", 1)));
 
   @Test
   void rejectsBadInputWith400(VertxTestContext test) {

@@ -1,8 +1,9 @@
 package avalanche.auth;
 
+import avalanche.infra.Channels;
+import avalanche.Eventually;
 import avalanche.TestServer;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -14,9 +15,8 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
@@ -33,17 +33,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class TokenSecurityTest {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  // Redis counts EXISTS server-wide, scripts' calls included: while a test counts the routes' own calls, no saga
+  // may run check_stock.lua (orders stay in the outbox) and no periodic repair its EXISTS per product.
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject()
+      .put("verticles", new JsonObject().put("outboxRelay", 0))
+      .put("stock", new JsonObject().put("repairIntervalMs", 3_600_000)));
 
   @Test
   void tamperedUnsignedForeignAndSessionlessTokensAre401(VertxTestContext test) {
@@ -139,7 +134,7 @@ class TokenSecurityTest {
       String token = server.token(users.get(0));
       return purchase(productId, token)
           .compose(first -> elsewhere.end(users.get(0), sid(token)).map(first))
-          .compose(first -> until(() -> purchase(productId, token).map(r -> r.statusCode() == 401), 5_000)
+          .compose(first -> Eventually.until(server.vertx(), 5_000, () -> purchase(productId, token).map(r -> r.statusCode() == 401))
               .map(refused -> {
                 test.verify(() -> {
                   assertThat(first.statusCode()).isEqualTo(202);
@@ -166,9 +161,9 @@ class TokenSecurityTest {
           return Future.all(kills);
         })
         // Written while the feed is down: no process announced it to this cache directly.
-        .compose(killed -> server.redis().send(Request.cmd(Command.XADD).arg(RevocationLog.STREAM).arg("*")
+        .compose(killed -> server.redis().send(Request.cmd(Command.XADD).arg(Channels.SESSION_REVOKED).arg("*")
             .arg(RevocationLog.FIELD).arg(missed)))
-        .compose(added -> until(() -> Future.succeededFuture(cache.live() && cache.isRevoked(missed)), 10_000))
+        .compose(added -> Eventually.until(server.vertx(), 10_000, () -> Future.succeededFuture(cache.live() && cache.isRevoked(missed))))
         .onComplete(test.succeeding(caughtUp -> test.verify(() -> {
           assertThat(caughtUp).as("live again with the entry written while down").isTrue();
           test.completeNow();
@@ -229,25 +224,5 @@ class TokenSecurityTest {
       }));
     }
     return chain;
-  }
-
-  /** Polls {@code probe} every 20 ms until true or {@code timeoutMs} passed; answers the last result. */
-  private static Future<Boolean> until(java.util.function.Supplier<Future<Boolean>> probe, long timeoutMs) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    Promise<Boolean> result = Promise.promise();
-    poll(probe, deadline, result);
-    return result.future();
-  }
-
-  private static void poll(java.util.function.Supplier<Future<Boolean>> probe, long deadline, Promise<Boolean> result) {
-    probe.get().onComplete(ar -> {
-      if (ar.succeeded() && ar.result()) {
-        result.complete(true);
-      } else if (System.currentTimeMillis() > deadline) {
-        result.complete(false);
-      } else {
-        server.vertx().setTimer(20, id -> poll(probe, deadline, result));
-      }
-    });
   }
 }

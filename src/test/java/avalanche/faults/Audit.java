@@ -193,7 +193,7 @@ final class Audit {
     report.check("no order CANCELLED", cancelled == 0, cancelled + " CANCELLED (all shoppers have points and an address)");
 
     // 2. the product's counters
-    Map<String, String> hash = Resp.hgetall(cluster.redis.port, "{p:" + productId + "}");
+    Map<String, String> hash = Resp.hgetall(cluster.redisPort("{p:" + productId + "}"), "{p:" + productId + "}");
     long total = num(hash, "total");
     long available = num(hash, "available");
     long reserved = num(hash, "reserved");
@@ -210,7 +210,7 @@ final class Audit {
     report.check("winners <= total", completed + pending <= total && sold <= total,
         "COMPLETED " + completed + " + PENDING " + pending + " vs total " + total);
     try {
-      JsonObject stats = cluster.api.stats(cluster.nodes.get(0), productId);
+      JsonObject stats = cluster.api.stats(cluster.apiNodes().get(0), productId);
       report.fact("stats (HTTP)", stats.encode());
       boolean same = stats.getLong("total", -1L) == total && stats.getLong("available", -1L) == available
           && stats.getLong("reserved", -1L) == reserved && stats.getLong("sold", -1L) == sold;
@@ -304,12 +304,12 @@ final class Audit {
     List<String> problems = new ArrayList<>();
     long started = System.currentTimeMillis();
     try {
-      AvalancheNode first = cluster.nodes.get(0);
-      long product = cluster.api.createProduct(first, "fresh-" + label, 10, cluster.nodes.size());
-      List<Api.User> users = cluster.api.users(first, cluster.nodes.size(), 1_000);
+      AvalancheNode first = cluster.apiNodes().get(0);
+      long product = cluster.api.createProduct(first, "fresh-" + label, 10, cluster.apiNodes().size());
+      List<Api.User> users = cluster.api.users(first, cluster.apiNodes().size(), 1_000);
       Map<String, Api.User> orders = new HashMap<>();
-      for (int i = 0; i < cluster.nodes.size(); i++) {
-        AvalancheNode node = cluster.nodes.get(i);
+      for (int i = 0; i < cluster.apiNodes().size(); i++) {
+        AvalancheNode node = cluster.apiNodes().get(i);
         Api.Reply reply = cluster.api.purchase(node, product, users.get(i).token());
         if (reply.status() != 202) {
           problems.add(node.name + " answered " + reply.status() + " " + reply.body());
@@ -438,7 +438,7 @@ final class Audit {
   }
 
   long redisLong(long productId, String field) {
-    Object v = Resp.call(cluster.redis.port, "HGET", "{p:" + productId + "}", field);
+    Object v = Resp.call(cluster.redisPort("{p:" + productId + "}"), "HGET", "{p:" + productId + "}", field);
     return v == null ? -1 : Long.parseLong(v.toString());
   }
 

@@ -1,6 +1,6 @@
 package avalanche.faults;
 
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -105,6 +105,12 @@ final class AvalancheNode {
 
   synchronized boolean alive() {
     return process != null && process.isAlive();
+  }
+
+  /** Whether this process takes the {@code api} role (every role unless AVALANCHE_ROLES says otherwise). */
+  boolean servesApi() {
+    String roles = env.get("AVALANCHE_ROLES");
+    return roles == null || java.util.Arrays.asList(roles.split(",")).contains("api");
   }
 
   String base() {

@@ -18,7 +18,10 @@ import java.util.concurrent.CompletableFuture;
 final class Cluster implements AutoCloseable {
   final Sandbox sandbox;
   final Path jar;
+  /** One Redis, or null on a Redis Cluster. */
   final RedisNode redis;
+  /** A Redis Cluster, or null on one Redis. */
+  final RedisClusterNodes redisCluster;
   final PgNode pg;
   final KafkaNode kafka;
   final List<AvalancheNode> nodes = new ArrayList<>();
@@ -27,9 +30,18 @@ final class Cluster implements AutoCloseable {
   final String jwtSecret;
 
   Cluster(Path jar, Path logs, int processes, int poolSize) {
+    this(jar, logs, java.util.Collections.nCopies(processes, (String) null), poolSize, false);
+  }
+
+  /**
+   * One Avalanche process per entry of {@code roles} ({@code AVALANCHE_ROLES}, null for every role), on one Redis
+   * or on a Redis Cluster of 3 masters + 3 replicas.
+   */
+  Cluster(Path jar, Path logs, List<String> roles, int poolSize, boolean onRedisCluster) {
     this.jar = jar;
     this.sandbox = new Sandbox(logs);
-    this.redis = new RedisNode(sandbox);
+    this.redis = onRedisCluster ? null : new RedisNode(sandbox);
+    this.redisCluster = onRedisCluster ? new RedisClusterNodes(sandbox) : null;
     this.pg = new PgNode(sandbox);
     this.kafka = new KafkaNode(sandbox, jar);
     byte[] secret = new byte[36];
@@ -39,7 +51,10 @@ final class Cluster implements AutoCloseable {
     byte[] pii = new byte[32];
     random.nextBytes(pii);
     Map<String, String> env = new HashMap<>();
-    env.put("AVALANCHE_REDIS_URL", redis.url());
+    env.put("AVALANCHE_REDIS_URL", onRedisCluster ? redisCluster.url() : redis.url());
+    if (onRedisCluster) {
+      env.put("AVALANCHE_REDIS_CLUSTER", "true");
+    }
     env.put("AVALANCHE_PG_URL", pg.url());
     env.put("AVALANCHE_KAFKA_BOOTSTRAP", kafka.bootstrap());
     env.put("AVALANCHE_JWT_SECRET", jwtSecret);
@@ -47,8 +62,12 @@ final class Cluster implements AutoCloseable {
     env.put("AVALANCHE_ADMIN_EMAIL", Api.ADMIN_EMAIL);
     env.put("AVALANCHE_ADMIN_PASSWORD", Api.ADMIN_PASSWORD);
     env.put("AVALANCHE_LOADTEST", "true");
-    for (int i = 0; i < processes; i++) {
-      nodes.add(new AvalancheNode(sandbox, jar, "avalanche-" + (char) ('a' + i), Map.copyOf(env)));
+    for (int i = 0; i < roles.size(); i++) {
+      Map<String, String> own = new HashMap<>(env);
+      if (roles.get(i) != null) {
+        own.put("AVALANCHE_ROLES", roles.get(i));
+      }
+      nodes.add(new AvalancheNode(sandbox, jar, "avalanche-" + (char) ('a' + i), Map.copyOf(own)));
     }
     this.vertx = Vertx.vertx();
     this.api = new Api(vertx, poolSize);
@@ -56,7 +75,11 @@ final class Cluster implements AutoCloseable {
 
   /** Starts the servers (in parallel), then the first Avalanche process (it migrates the schema), then the others. */
   void start() {
-    redis.start();
+    if (redis != null) {
+      redis.start();
+    } else {
+      redisCluster.start();
+    }
     CompletableFuture<Void> kafkaUp = CompletableFuture.runAsync(kafka::start);
     pg.init();
     kafkaUp.join();
@@ -88,9 +111,12 @@ final class Cluster implements AutoCloseable {
    */
   List<String> heal() {
     List<String> healed = new ArrayList<>();
-    if (!redis.alive()) {
+    if (redis != null && !redis.alive()) {
       redis.start();
       healed.add("redis");
+    }
+    if (redisCluster != null) {
+      redisCluster.heal().forEach(port -> healed.add("redis :" + port));
     }
     if (!pg.ready()) {
       pg.start();
@@ -106,6 +132,16 @@ final class Cluster implements AutoCloseable {
       down.forEach(n -> healed.add(n.name));
     }
     return healed;
+  }
+
+  /** The processes that serve HTTP (the others take only the saga or the jobs). */
+  List<AvalancheNode> apiNodes() {
+    return nodes.stream().filter(AvalancheNode::servesApi).toList();
+  }
+
+  /** The port of the Redis that holds {@code key} (on a cluster: its slot's master now). */
+  int redisPort(String key) {
+    return redis != null ? redis.port : redisCluster.masterOf(key);
   }
 
   @Override

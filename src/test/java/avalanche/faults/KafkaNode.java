@@ -1,7 +1,7 @@
 package avalanche.faults;
 
-import avalanche.infra.EmbeddedKafka;
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.EmbeddedKafka;
+import avalanche.infra.embedded.FreePorts;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A single-node KRaft Kafka 4.1 broker as a child JVM ({@code avalanche.infra.KafkaChild} from the packaged jar,
+ * A single-node KRaft Kafka 4.1 broker as a child JVM ({@code avalanche.infra.embedded.KafkaChild} from the packaged jar,
  * with the properties of {@code EmbeddedKafka}). A restart reuses the ports, the log folder, the node id and the
  * cluster id, so it comes back with every topic, record and committed offset. KafkaChild halts when this JVM
  * dies, so no broker outlives the suite.
@@ -55,7 +55,7 @@ final class KafkaNode {
             "-Dlogback.configurationFile=logback-kafka.xml",
             "-Dfaults.dir=" + sandbox.dir,
             "-cp", jar.toString(),
-            "avalanche.infra.KafkaChild",
+            "avalanche.infra.embedded.KafkaChild",
             Long.toString(ProcessHandle.current().pid()),
             properties.toString(),
             clusterId))

@@ -1,6 +1,6 @@
 package avalanche.faults;
 
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;

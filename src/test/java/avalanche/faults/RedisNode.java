@@ -1,6 +1,6 @@
 package avalanche.faults;
 
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import redis.embedded.core.ExecutableProvider;
 
 import java.io.IOException;

@@ -14,9 +14,8 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import javax.crypto.Mac;
@@ -45,18 +44,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class BadInputTest {
   private static final int ATTEMPTS_PER_SECOND = 4;
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("http", new JsonObject()
-        .put("instances", 1).put("purchaseAttemptsPerSecond", ATTEMPTS_PER_SECOND)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("http", new JsonObject()
+      .put("instances", 1).put("purchaseAttemptsPerSecond", ATTEMPTS_PER_SECOND)));
 
   @Test
   void malformedJsonAndWrongShapesAreValidationFailures(VertxTestContext test) {

@@ -4,9 +4,8 @@ import avalanche.LogCapture;
 import avalanche.TestServer;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 
@@ -17,17 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * answer the contract's error JSON, and they are not logged above INFO.
  */
 class CodecErrorsTest {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("http", new JsonObject().put("instances", 1)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("http", new JsonObject().put("instances", 1)));
 
   private static RawHttp.Answer send(String request) throws IOException {
     return RawHttp.exchange(server.app().httpPort(), request);

@@ -1,5 +1,6 @@
 package avalanche.infra;
 
+import avalanche.infra.kafka.PoisonMessage;
 import avalanche.stock.ProductRestoring;
 import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;

@@ -10,9 +10,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,18 +32,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InputBoundsTest {
   private static final String BEYOND_64_BITS = "18446744073709551716";  // 2^64 + 100: getLong() wraps it to 100
   private static final String VALID_PRODUCT = "\"name\":\"x\",\"price\":10,\"stock\":5,\"grade\":\"COMMON\"";
-  private static TestServer server;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("http", new JsonObject().put("instances", 1)));
   private static String admin;
 
   @BeforeAll
   static void start() {
-    server = TestServer.start(new JsonObject().put("http", new JsonObject().put("instances", 1)));
     admin = App.await(server.adminToken());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
   }
 
   @Test

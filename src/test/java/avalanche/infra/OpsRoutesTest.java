@@ -7,9 +7,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.regex.Matcher;
@@ -20,19 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code /health}, {@code /ready} and {@code /metrics} of a running server. */
 @ExtendWith(VertxExtension.class)
 class OpsRoutesTest {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    // RARE never wins here, so a LOST outcome can be produced on purpose.
-    server = TestServer.start(new JsonObject().put("drop", new JsonObject()
-        .put("winProbability", new JsonObject().put("COMMON", 1.0).put("RARE", 0.0).put("LEGENDARY", 0.1))));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  // RARE never wins here, so a LOST outcome can be produced on purpose.
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("drop", new JsonObject()
+      .put("winProbability", new JsonObject().put("COMMON", 1.0).put("RARE", 0.0).put("LEGENDARY", 0.1))));
 
   @Test
   void healthIsUp(VertxTestContext test) {

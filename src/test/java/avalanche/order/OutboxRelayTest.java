@@ -1,10 +1,11 @@
 package avalanche.order;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.AppConfig;
-import avalanche.infra.Topics;
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.OrderRequested;
-import avalanche.infra.AvroMessages;
+import avalanche.infra.kafka.AvroMessages;
 import avalanche.stock.StockKeys;
 import avalanche.stock.StockProbe;
 import io.vertx.core.Future;
@@ -23,10 +24,9 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
@@ -52,19 +52,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OutboxRelayTest {
   private static final long WAIT_MS = 60_000;
   private static final String ADDRESS = "1 Outbox Road, Relay Town";
-  private static TestServer server;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
   /** Set while the test JVM's Kafka is stopped (SIGSTOP), so that it is always let go again. */
   private static volatile Long stoppedKafka;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
 
   @AfterEach
   void kafkaRunsAgain() {
@@ -107,6 +98,39 @@ class OutboxRelayTest {
   }
 
   @Test
+  void duringABurstOrdersWaitInTheOutboxAndSettleOnceItPasses(VertxTestContext test) {
+    int n = 60;
+    OutboxRelay.Settings base = TestRelay.settings(server, 10_000);
+    // A bound of 5 orders won per second: the purchases below, one after the other, are a burst for it.
+    OutboxRelay.Settings settings = new OutboxRelay.Settings(base.batchSize(), base.idlePollMs(), base.retryMaxMs(),
+        base.claimIdleMs(), base.claimIntervalMs(), base.productRefreshMs(), base.measureIntervalMs(),
+        base.forgetConsumerMs(), 5, 60_000);
+    setup(n, 1).compose(s -> endOffsets().compose(from -> TestRelay.deploy(server, s.products, settings)
+        .compose(relay -> {
+          long[] heldWhileHolding = {0};
+          long sampler = server.vertx().setPeriodic(50, id -> {
+            if (relay.metrics().holding()) {
+              heldWhileHolding[0] = Math.max(heldWhileHolding[0], relay.metrics().length());
+            }
+          });
+          return purchaseAll(s, 0, n)
+              .compose(orderIds -> drained(s.products.get(0))
+                  .compose(empty -> completed(s.products.get(0), n))
+                  .compose(done -> keysSince(from, Set.copyOf(orderIds))))
+              .compose(published -> {
+                server.vertx().cancelTimer(sampler);
+                test.verify(() -> {
+                  assertThat(heldWhileHolding[0]).as("orders held in the outbox during the burst").isPositive();
+                  assertThat(relay.metrics().holding()).as("the burst is over: no longer holding").isFalse();
+                  assertThat(published).hasSize(n);
+                  assertThat(published.values()).as("each order produced once").containsOnly(1);
+                });
+                return relay.undeploy();
+              });
+        }))).onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
   void entriesOfARelayKilledMidBatchAreClaimedByAnotherOnceIdleLongEnough(VertxTestContext test) {
     int n = 20;
     long claimIdleMs = 3_000;
@@ -115,7 +139,7 @@ class OutboxRelayTest {
       return purchaseAll(s, 0, n).compose(orderIds ->
           // A reads every entry but never gets Kafka to acknowledge: they stay pending to it.
           TestRelay.deployUnreachable(server, s.products, TestRelay.settings(server, claimIdleMs))
-              .compose(a -> StockProbe.eventually(server.vertx(), WAIT_MS, () -> pendingTo(productId),
+              .compose(a -> Eventually.eventually(server.vertx(), WAIT_MS, () -> pendingTo(productId),
                       byConsumer -> byConsumer.getOrDefault(a.consumer(), 0L) == n)
                   .compose(held -> TestRelay.deploy(server, s.products, TestRelay.settings(server, claimIdleMs)))
                   // While A lives it keeps reading its entries again (a failed send is retried), so B, which looks
@@ -161,7 +185,7 @@ class OutboxRelayTest {
                 return purchaseAll(s, 1, n).map(ids -> System.currentTimeMillis() - started);
               })
               // Kafka stays away past the relay's delivery timeout (4 s): its send fails and is retried.
-              .compose(tookMs -> StockProbe.eventually(server.vertx(), 20_000, () -> Future.succeededFuture(relay.metrics()),
+              .compose(tookMs -> Eventually.eventually(server.vertx(), 20_000, () -> Future.succeededFuture(relay.metrics()),
                       m -> m.length() == n - 1 && m.lagMs() >= 6_000)
                   .compose(m -> Future.all(outboxLength(productId), metricsText()))
                   .map(all -> {
@@ -180,7 +204,7 @@ class OutboxRelayTest {
               }))
               .compose(v -> drained(productId))
               .compose(v -> completed(productId, n))
-              .compose(v -> StockProbe.eventually(server.vertx(), 5_000, () -> Future.succeededFuture(relay.metrics()),
+              .compose(v -> Eventually.eventually(server.vertx(), 5_000, () -> Future.succeededFuture(relay.metrics()),
                   m -> m.length() == 0 && m.lagMs() == 0))
               .compose(v -> relay.undeploy()));
     }).onComplete(test.succeedingThenComplete());
@@ -210,7 +234,7 @@ class OutboxRelayTest {
                   .compose(v -> Future.all(drained(s.products.get(0)), drained(s.products.get(1))))
                   .compose(v -> Future.all(completed(s.products.get(0), perProduct), completed(s.products.get(1), perProduct)))
                   .compose(v -> Future.all(keysSince(from, Set.copyOf(orderIds)), deducted(twice),
-                      StockProbe.eventually(server.vertx(), 10_000, () -> sold(s.products.get(0)), sold -> sold == perProduct)))
+                      Eventually.eventually(server.vertx(), 10_000, () -> sold(s.products.get(0)), sold -> sold == perProduct)))
                   .compose(checks -> {
                     Map<String, Integer> published = checks.resultAt(0);
                     long deductions = checks.resultAt(1);
@@ -298,7 +322,7 @@ class OutboxRelayTest {
   }
 
   private static Future<Long> drained(long productId) {
-    return StockProbe.eventually(server.vertx(), WAIT_MS, () -> outboxLength(productId), n -> n == 0);
+    return Eventually.eventually(server.vertx(), WAIT_MS, () -> outboxLength(productId), n -> n == 0);
   }
 
   /** Entries read by some relay and not acknowledged yet. */
@@ -325,7 +349,7 @@ class OutboxRelayTest {
   }
 
   private static Future<Long> completed(long productId, long expected) {
-    return StockProbe.eventually(server.vertx(), WAIT_MS, () -> server.pg()
+    return Eventually.eventually(server.vertx(), WAIT_MS, () -> server.pg()
         .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1 AND status = 'COMPLETED'")
         .execute(Tuple.of(productId)).map(rows -> rows.iterator().next().getLong(0)), n -> n == expected);
   }
@@ -395,7 +419,7 @@ class OutboxRelayTest {
   private static void stopKafka() {
     // The JDK's view of a command line is cut short (the class path is long): read /proc ourselves.
     long pid = ProcessHandle.current().descendants()
-        .filter(p -> commandLine(p.pid()).contains("avalanche.infra.KafkaChild"))
+        .filter(p -> commandLine(p.pid()).contains("avalanche.infra.embedded.KafkaChild"))
         .findFirst().orElseThrow(() -> new IllegalStateException("no embedded Kafka process")).pid();
     signal("STOP", pid);
     stoppedKafka = pid;

@@ -4,9 +4,8 @@ import avalanche.TestServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,19 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(VertxExtension.class)
 class ReplicaWaitTest {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject()
-        .put("drop", new JsonObject().put("waitReplicas", 1).put("waitTimeoutMs", 200))
-        .put("verticles", new JsonObject().put("outboxRelay", 0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject()
+      .put("drop", new JsonObject().put("waitReplicas", 1).put("waitTimeoutMs", 200))
+      .put("verticles", new JsonObject().put("outboxRelay", 0)));
 
   @Test
   void aWinWaitsForTheReplicasThenAnswers202(VertxTestContext test) {

@@ -1,10 +1,10 @@
 package avalanche.order;
 
+import avalanche.infra.Channels;
+import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.stock.SoldOutCache;
-import avalanche.stock.StockAddresses;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -13,15 +13,13 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,17 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class SoldOutRouteTest {
   private static final int HAMMER = 30;
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
 
   @Test
   @Timeout(value = 2, timeUnit = TimeUnit.MINUTES)
@@ -63,7 +52,7 @@ class SoldOutRouteTest {
     return reserveDirectly(productId, holder).compose(orderId -> purchase(productId, tokens.get(1))
         .compose(first -> {
           assertThat(first.bodyAsJsonObject().getString("error")).isEqualTo("SOLD_OUT");
-          return until(() -> Future.succeededFuture(cache().knows(productId, System.currentTimeMillis())), 5_000);
+          return Eventually.until(server.vertx(), 5_000, () -> Future.succeededFuture(cache().knows(productId, System.currentTimeMillis())));
         })
         .compose(armed -> {
           assertThat(armed).as("the sold-out answer armed the cache").isTrue();
@@ -87,8 +76,8 @@ class SoldOutRouteTest {
           assertThat(stats.getLong("alreadyPurchased")).isEqualTo(1L);
           return release(productId, orderId);
         })
-        .compose(released -> until(() -> Future.succeededFuture(!cache().knows(productId, System.currentTimeMillis())),
-            2_000))
+        .compose(released -> Eventually.until(server.vertx(),
+            2_000, () -> Future.succeededFuture(!cache().knows(productId, System.currentTimeMillis()))))
         .compose(forgotten -> {
           assertThat(forgotten).as("the return reached the cache within 2 s").isTrue();
           return purchase(productId, tokens.get(2 + HAMMER));
@@ -107,14 +96,14 @@ class SoldOutRouteTest {
     String orderId = OrderIds.next(productId);
     JsonObject request = new JsonObject().put("productId", productId).put("userId", Long.toString(userId))
         .put("orderId", orderId).put("draw", 0.0);
-    return server.vertx().eventBus().<JsonObject>request(StockAddresses.RESERVE, request).map(reply -> {
+    return server.vertx().eventBus().<JsonObject>request(Channels.STOCK_RESERVE, request).map(reply -> {
       assertThat(reply.body().getString("outcome")).isEqualTo("RESERVED");
       return orderId;
     });
   }
 
   private static Future<Void> release(long productId, String orderId) {
-    return server.vertx().eventBus().<JsonObject>request(StockAddresses.RELEASE,
+    return server.vertx().eventBus().<JsonObject>request(Channels.STOCK_RELEASE,
             new JsonObject().put("productId", productId).put("orderId", orderId))
         .map(reply -> {
           assertThat(reply.body().getString("result")).isEqualTo("RELEASED");
@@ -149,24 +138,5 @@ class SoldOutRouteTest {
       }));
     }
     return chain;
-  }
-
-  /** Polls {@code probe} every 10 ms until true or {@code timeoutMs} passed; answers the last result. */
-  private static Future<Boolean> until(Supplier<Future<Boolean>> probe, long timeoutMs) {
-    Promise<Boolean> result = Promise.promise();
-    poll(probe, System.currentTimeMillis() + timeoutMs, result);
-    return result.future();
-  }
-
-  private static void poll(Supplier<Future<Boolean>> probe, long deadline, Promise<Boolean> result) {
-    probe.get().onComplete(ar -> {
-      if (ar.succeeded() && ar.result()) {
-        result.complete(true);
-      } else if (System.currentTimeMillis() > deadline) {
-        result.complete(false);
-      } else {
-        server.vertx().setTimer(10, id -> poll(probe, deadline, result));
-      }
-    });
   }
 }

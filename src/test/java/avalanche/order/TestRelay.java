@@ -3,7 +3,7 @@ package avalanche.order;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -41,7 +41,7 @@ public final class TestRelay extends VerticleBase {
   public static OutboxRelay.Settings settings(TestServer server, long claimIdleMs) {
     OutboxRelay.Settings s = OutboxRelay.Settings.from(server.app().config());
     return new OutboxRelay.Settings(s.batchSize(), s.idlePollMs(), s.retryMaxMs(), claimIdleMs, 200,
-        s.productRefreshMs(), 200, s.forgetConsumerMs());
+        s.productRefreshMs(), 200, s.forgetConsumerMs(), s.yieldAboveWinsPerSecond(), s.yieldMaxLagMs());
   }
 
   /** A relay of {@code products} that reaches the test JVM's Kafka. */

@@ -1,6 +1,6 @@
 package avalanche.pages;
 
-import avalanche.infra.FreePorts;
+import avalanche.infra.embedded.FreePorts;
 
 import java.io.BufferedReader;
 import java.io.IOException;

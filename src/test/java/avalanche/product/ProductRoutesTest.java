@@ -4,9 +4,8 @@ import avalanche.TestServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,17 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A created product reads back exactly as the create call answered it, alone and in the list. */
 @ExtendWith(VertxExtension.class)
 class ProductRoutesTest {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension();
 
   @Test
   void createdProductReadsBackTheSame(VertxTestContext test) {

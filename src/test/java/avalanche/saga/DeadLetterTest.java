@@ -1,8 +1,9 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
 import avalanche.messages.StepOutcome;
@@ -19,6 +20,7 @@ import io.vertx.kafka.client.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
@@ -40,16 +42,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class DeadLetterTest {
-  private static TestServer server;
-  private static SagaTests saga;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension();
+  private static final SagaTests saga = new SagaTests(server);
   private static KafkaProducer<String, byte[]> producer;
   private static KafkaConsumer<String, byte[]> letters;
   private static final Map<String, KafkaConsumerRecord<String, byte[]>> PARKED = new ConcurrentHashMap<>();
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
-    saga = new SagaTests(server);
     producer = saga.producer();
     letters = KafkaConsumer.create(server.vertx(),
         Clients.kafkaConsumerConfig(server.app().config(), "dead-letter-test-" + UUID.randomUUID()));
@@ -64,7 +65,6 @@ class DeadLetterTest {
   @AfterAll
   static void stop() {
     avalanche.App.await(Future.join(letters.close(), producer.close()));
-    server.close();
   }
 
   @Test
@@ -93,8 +93,8 @@ class DeadLetterTest {
             return positions;
           }));
     }
-    sent.compose(positions -> saga.eventually(() -> Future.succeededFuture(PARKED.keySet()),
-                parked -> parked.containsAll(poison.keySet()), 30_000)
+    sent.compose(positions -> Eventually.eventually(server.vertx(), 30_000, () -> Future.succeededFuture(PARKED.keySet()),
+                parked -> parked.containsAll(poison.keySet()))
             .map(parked -> {
               test.verify(() -> {
                 for (var entry : poison.entrySet()) {

@@ -1,5 +1,6 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.stock.StockKeys;
 import avalanche.stock.StockProbe;
@@ -12,9 +13,8 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -34,19 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
 class RedisDataLossTest {
-  private static TestServer server;
-  private static SagaTests saga;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("stock", new JsonObject().put("repairIntervalMs", 200)));
-    saga = new SagaTests(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("stock", new JsonObject().put("repairIntervalMs", 200)));
+  private static final SagaTests saga = new SagaTests(server);
 
   @Test
   void anOrderStillInKafkaWhenRedisLostItsDataCompletesAndTheProductWaitsForIt(VertxTestContext test) {
@@ -59,11 +49,11 @@ class RedisDataLossTest {
         return null;
       }).compose(stopped -> saga.reserve(productId, users.get(0), SagaTests.ADDRESS))
           // The relay hands it to Kafka (within milliseconds): from then on it is in order.requested only.
-          .compose(orderId -> StockProbe.eventually(server.vertx(), 20_000,
+          .compose(orderId -> Eventually.eventually(server.vertx(), 20_000,
               () -> server.redis().send(Request.cmd(Command.XLEN).arg(StockKeys.outbox(productId))), n -> n.toLong() == 0)
               .map(orderId))
           .compose(orderId -> lose(productId)
-          .compose(v -> StockProbe.eventually(server.vertx(), 20_000,
+          .compose(v -> Eventually.eventually(server.vertx(), 20_000,
               () -> StockProbe.hash(server.redis(), StockKeys.product(productId)), p -> p.containsKey("total")))
           .compose(rebuilt -> saga.purchase(productId, users.get(1), SagaTests.ADDRESS).map(held -> {
             test.verify(() -> {
@@ -77,11 +67,11 @@ class RedisDataLossTest {
           .compose(held -> server.vertx().deployVerticle(SagaCoordinatorVerticle::new,
               new DeploymentOptions().setConfig(server.app().config())))
           // Redis forgot the order and PostgreSQL has no row yet: it is readable again once the saga stored it.
-          .compose(coordinator -> saga.eventually(() -> server.pg()
+          .compose(coordinator -> Eventually.eventually(server.vertx(), 30_000, () -> server.pg()
               .preparedQuery("SELECT count(*) FROM orders WHERE id = $1").execute(io.vertx.sqlclient.Tuple.of(orderId))
-              .map(rows -> rows.iterator().next().getLong(0)), n -> n == 1, 30_000))
+              .map(rows -> rows.iterator().next().getLong(0)), n -> n == 1))
           .compose(stored -> saga.terminal(orderId, users.get(0), 30_000))
-          .compose(order -> StockProbe.eventually(server.vertx(), 20_000,
+          .compose(order -> Eventually.eventually(server.vertx(), 20_000,
               () -> StockProbe.hash(server.redis(), StockKeys.product(productId)),
               p -> !p.containsKey(StockKeys.HOLD)).map(lifted -> {
             test.verify(() -> {

@@ -1,5 +1,6 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.verticles.PointVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -9,9 +10,8 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -29,21 +29,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SagaAdmissionTest {
   private static final int MAX_OPEN = 10;
   private static final int WAITING = 20;
-  private static TestServer server;
-  private static SagaTests saga;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject()
-        .put("saga", new JsonObject().put("maxOpen", MAX_OPEN).put("admissionCheckMs", 50).put("timeoutSeconds", 120))
-        .put("verticles", new JsonObject().put("point", 0)));
-    saga = new SagaTests(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject()
+      .put("saga", new JsonObject().put("maxOpen", MAX_OPEN).put("admissionCheckMs", 50).put("timeoutSeconds", 120))
+      .put("verticles", new JsonObject().put("point", 0)));
+  private static final SagaTests saga = new SagaTests(server);
 
   @Test
   void theGateClosesAtTheBoundAndReopensBelowThreeQuarters() {
@@ -65,7 +55,7 @@ class SagaAdmissionTest {
           List<Long> later = users.subList(MAX_OPEN, users.size());
           return drainEarlierSagas()
               .compose(drained -> buy(productId, first))
-              .compose(started -> saga.eventually(() -> stored(productId), n -> n == MAX_OPEN, 20_000))
+              .compose(started -> Eventually.eventually(server.vertx(), 20_000, () -> stored(productId), n -> n == MAX_OPEN))
               // Twenty checks: the gate has seen the ten open sagas.
               .compose(stored -> server.vertx().timer(1_000))
               .compose(closed -> buy(productId, later))
@@ -79,10 +69,10 @@ class SagaAdmissionTest {
                     return server.vertx().deployVerticle(PointVerticle::new,
                         new DeploymentOptions().setConfig(server.app().config()));
                   })
-                  .compose(points -> saga.eventually(() -> saga.completedOrders(productId),
-                          n -> n == MAX_OPEN + WAITING, 90_000)
-                      .compose(completed -> saga.eventually(() -> saga.stock(productId),
-                          stats -> stats.getLong("reserved") == 0, 10_000))
+                  .compose(points -> Eventually.eventually(server.vertx(), 90_000, () -> saga.completedOrders(productId),
+                          n -> n == MAX_OPEN + WAITING)
+                      .compose(completed -> Eventually.eventually(server.vertx(), 10_000, () -> saga.stock(productId),
+                          stats -> stats.getLong("reserved") == 0))
                       .map(stats -> {
                         test.verify(() -> {
                           assertThat(stats.getLong("sold")).isEqualTo(MAX_OPEN + WAITING);
@@ -101,9 +91,9 @@ class SagaAdmissionTest {
    */
   private Future<Void> drainEarlierSagas() {
     return server.vertx().deployVerticle(PointVerticle::new, new DeploymentOptions().setConfig(server.app().config()))
-        .compose(points -> saga.eventually(() -> server.pg().query(
+        .compose(points -> Eventually.eventually(server.vertx(), 60_000, () -> server.pg().query(
                     "SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL").execute()
-                .map(rows -> rows.iterator().next().getLong(0)), open -> open == 0, 60_000)
+                .map(rows -> rows.iterator().next().getLong(0)), open -> open == 0)
             .eventually(() -> server.vertx().undeploy(points)))
         .mapEmpty();
   }

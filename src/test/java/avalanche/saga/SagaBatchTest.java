@@ -1,5 +1,6 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
@@ -15,6 +16,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -34,21 +36,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SagaBatchTest {
   private static final long PRICE = 100;
   private static final int ORDERS = 10;
-  private static TestServer server;
-  private static SagaTests saga;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension();
+  private static final SagaTests saga = new SagaTests(server);
   private static KafkaProducer<String, byte[]> producer;
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
-    saga = new SagaTests(server);
     producer = saga.producer();
   }
 
   @AfterAll
   static void stop() {
     avalanche.App.await(producer.close());
-    server.close();
   }
 
   /**
@@ -78,14 +78,14 @@ class SagaBatchTest {
       orderIds.add(orderId);
       byte[] value = SagaTests.bytes(SagaTests.command(orderId, productId, userId, PRICE, SagaStep.APPLY_POINTS,
           SagaAction.COMMAND, null));
-      sent.add(producer.send(KafkaProducerRecord.create(avalanche.infra.Topics.POINT_COMMANDS, orderId, value)));
+      sent.add(producer.send(KafkaProducerRecord.create(avalanche.infra.kafka.Topics.POINT_COMMANDS, orderId, value)));
     }
     return Future.all(sent).map(orderIds);
   }
 
   /** order id → "SUCCESS" or "FAILED:reason", once every order's step has an outcome. */
   private static Future<Map<String, String>> outcomesWhenAllDone(List<String> orderIds) {
-    return saga.eventually(() -> outcomes(orderIds), found -> found.size() == orderIds.size(), 30_000);
+    return Eventually.eventually(server.vertx(), 30_000, () -> outcomes(orderIds), found -> found.size() == orderIds.size());
   }
 
   private static Future<Map<String, String>> outcomes(List<String> orderIds) {

@@ -1,5 +1,6 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -8,9 +9,8 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -26,19 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 class SagaCrashTest {
-  private static TestServer first;
-
-  @BeforeAll
-  static void start() {
-    // Coordinator only: the commands it sends wait in Kafka until a participant comes.
-    first = TestServer.start(new JsonObject().put("verticles", new JsonObject()
-        .put("stockParticipant", 0).put("point", 0).put("shipping", 0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    first.close();
-  }
+  // Coordinator only: the commands it sends wait in Kafka until a participant comes.
+  @RegisterExtension
+  static final TestServer first = TestServer.extension(new JsonObject().put("verticles", new JsonObject()
+      .put("stockParticipant", 0).put("point", 0).put("shipping", 0)));
 
   @Test
   void anotherServerFinishesSagasWhoseCoordinatorStoppedBetweenCommandsAndReplies(VertxTestContext test) {
@@ -52,7 +43,7 @@ class SagaCrashTest {
             String completed = ids.resultAt(0);
             String cancelled = ids.resultAt(1);
             // Both sagas stored, commands out, no reply yet: now the coordinator goes away.
-            return saga.eventually(() -> stored(completed, cancelled), n -> n == 2, 20_000)
+            return Eventually.eventually(first.vertx(), 20_000, () -> stored(completed, cancelled), n -> n == 2)
                 .compose(n -> first.vertx().executeBlocking(() -> {
                   first.app().stopSagaCoordinator();
                   return TestServer.start();
@@ -109,7 +100,7 @@ class SagaCrashTest {
           orders.add(saga.reserve(productId, users.get(i), i % 2 == 0 ? SagaTests.ADDRESS : "  "));
         }
         return Future.all(orders)
-            .compose(all -> saga.eventually(() -> settled(productId), n -> n >= 4, 30_000))
+            .compose(all -> Eventually.eventually(first.vertx(), 30_000, () -> settled(productId), n -> n >= 4))
             .compose(n -> first.vertx().executeBlocking(() -> {
               first.app().stopSagaCoordinator();
               return null;

@@ -9,9 +9,8 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
@@ -23,20 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class SagaFlowTest {
-  private static TestServer server;
-  private static SagaTests saga;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension();
+  private static final SagaTests saga = new SagaTests(server);
   private static final PiiCipher CIPHER = new PiiCipher(PiiCipher.parseKey(TestServer.PII_KEY));
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-    saga = new SagaTests(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
 
   @Test
   void allStepsSucceedSoTheOrderCompletesAndTheUnitIsSold(VertxTestContext test) {

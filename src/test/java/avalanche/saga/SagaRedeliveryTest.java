@@ -1,7 +1,7 @@
 package avalanche.saga;
 
 import avalanche.TestServer;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
 import avalanche.messages.StepOutcome;
@@ -18,6 +18,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -36,21 +37,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SagaRedeliveryTest {
   private static final int TIMES = 5;
   private static final long WAIT_MS = 30_000;
-  private static TestServer server;
-  private static SagaTests saga;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension();
+  private static final SagaTests saga = new SagaTests(server);
   private static KafkaProducer<String, byte[]> producer;
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
-    saga = new SagaTests(server);
     producer = saga.producer();
   }
 
   @AfterAll
   static void stop() {
     avalanche.App.await(producer.close());
-    server.close();
   }
 
   @Test

@@ -1,11 +1,12 @@
 package avalanche.saga;
 
+import avalanche.infra.Channels;
+import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
 import avalanche.messages.StepOutcome;
-import avalanche.stock.StockAddresses;
 import avalanche.verticles.StockParticipantVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -13,9 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -31,19 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class SagaStockFailureTest {
-  private static TestServer server;
-  private static SagaTests saga;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("stockParticipant", 0)));
-    saga = new SagaTests(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("verticles", new JsonObject().put("stockParticipant", 0)));
+  private static final SagaTests saga = new SagaTests(server);
 
   @Test
   void aReservationReleasedBeforeTheCheckFailsTheStockStepAndUndoesTheOthers(VertxTestContext test) {
@@ -100,11 +90,11 @@ class SagaStockFailureTest {
               .compose(v -> SagaTests.publish(producer, Topics.SAGA_REPLIES, orderId, SagaTests.bytes(
                   SagaTests.reply(orderId, SagaStep.CHECK_STOCK, SagaAction.COMMAND, StepOutcome.SUCCESS, null)), 1))
               // Confirmation fails, so all three are compensated; the stock one waits for its participant.
-              .compose(v -> saga.eventually(() -> saga.order(orderId, userId),
+              .compose(v -> Eventually.eventually(server.vertx(),
+                  20_000, () -> saga.order(orderId, userId),
                   o -> o.getJsonObject("compensationStatuses").size() == 3
                       && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("APPLY_POINTS"))
-                      && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("PREPARE_SHIPPING")),
-                  20_000))
+                      && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("PREPARE_SHIPPING"))))
               .compose(compensating -> {
                 test.verify(() -> {
                   assertThat(compensating.getString("status")).isEqualTo("PENDING");
@@ -167,14 +157,14 @@ class SagaStockFailureTest {
   }
 
   private static Future<JsonObject> othersSucceeded(String orderId, long userId) {
-    return saga.eventually(() -> saga.order(orderId, userId), o -> {
+    return Eventually.eventually(server.vertx(), 20_000, () -> saga.order(orderId, userId), o -> {
       JsonObject steps = o.getJsonObject("commandStatuses");
       return "SUCCESS".equals(steps.getString("APPLY_POINTS")) && "SUCCESS".equals(steps.getString("PREPARE_SHIPPING"));
-    }, 20_000);
+    });
   }
 
   private static Future<Void> release(long productId, String orderId) {
-    return server.vertx().eventBus().<JsonObject>request(StockAddresses.RELEASE,
+    return server.vertx().eventBus().<JsonObject>request(Channels.STOCK_RELEASE,
         new JsonObject().put("productId", productId).put("orderId", orderId)).map(reply -> {
           if (!"RELEASED".equals(reply.body().getString("result"))) {
             throw new IllegalStateException("not released: " + reply.body());

@@ -1,7 +1,8 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.AvroMessages;
+import avalanche.infra.kafka.AvroMessages;
 import avalanche.infra.Clients;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaCommand;
@@ -29,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 /** What the saga tests share: buying, waiting for a terminal order, and reading the participants' data. */
 final class SagaTests {
   static final String ADDRESS = "1 Avalanche Road, Snowtown";
-  static final long POLL_MS = 100;
 
   private final TestServer server;
 
@@ -64,41 +64,10 @@ final class SagaTests {
         });
   }
 
-  /** Polls the order API until the order is COMPLETED or CANCELLED, for at most {@code maxMs}. */
+  /** Reads the order until it is COMPLETED or CANCELLED, for at most {@code maxMs}. */
   Future<JsonObject> terminal(String orderId, long userId, long maxMs) {
-    long deadline = System.currentTimeMillis() + maxMs;
-    return poll(orderId, userId, deadline);
-  }
-
-  private Future<JsonObject> poll(String orderId, long userId, long deadline) {
-    return order(orderId, userId).compose(order -> {
-      if (!"PENDING".equals(order.getString("status"))) {
-        return Future.succeededFuture(order);
-      }
-      if (System.currentTimeMillis() > deadline) {
-        return Future.failedFuture(new AssertionError("order " + orderId + " still pending: " + order.encode()));
-      }
-      return server.vertx().timer(POLL_MS).compose(t -> poll(orderId, userId, deadline));
-    });
-  }
-
-  /** Waits until {@code check} holds on a value read again every 100 ms, for at most {@code maxMs}. */
-  <T> Future<T> eventually(java.util.function.Supplier<Future<T>> read, java.util.function.Predicate<T> check, long maxMs) {
-    long deadline = System.currentTimeMillis() + maxMs;
-    return retry(read, check, deadline);
-  }
-
-  private <T> Future<T> retry(java.util.function.Supplier<Future<T>> read, java.util.function.Predicate<T> check,
-                              long deadline) {
-    return read.get().compose(value -> {
-      if (check.test(value)) {
-        return Future.succeededFuture(value);
-      }
-      if (System.currentTimeMillis() > deadline) {
-        return Future.failedFuture(new AssertionError("condition not reached; last value " + value));
-      }
-      return server.vertx().timer(POLL_MS).compose(t -> retry(read, check, deadline));
-    });
+    return Eventually.eventually(server.vertx(), maxMs, () -> order(orderId, userId),
+        order -> !"PENDING".equals(order.getString("status")));
   }
 
   Future<Long> points(long userId) {
@@ -164,14 +133,14 @@ final class SagaTests {
   /** Waits until consumer group {@code group} committed past {@code record}: it was processed. */
   Future<Void> consumed(String group, RecordMetadata record, long maxMs) {
     TopicPartition partition = new TopicPartition(record.getTopic(), record.getPartition());
-    return eventually(() -> server.vertx().executeBlocking(() -> {
+    return Eventually.eventually(server.vertx(), maxMs, () -> server.vertx().executeBlocking(() -> {
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
           server.app().config().getJsonObject("kafka").getString("bootstrap")))) {
         OffsetAndMetadata committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
             .get(10, TimeUnit.SECONDS).get(partition);
         return committed == null ? -1L : committed.offset();
       }
-    }), committed -> committed > record.getOffset(), maxMs).mapEmpty();
+    }), committed -> committed > record.getOffset()).mapEmpty();
   }
 
   static byte[] bytes(SagaCommand command) {

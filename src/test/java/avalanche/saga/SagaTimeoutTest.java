@@ -1,5 +1,6 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.verticles.ShippingVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -8,9 +9,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -27,32 +27,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class SagaTimeoutTest {
-  private static TestServer server;
-  private static SagaTests saga;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject()
-        .put("saga", new JsonObject().put("timeoutSeconds", 2).put("retrySeconds", 2).put("scanIntervalMs", 200))
-        .put("verticles", new JsonObject().put("shipping", 0)));
-    saga = new SagaTests(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject()
+      .put("saga", new JsonObject().put("timeoutSeconds", 2).put("retrySeconds", 2).put("scanIntervalMs", 200))
+      .put("verticles", new JsonObject().put("shipping", 0)));
+  private static final SagaTests saga = new SagaTests(server);
 
   @Test
   void aSagaWithASilentStepTimesOutAndIsCompensatedEvenForTheLateStep(VertxTestContext test) {
     Future.all(server.createProduct("COMMON", 100, 2), server.createUsers(1, 1_000)).compose(setup -> {
       long productId = setup.resultAt(0);
       long userId = setup.<List<Long>>resultAt(1).get(0);
-      return saga.reserve(productId, userId, SagaTests.ADDRESS).compose(orderId -> saga.eventually(
-              () -> saga.order(orderId, userId),
+      return saga.reserve(productId, userId, SagaTests.ADDRESS).compose(orderId -> Eventually.eventually(server.vertx(), 20_000, () -> saga.order(orderId, userId),
               o -> "TIMEOUT".equals(o.getString("failureReason"))
                   && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("APPLY_POINTS"))
-                  && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("CHECK_STOCK")), 20_000)
+                  && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("CHECK_STOCK")))
           .compose(timedOut -> Future.all(saga.points(userId), saga.stock(productId)).compose(undone -> {
             test.verify(() -> {
               assertThat(timedOut.getString("status")).isEqualTo("PENDING");

@@ -1,5 +1,6 @@
 package avalanche.saga;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -8,9 +9,9 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * measurement run: -Dsaga.volume.users=..., -Dsaga.volume.stock=..., -Dsaga.volume.poorPercent=...,
  * -Dsaga.steady.rate=... (orders/s), -Dsaga.steady.seconds=..., -Dsaga.volume.instances=... (per saga role).
  */
+@Tag("measurement")
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 240, timeUnit = TimeUnit.SECONDS)
 class SagaVolumeTest {
@@ -42,21 +44,12 @@ class SagaVolumeTest {
   private static final int POOR_PERCENT = Integer.getInteger("saga.volume.poorPercent", 30);
   private static final long PRICE = 100;
   private static final long SETTLE_MS = 120_000;
-  private static TestServer server;
-  private static SagaTests saga;
-
-  @BeforeAll
-  static void start() {
-    int instances = Integer.getInteger("saga.volume.instances", 1);
-    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("sagaCoordinator", instances)
-        .put("point", instances).put("shipping", instances).put("stockParticipant", instances)));
-    saga = new SagaTests(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  private static final int INSTANCES = Integer.getInteger("saga.volume.instances", 1);
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("verticles", new JsonObject()
+      .put("sagaCoordinator", INSTANCES).put("point", INSTANCES).put("shipping", INSTANCES)
+      .put("stockParticipant", INSTANCES)));
+  private static final SagaTests saga = new SagaTests(server);
 
   @Test
   void aStampedeSettlesEveryOrderAndKeepsTheInvariants(VertxTestContext test) {
@@ -194,10 +187,10 @@ class SagaVolumeTest {
    * coordinator may not have stored the last orders' rows yet.
    */
   private static Future<Long> settle(long productId, int orders) {
-    return saga.eventually(() -> server.pg()
+    return Eventually.eventually(server.vertx(), SETTLE_MS, () -> server.pg()
             .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1 AND status IN ('COMPLETED', 'CANCELLED')")
             .execute(Tuple.of(productId)).map(rows -> rows.iterator().next().getLong(0)),
-        terminal -> terminal >= orders, SETTLE_MS);
+        terminal -> terminal >= orders);
   }
 
   /** Users whose ledger does not explain their balance, or whose balance is negative (must be none). */

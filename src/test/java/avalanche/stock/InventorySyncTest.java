@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.infra.Channels;
 import avalanche.TestServer;
 import avalanche.verticles.InventorySyncVerticle;
 import io.vertx.core.Future;
@@ -8,9 +9,8 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.OffsetDateTime;
@@ -23,26 +23,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Redis counters mirrored into PostgreSQL {@code products}; the periodic pass is off, the test triggers one. */
 @ExtendWith(VertxExtension.class)
 class InventorySyncTest {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("stock", new JsonObject().put("syncIntervalSeconds", 3_600)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("stock", new JsonObject().put("syncIntervalSeconds", 3_600)));
 
   @Test
   void aTriggeredSyncWritesTheLiveCountersToPostgres(VertxTestContext test) {
     server.createProduct("COMMON", 100, 10).compose(productId -> server.createUsers(4, 1_000).compose(users ->
         buyAll(productId, users)
             // Two sales confirmed, one released: available 7, reserved 1, sold 2.
-            .compose(orderIds -> stock(StockAddresses.CONFIRM, productId, orderIds.get(0))
-                .compose(v -> stock(StockAddresses.CONFIRM, productId, orderIds.get(1)))
-                .compose(v -> stock(StockAddresses.RELEASE, productId, orderIds.get(2))))
+            .compose(orderIds -> stock(Channels.STOCK_CONFIRM, productId, orderIds.get(0))
+                .compose(v -> stock(Channels.STOCK_CONFIRM, productId, orderIds.get(1)))
+                .compose(v -> stock(Channels.STOCK_RELEASE, productId, orderIds.get(2))))
             .compose(v -> sync())
             .compose(written -> Future.all(StockProbe.counters(server.redis(), productId), row(productId))
                 .map(both -> {
@@ -116,7 +107,7 @@ class InventorySyncTest {
   }
 
   private static Future<Integer> sync() {
-    return server.vertx().eventBus().<JsonObject>request(InventorySyncVerticle.ADDRESS, new JsonObject())
+    return server.vertx().eventBus().<JsonObject>request(Channels.INVENTORY_SYNC, new JsonObject())
         .map(reply -> reply.body().getInteger("products"));
   }
 

@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.infra.Channels;
 import avalanche.TestServer;
 import avalanche.order.OrderIds;
 import io.vertx.core.Future;
@@ -9,9 +10,8 @@ import io.vertx.junit5.VertxTestContext;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
@@ -39,17 +39,8 @@ import static org.assertj.core.api.Assertions.entry;
  */
 @ExtendWith(VertxExtension.class)
 class LuaScriptsTest {
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("verticles", new JsonObject().put("outboxRelay", 0)));
 
   @Test
   void soldOutWhenNoUnitIsLeft(VertxTestContext test) {
@@ -291,7 +282,7 @@ class LuaScriptsTest {
   void scriptsNameKeysOnlyThroughTheirKeysArgument() throws IOException {
     Pattern call = Pattern.compile("redis\\.p?call\\('([A-Z]+)',\\s*([^,)]+)(?:,\\s*([^,)]+))?");
     for (String script : List.of("reserve", "release", "confirm", "init_product", "rebuild_product", "check_stock",
-        "outbox_read", "outbox_ack", "outbox_forget", "outbox_holds")) {
+        "outbox_read", "outbox_ack", "outbox_forget", "outbox_holds", "queue_join", "queue_poll", "queue_admit")) {
       String source = source(script);
       Matcher m = call.matcher(source);
       int calls = 0;
@@ -330,17 +321,17 @@ class LuaScriptsTest {
     String orderId = OrderIds.next(productId);
     JsonObject request = new JsonObject().put("productId", productId).put("userId", userId).put("orderId", orderId)
         .put("draw", draw).put("shippingAddress", "1 Test Street");
-    return server.vertx().eventBus().<JsonObject>request(StockAddresses.RESERVE, request)
+    return server.vertx().eventBus().<JsonObject>request(Channels.STOCK_RESERVE, request)
         .map(reply -> reply.body().copy().put("orderId", orderId));
   }
 
   private static Future<JsonObject> release(long productId, String orderId) {
-    return server.vertx().eventBus().<JsonObject>request(StockAddresses.RELEASE,
+    return server.vertx().eventBus().<JsonObject>request(Channels.STOCK_RELEASE,
         new JsonObject().put("productId", productId).put("orderId", orderId)).map(reply -> reply.body());
   }
 
   private static Future<JsonObject> confirm(long productId, String orderId) {
-    return server.vertx().eventBus().<JsonObject>request(StockAddresses.CONFIRM,
+    return server.vertx().eventBus().<JsonObject>request(Channels.STOCK_CONFIRM,
         new JsonObject().put("productId", productId).put("orderId", orderId)).map(reply -> reply.body());
   }
 

@@ -1,9 +1,11 @@
 package avalanche.stock;
 
+import avalanche.Eventually;
 import avalanche.App;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
-import avalanche.infra.Topics;
+import avalanche.infra.kafka.Topics;
+import avalanche.infra.redis.RedisLink;
 import avalanche.order.HandoffBacklog;
 import avalanche.order.OrderIds;
 import avalanche.order.TestRelay;
@@ -23,6 +25,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashMap;
@@ -44,29 +47,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class ReservationSweepBacklogTest {
-  private static TestServer server;
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject()
+      .put("drop", new JsonObject().put("reservationTtlSeconds", 1))
+      .put("stock", new JsonObject().put("sweepIntervalMs", 3_600_000))
+      .put("verticles", new JsonObject().put("outboxRelay", 0)));
   private static KafkaAdminClient admin;
 
   @BeforeAll
   static void start() {
-    server = TestServer.start(new JsonObject()
-        .put("drop", new JsonObject().put("reservationTtlSeconds", 1))
-        .put("stock", new JsonObject().put("sweepIntervalMs", 3_600_000))
-        .put("verticles", new JsonObject().put("outboxRelay", 0)));
     admin = KafkaAdminClient.create(server.vertx(), Clients.kafkaAdminConfig(server.app().config()));
   }
 
   @AfterAll
   static void stop() {
     App.await(admin.close());
-    server.close();
   }
 
   @Test
   void anOrderWithoutARowIsReleasedOnlyOnceItLeftTheOutboxAndTheBacklogIsDrained(VertxTestContext test) {
     String group = "backlog-test-" + UUID.randomUUID();
     HandoffBacklog backlog = new HandoffBacklog(admin, group);
-    ReservationSweep sweep = new ReservationSweep(server.vertx(), server.pg(), server.redis(), backlog, 200, 100_000, 300);
+    StockScripts scripts = new StockScripts(new RedisLink(server.redis()), 60_000);
+    ReservationSweep sweep = new ReservationSweep(server.pg(), server.redis(), scripts, backlog, 200, 100_000, 300);
     // No such user: the saga refuses the order (parks it on dead.letters), so it never gets a row, and its unit must
     // come back, but only once it is certain that the order is not on its way any more.
     long nobody = 9_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L);
@@ -91,7 +94,7 @@ class ReservationSweepBacklogTest {
           }))
           // A relay takes it to order.requested, which the test's group has not taken up.
           .compose(c -> TestRelay.deploy(server, List.of(productId), TestRelay.settings(server, 10_000)))
-          .compose(relay -> StockProbe.eventually(server.vertx(), 30_000,
+          .compose(relay -> Eventually.eventually(server.vertx(), 30_000,
                   () -> server.redis().send(Request.cmd(Command.XLEN).arg(StockKeys.outbox(productId))), n -> n.toLong() == 0)
               .compose(relayed -> relay.undeploy()))
           .compose(v -> backlog.drained())
@@ -127,7 +130,7 @@ class ReservationSweepBacklogTest {
             });
             return c;
           }));
-    }).onComplete(test.succeedingThenComplete());
+    }).eventually(scripts::close).onComplete(test.succeedingThenComplete());
   }
 
   /** What a coordinator of {@code group} does once it stored every order: commits at the end of each partition. */

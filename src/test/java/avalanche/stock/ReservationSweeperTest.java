@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.order.OrderIds;
 import io.vertx.core.Future;
@@ -10,9 +11,8 @@ import io.vertx.junit5.VertxTestContext;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -37,20 +37,10 @@ class ReservationSweeperTest {
       .put("verticles", new JsonObject().put("outboxRelay", 0));
   private static final long WAIT_MS = 20_000;
 
-  private static TestServer server;
-  private static TestServer second;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start(OVERRIDES);
-    second = TestServer.start(OVERRIDES);
-  }
-
-  @AfterAll
-  static void stop() {
-    second.close();
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(OVERRIDES);
+  @RegisterExtension
+  static final TestServer second = TestServer.extension(OVERRIDES);
 
   @Test
   void keepsAnExpiredReservationWhoseOrderIsStillInTheOutboxUntilTheSagaSettlesIt(VertxTestContext test) {
@@ -81,7 +71,7 @@ class ReservationSweeperTest {
           // A relay takes it to Kafka at last; the saga settles it, as it would any order.
           .compose(c -> avalanche.order.TestRelay.deploy(server, List.of(productId),
               avalanche.order.TestRelay.settings(server, 10_000)))
-          .compose(relay -> StockProbe.eventually(server.vertx(), WAIT_MS,
+          .compose(relay -> Eventually.eventually(server.vertx(), WAIT_MS,
                   () -> StockProbe.counters(server.redis(), productId), c -> c.getLong("sold") == 1)
               .compose(c -> server.http().get("/api/orders/" + orderId).bearerTokenAuthentication(token).send()
                   .map(order -> {
@@ -107,7 +97,7 @@ class ReservationSweeperTest {
           // The PENDING order reserves first, so its deadline passes no later than the COMPLETED one's.
           .compose(v -> StockProbe.reserve(server.vertx(), productId, users.get(0), pending))
           .compose(v -> StockProbe.reserve(server.vertx(), productId, users.get(1), completed))
-          .compose(v -> StockProbe.eventually(server.vertx(), WAIT_MS,
+          .compose(v -> Eventually.eventually(server.vertx(), WAIT_MS,
               () -> StockProbe.counters(server.redis(), productId), c -> c.getLong("sold") == 1))
           // Several sweeps and re-checks of the PENDING one later, it is still reserved.
           .compose(c -> server.vertx().timer(1_000))
@@ -134,7 +124,7 @@ class ReservationSweeperTest {
             return server.pg().preparedQuery("UPDATE orders SET status = 'CANCELLED' WHERE id = $1")
                 .execute(io.vertx.sqlclient.Tuple.of(pending));
           })
-          .compose(v -> StockProbe.eventually(server.vertx(), WAIT_MS,
+          .compose(v -> Eventually.eventually(server.vertx(), WAIT_MS,
               () -> StockProbe.counters(server.redis(), productId), c -> c.getLong("reserved") == 0))
           .map(c -> {
             test.verify(() -> {
@@ -164,7 +154,7 @@ class ReservationSweeperTest {
         chain = chain.compose(v -> StockProbe.reserve(server.vertx(), productId, users.get(n), orderIds.get(n)));
       }
       return chain
-          .compose(v -> StockProbe.eventually(server.vertx(), WAIT_MS,
+          .compose(v -> Eventually.eventually(server.vertx(), WAIT_MS,
               () -> StockProbe.counters(server.redis(), productId), c -> c.getLong("reserved") == 8))
           .map(c -> {
             test.verify(() -> {
@@ -205,7 +195,7 @@ class ReservationSweeperTest {
             }
             return Future.all(reservations);
           })
-          .compose(reserved -> StockProbe.eventually(server.vertx(), WAIT_MS,
+          .compose(reserved -> Eventually.eventually(server.vertx(), WAIT_MS,
               () -> StockProbe.counters(server.redis(), productId).map(c -> {
                 maxAvailable.accumulateAndGet(c.getLong("available"), Math::max);
                 if (!StockProbe.balanced(c)) {
@@ -263,7 +253,7 @@ class ReservationSweeperTest {
     server.createProduct("COMMON", 100, 2).compose(productId -> {
       String ghost = OrderIds.next(productId);
       return server.redis().send(Request.cmd(Command.ZADD).arg(StockKeys.deadlines(productId)).arg(1).arg(ghost))
-          .compose(v -> StockProbe.eventually(server.vertx(), WAIT_MS,
+          .compose(v -> Eventually.eventually(server.vertx(), WAIT_MS,
               () -> server.redis().send(Request.cmd(Command.ZCARD).arg(StockKeys.deadlines(productId))),
               card -> card.toInteger() == 0))
           .compose(v -> StockProbe.counters(server.redis(), productId))

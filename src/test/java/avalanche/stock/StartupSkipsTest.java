@@ -12,9 +12,8 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.regex.Matcher;
@@ -31,17 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StartupSkipsTest {
   private static final Pattern SKIPPED = Pattern.compile(
       "(?m)^avalanche_startup_rows_skipped_total\\{table=\"products\"[^}]*} ([0-9.]+)$");
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final TestServer server = TestServer.extension();
 
   @Test
   void unloadableRowsAreSkippedLoggedAndCountedAndEverythingElseServes() {

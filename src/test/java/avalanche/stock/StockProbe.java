@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.infra.Channels;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -12,8 +13,6 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /** Test helpers for the stock operations: reading live Redis state, reserving, recording orders, polling. */
 public final class StockProbe {
@@ -49,7 +48,7 @@ public final class StockProbe {
 
   /** One reservation through the stock verticle, as the purchase route makes it (a draw of 0 always wins). */
   static Future<String> reserve(Vertx vertx, long productId, long userId, String orderId) {
-    return vertx.eventBus().<JsonObject>request(StockAddresses.RESERVE, new JsonObject()
+    return vertx.eventBus().<JsonObject>request(Channels.STOCK_RESERVE, new JsonObject()
             .put("productId", productId).put("userId", Long.toString(userId)).put("orderId", orderId)
             .put("draw", 0.0).put("shippingAddress", "1 Test Street"))
         .map(reply -> reply.body().getString("outcome"));
@@ -65,22 +64,5 @@ public final class StockProbe {
             INSERT INTO orders (id, user_id, product_id, price, status, created_at)
             VALUES ($1, $2, $3, $4, $5, now())""")
         .executeBatch(rows).mapEmpty();
-  }
-
-  /** Polls {@code probe} every 100 ms until {@code done} holds; fails with the last value after the timeout. */
-  public static <T> Future<T> eventually(Vertx vertx, long timeoutMs, Supplier<Future<T>> probe, Predicate<T> done) {
-    return attempt(vertx, System.currentTimeMillis() + timeoutMs, probe, done);
-  }
-
-  private static <T> Future<T> attempt(Vertx vertx, long until, Supplier<Future<T>> probe, Predicate<T> done) {
-    return probe.get().compose(value -> {
-      if (done.test(value)) {
-        return Future.succeededFuture(value);
-      }
-      if (System.currentTimeMillis() > until) {
-        return Future.failedFuture(new AssertionError("condition not reached in time; last value: " + value));
-      }
-      return vertx.timer(100).compose(tick -> attempt(vertx, until, probe, done));
-    });
   }
 }

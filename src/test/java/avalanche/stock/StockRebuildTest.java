@@ -1,5 +1,6 @@
 package avalanche.stock;
 
+import avalanche.infra.Channels;
 import avalanche.TestServer;
 import avalanche.order.OrderIds;
 import io.vertx.core.Future;
@@ -10,9 +11,8 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -33,18 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StockRebuildTest {
   private static final long TTL_MS = 60_000;
 
-  private static TestServer server;
-
-  @BeforeAll
-  static void start() {
-    // The periodic repair would race these tests' own rebuilds: it runs once at start, then not again.
-    server = TestServer.start(new JsonObject().put("stock", new JsonObject().put("repairIntervalMs", 3_600_000)));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  // The periodic repair would race these tests' own rebuilds: it runs once at start, then not again.
+  @RegisterExtension
+  static final TestServer server = TestServer.extension(new JsonObject().put("stock", new JsonObject().put("repairIntervalMs", 3_600_000)));
 
   /** A product of stock 10 with 3 COMPLETED, 2 PENDING and 1 CANCELLED order (users 0..5). */
   private record Scenario(long productId, List<Long> users, List<String> orders, JsonObject before) {}
@@ -101,8 +92,8 @@ class StockRebuildTest {
         .compose(v -> restore())
         .compose(v -> purchase(s, 0))
         .compose(repeat -> purchase(s, 5).map(again -> List.of(repeat, again)))
-        .compose(answers -> stock(StockAddresses.CONFIRM, s, 3)
-            .compose(confirmed -> stock(StockAddresses.RELEASE, s, 4).map(released -> {
+        .compose(answers -> stock(Channels.STOCK_CONFIRM, s, 3)
+            .compose(confirmed -> stock(Channels.STOCK_RELEASE, s, 4).map(released -> {
               test.verify(() -> {
                 assertThat(answers.get(0)).as("one attempt per user still holds").isEqualTo(409);
                 assertThat(answers.get(1)).as("a cancelled order gave the attempt back").isEqualTo(202);

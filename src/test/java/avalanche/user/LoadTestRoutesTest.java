@@ -13,9 +13,8 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -28,20 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class LoadTestRoutesTest {
   private static final String PATH = "/api/admin/loadtest/users";
-  private static TestServer enabled;
-  private static TestServer disabled;
-
-  @BeforeAll
-  static void start() {
-    enabled = TestServer.start();
-    disabled = TestServer.start(new JsonObject().put("loadtest", false));
-  }
-
-  @AfterAll
-  static void stop() {
-    enabled.close();
-    disabled.close();
-  }
+  @RegisterExtension
+  static final TestServer enabled = TestServer.extension();
+  @RegisterExtension
+  static final TestServer disabled = TestServer.extension(new JsonObject().put("loadtest", false));
 
   private static Future<HttpResponse<Buffer>> provision(TestServer server, String token, JsonObject body) {
     return server.http().post(PATH).bearerTokenAuthentication(token).sendJsonObject(body);

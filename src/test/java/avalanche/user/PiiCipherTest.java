@@ -1,7 +1,7 @@
 package avalanche.user;
 
 import avalanche.App;
-import avalanche.infra.ConfigException;
+import avalanche.infra.config.ConfigException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

@@ -68,6 +68,14 @@ final class AvalancheApi {
     return expect(201, send("POST", "/api/admin/products", body, adminToken)).get("productId").asText();
   }
 
+  /** A product behind a waiting room that admits {@code admitPerSecond} and opens 600 s before {@code dropAt}. */
+  String createRoomProduct(String name, long price, long stock, String grade, java.time.Instant dropAt, long admitPerSecond) {
+    ObjectNode body = JSON.createObjectNode().put("name", name).put("price", price).put("stock", stock).put("grade", grade)
+        .put("dropAt", dropAt.toString());
+    body.putObject("waitingRoom").put("admitPerSecond", admitPerSecond);
+    return expect(201, send("POST", "/api/admin/products", body, adminToken)).get("productId").asText();
+  }
+
   JsonNode stats(String productId) {
     return expect(200, send("GET", "/api/admin/products/" + productId + "/stats", null, adminToken));
   }
