@@ -13,6 +13,7 @@ import avalanche.user.AdminAccount;
 import avalanche.user.PiiCipher;
 import avalanche.verticles.HttpIngressVerticle;
 import avalanche.verticles.InventorySyncVerticle;
+import avalanche.verticles.LiveFeedVerticle;
 import avalanche.verticles.ReservationSweeperVerticle;
 import avalanche.verticles.MailVerticle;
 import avalanche.verticles.OutboxRelayVerticle;
@@ -135,6 +136,8 @@ public final class App implements AutoCloseable {
         deploy(vertx, deployments, MailVerticle::new, config, 1);
         deploy(vertx, deployments, RevocationFeedVerticle::new, config, 1);
         deploy(vertx, deployments, SoldOutFeedVerticle::new, config, 1);
+        // The live ops feed's publisher for this process's ingress instances.
+        deploy(vertx, deployments, LiveFeedVerticle::new, config, 1);
         deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
       }
       return new App(vertx, shared == null ? infrastructure : null, config, deployments, coordinator);

@@ -21,6 +21,8 @@ public final class Channels {
   public static final String INVENTORY_SYNC = "inventory.sync";
   /** Event bus: {@code {kind: VERIFY|RESET, to, token}}, sent by the mail verticle. */
   public static final String MAIL_SEND = "mail.send";
+  /** Event bus, published: the live feed's snapshot of the second as a ready server-sent-event frame (a Buffer). */
+  public static final String OPS_LIVE_SNAPSHOT = "ops.live.snapshot";
 
   /** Redis pub/sub: release.lua announces a unit back on sale, {@code "{p:<id>} <returns>"} (named there too). */
   public static final String STOCK_RETURNED = "stock.returned";

@@ -3,15 +3,34 @@ package avalanche.infra;
 import avalanche.stock.Reservation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
-/** Drop counters exported on /metrics as {@code avalanche_drop_attempts_total{outcome=...}}. */
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Drop counters exported on /metrics as {@code avalanche_drop_attempts_total{outcome=...}}, the purchase answer
+ * time ({@code avalanche_purchase_time_seconds}, with a rolling p99) and, for the live feed, the attempts this
+ * process refused before the stock decided them, per product. One instance per process (per metrics registry),
+ * shared by every ingress instance, so the live feed reads the whole process's counts.
+ */
 public final class DropMetrics {
+  /** Rejections are counted for at most this many products: a flood of made-up ids cannot grow the map. */
+  private static final int MAX_PRODUCTS = 10_000;
+  private static final Map<String, DropMetrics> BY_REGISTRY = new ConcurrentHashMap<>();
+
   private final Counter attempts;
   private final Counter reserved;
   private final Counter soldOut;
   private final Counter lost;
   private final Counter rejected;
   private final Counter waitedShort;
+  private final Timer answerTime;
+  private final Map<Long, LongAdder> rejectedByProduct = new ConcurrentHashMap<>();
 
   public DropMetrics(MeterRegistry registry) {
     attempts = Counter.builder("avalanche.drop.attempts").tag("outcome", "ALL").register(registry);
@@ -21,10 +40,19 @@ public final class DropMetrics {
     rejected = Counter.builder("avalanche.drop.attempts").tag("outcome", "REJECTED").register(registry);
     waitedShort = Counter.builder("avalanche.drop.replica.wait.short")
         .description("wins answered before drop.waitReplicas replicas acknowledged them").register(registry);
+    // A short window: the live feed shows the p99 of the last few seconds, not of the whole run.
+    answerTime = Timer.builder("avalanche.purchase.time")
+        .description("time from a purchase request to its answer, in this process")
+        .publishPercentiles(0.99)
+        .distributionStatisticExpiry(Duration.ofSeconds(5))
+        .distributionStatisticBufferLength(5)
+        .register(registry);
   }
 
+  /** This process's instance. */
   public static DropMetrics of(io.vertx.core.json.JsonObject config) {
-    return new DropMetrics(registry(config));
+    String name = config.getJsonObject("metrics").getString("registryName");
+    return BY_REGISTRY.computeIfAbsent(name, n -> new DropMetrics(registry(config)));
   }
 
   public static MeterRegistry registry(io.vertx.core.json.JsonObject config) {
@@ -36,11 +64,12 @@ public final class DropMetrics {
   }
 
   /** Counts the decided outcome; rejections are repeat buyers, closed drops and unknown products. */
-  public void outcome(Reservation.Outcome outcome) {
+  public void outcome(long productId, Reservation.Outcome outcome) {
     switch (outcome) {
       case RESERVED -> reserved.increment();
       case SOLD_OUT -> soldOut.increment();
       case LOST -> lost.increment();
+      case DROP_NOT_OPEN -> rejected(productId);
       default -> rejected.increment();
     }
   }
@@ -50,8 +79,34 @@ public final class DropMetrics {
     waitedShort.increment();
   }
 
-  /** An attempt refused before the stock was asked (rate limit). */
-  public void rejected() {
+  /** An attempt refused before the stock decided it (rate limit, drop not open). */
+  public void rejected(long productId) {
     rejected.increment();
+    LongAdder count = rejectedByProduct.get(productId);
+    if (count == null && rejectedByProduct.size() < MAX_PRODUCTS) {
+      count = rejectedByProduct.computeIfAbsent(productId, id -> new LongAdder());
+    }
+    if (count != null) {
+      count.increment();
+    }
+  }
+
+  /** The running count of {@link #rejected(long)} per product, in this process. */
+  public Map<Long, Long> rejectedByProduct() {
+    Map<Long, Long> counts = new java.util.HashMap<>();
+    rejectedByProduct.forEach((id, count) -> counts.put(id, count.sum()));
+    return counts;
+  }
+
+  public void answered(long nanos) {
+    answerTime.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** p99 of the purchase answer time over the last few seconds in this process, in ms; 0 without purchases. */
+  public double purchaseP99Ms() {
+    for (ValueAtPercentile p : answerTime.takeSnapshot().percentileValues()) {
+      return p.value(TimeUnit.MILLISECONDS);
+    }
+    return 0;
   }
 }

@@ -150,6 +150,7 @@ public final class PurchaseRoutes {
   }
 
   private void purchase(HttpServerRequest request, UserContext user, String rawProductId, Buffer body) {
+    long started = System.nanoTime();
     Future<Answer> answer;
     try {
       metrics.attempt();
@@ -160,7 +161,7 @@ public final class PurchaseRoutes {
       String address = Bodies.optionalString(Bodies.object(body, true), "shippingAddress", 500);
       String key = IdempotencyStore.validKey(request.getHeader("Idempotency-Key"));
       if (!limiter.tryAcquire(user.userId())) {
-        metrics.rejected();
+        metrics.rejected(productId);
         throw new ApiException(429, "RATE_LIMITED", "too many purchase attempts; slow down");
       }
       answer = key == null
@@ -170,6 +171,7 @@ public final class PurchaseRoutes {
       answer = Future.failedFuture(e);
     }
     answer.onComplete(decided -> {
+      metrics.answered(System.nanoTime() - started);
       if (decided.succeeded()) {
         decided.result().send(request.response());
       } else {
@@ -182,7 +184,7 @@ public final class PurchaseRoutes {
     long now = System.currentTimeMillis();
     Outcome known = soldOut.answer(productId, userId, now);
     if (known != null) {
-      metrics.outcome(known);
+      metrics.outcome(productId, known);
       return Future.succeededFuture(known == Outcome.SOLD_OUT ? SOLD_OUT : ALREADY_PURCHASED);
     }
     String orderId = OrderIds.next(productId);
@@ -190,7 +192,7 @@ public final class PurchaseRoutes {
         .timeout(RESERVE_ANSWER_MS, TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(ApiException.unavailable("stock service unavailable, try again")))
         .compose(result -> {
-          metrics.outcome(result.outcome());
+          metrics.outcome(productId, result.outcome());
           return switch (result.outcome()) {
             case RESERVED -> Future.succeededFuture(reserved(orderId));
             case LOST -> Future.succeededFuture(LOST);

@@ -16,9 +16,11 @@ import avalanche.infra.DropMetrics;
 import avalanche.infra.http.Http;
 import avalanche.infra.http.OpsRoutes;
 import avalanche.infra.http.RateLimiter;
+import avalanche.live.LiveRoutes;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderRoutes;
 import avalanche.order.PurchaseRoutes;
+import avalanche.pages.PageRoutes;
 import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
 import avalanche.infra.redis.RedisLink;
@@ -56,6 +58,7 @@ public class HttpIngressVerticle extends VerticleBase {
   private RateLimiter limiter;
   private StockScripts stock;
   private RedisLink queueRedis;
+  private LiveRoutes live;
 
   @Override
   public Future<?> start() {
@@ -103,6 +106,9 @@ public class HttpIngressVerticle extends VerticleBase {
     new OrderRoutes(pg, redis).mount(router, auth);
     new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
+    live = new LiveRoutes(vertx);
+    live.mount(router, auth);
+    new PageRoutes(vertx).mount(router);
     router.route().failureHandler(Http::failure);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> Http.unrouted(ctx, status));
@@ -132,7 +138,8 @@ public class HttpIngressVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // Stop accepting, let in-flight requests finish, then release the clients.
+    // Stop accepting, let in-flight requests finish (live streams never do: they are ended), then release the clients.
+    live.close();
     return server.shutdown(10, TimeUnit.SECONDS)
         .eventually(() -> Future.join(stock.close(), queueRedis.close(), pg.close(), kafkaAdmin.close()))
         .eventually(redis::close)

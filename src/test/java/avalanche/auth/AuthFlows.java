@@ -20,16 +20,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The account calls over HTTP, and reading the mails they send from the in-process SMTP server. */
-final class AuthFlows {
+public final class AuthFlows {
   static final Pattern TOKEN = Pattern.compile("token=([A-Za-z0-9_-]+)");
 
   private AuthFlows() {}
 
-  static String freshEmail() {
+  public static String freshEmail() {
     return "a-" + UUID.randomUUID() + "@avalanche.test";
   }
 
-  static JsonObject signupBody(String email, String password) {
+  public static JsonObject signupBody(String email, String password) {
     return new JsonObject().put("email", email).put("password", password).put("name", "Ada Lovelace")
         .put("phone", "+44 20 7946 0958").put("address", "12 Analytical Engine Row, London");
   }
@@ -64,7 +64,7 @@ final class AuthFlows {
   }
 
   /** Waits (up to 10 s) until {@code count} mails for {@code email} arrived at the shared SMTP sink. */
-  static Future<MimeMessage> mail(Vertx vertx, String email, int count) {
+  public static Future<MimeMessage> mail(Vertx vertx, String email, int count) {
     return mail(vertx, greenMail(), email, count);
   }
 
@@ -115,7 +115,7 @@ final class AuthFlows {
   }
 
   /** The link in the plain-text part that holds {@code token=}. */
-  static String link(MimeMessage mail) {
+  public static String link(MimeMessage mail) {
     Matcher m = Pattern.compile("(http\\S*token=[A-Za-z0-9_-]+)").matcher(part(mail, "text/plain"));
     if (!m.find()) {
       throw new AssertionError("no token link in the mail");
@@ -123,7 +123,7 @@ final class AuthFlows {
     return m.group(1);
   }
 
-  static String token(String link) {
+  public static String token(String link) {
     Matcher m = TOKEN.matcher(link);
     if (!m.find()) {
       throw new AssertionError("no token in " + link);
@@ -132,7 +132,7 @@ final class AuthFlows {
   }
 
   /** Signs up, follows the mailed link, and answers the verified account's email. */
-  static Future<String> verifiedAccount(TestServer server, String password) {
+  public static Future<String> verifiedAccount(TestServer server, String password) {
     String email = freshEmail();
     return signup(server.http(), signupBody(email, password))
         .compose(r -> {
