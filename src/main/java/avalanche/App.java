@@ -1,28 +1,28 @@
 package avalanche;
 
-import avalanche.infra.config.AppConfig;
-import avalanche.infra.Clients;
-import avalanche.infra.config.ConfigException;
-import avalanche.infra.embedded.Infrastructure;
-import avalanche.infra.Migrations;
-import avalanche.infra.config.Role;
-import avalanche.infra.kafka.Topics;
 import avalanche.auth.SessionEpoch;
+import avalanche.infra.Clients;
+import avalanche.infra.Migrations;
+import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.ConfigException;
+import avalanche.infra.config.Role;
+import avalanche.infra.embedded.Infrastructure;
+import avalanche.infra.kafka.Topics;
 import avalanche.stock.StockRebuild;
 import avalanche.user.AdminAccount;
 import avalanche.user.PiiCipher;
 import avalanche.verticles.HttpIngressVerticle;
 import avalanche.verticles.InventorySyncVerticle;
 import avalanche.verticles.LiveFeedVerticle;
-import avalanche.verticles.ReservationSweeperVerticle;
 import avalanche.verticles.MailVerticle;
 import avalanche.verticles.OutboxRelayVerticle;
-import avalanche.verticles.RevocationFeedVerticle;
 import avalanche.verticles.PointVerticle;
+import avalanche.verticles.ReservationSweeperVerticle;
+import avalanche.verticles.RevocationFeedVerticle;
 import avalanche.verticles.SagaCoordinatorVerticle;
 import avalanche.verticles.ShippingVerticle;
-import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.SoldOutFeedVerticle;
+import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.StockRepairVerticle;
 import avalanche.verticles.StockVerticle;
 import avalanche.verticles.WaitingRoomVerticle;
@@ -31,12 +31,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-
+import io.vertx.redis.client.Redis;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -59,8 +58,12 @@ public final class App implements AutoCloseable {
   private final List<String> deployments;
   private final String coordinator;
 
-  private App(Vertx vertx, Infrastructure infrastructure, JsonObject config, List<String> deployments,
-              String coordinator) {
+  private App(
+      Vertx vertx,
+      Infrastructure infrastructure,
+      JsonObject config,
+      List<String> deployments,
+      String coordinator) {
     this.vertx = vertx;
     this.infrastructure = infrastructure;
     this.config = config;
@@ -68,23 +71,32 @@ public final class App implements AutoCloseable {
     this.coordinator = coordinator;
   }
 
-  /** Starts everything, blocking the calling thread (never an event loop) until the server listens. */
+  /**
+   * Starts everything, blocking the calling thread (never an event loop) until the server listens.
+   */
   public static App start(Map<String, String> env, JsonObject overrides) {
     return start(env, overrides, null);
   }
 
-  /** As {@link #start(Map, JsonObject)}, reusing already started servers (tests share one set per JVM). */
+  /**
+   * As {@link #start(Map, JsonObject)}, reusing already started servers (tests share one set per
+   * JVM).
+   */
   public static App start(Map<String, String> env, JsonObject overrides, Infrastructure shared) {
     String registryName = "avalanche-" + UUID.randomUUID();
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-            .setEnabled(true)
-            .setRegistryName(registryName)
-            .setJvmMetricsEnabled(true)
-            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
-            .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)))
-        .withMetrics(new MicrometerMetricsFactory())
-        .build();
+    Vertx vertx =
+        Vertx.builder()
+            .with(
+                new VertxOptions()
+                    .setMetricsOptions(
+                        new MicrometerMetricsOptions()
+                            .setEnabled(true)
+                            .setRegistryName(registryName)
+                            .setJvmMetricsEnabled(true)
+                            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+                            .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)))
+            .withMetrics(new MicrometerMetricsFactory())
+            .build();
     Infrastructure infrastructure = null;
     try {
       JsonObject config = await(AppConfig.load(vertx, env, overrides));
@@ -101,7 +113,9 @@ public final class App implements AutoCloseable {
 
       Migrations.migrate(AppConfig.text(config, "pg.url"));
       JsonObject kafka = config.getJsonObject("kafka");
-      Topics.ensure(AppConfig.text(config, "kafka.bootstrap"), kafka.getInteger("partitions", 8),
+      Topics.ensure(
+          AppConfig.text(config, "kafka.bootstrap"),
+          kafka.getInteger("partitions", 8),
           kafka.getInteger("replicationFactor", 1).shortValue());
       await(ensureAdmin(vertx, config));
       // Before anything writes to Redis: an empty Redis here means a new epoch of sessions.
@@ -116,20 +130,42 @@ public final class App implements AutoCloseable {
       String coordinator = null;
       if (roles.contains(Role.SAGA)) {
         // Participants and coordinator (0 instances: this process leaves that part to others).
-        deploy(vertx, deployments, StockParticipantVerticle::new, config, instances.getInteger("stockParticipant", 1));
+        deploy(
+            vertx,
+            deployments,
+            StockParticipantVerticle::new,
+            config,
+            instances.getInteger("stockParticipant", 1));
         deploy(vertx, deployments, PointVerticle::new, config, instances.getInteger("point", 1));
-        deploy(vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
-        coordinator = deploy(vertx, deployments, SagaCoordinatorVerticle::new, config,
-            instances.getInteger("sagaCoordinator", 1));
+        deploy(
+            vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
+        coordinator =
+            deploy(
+                vertx,
+                deployments,
+                SagaCoordinatorVerticle::new,
+                config,
+                instances.getInteger("sagaCoordinator", 1));
       }
       if (roles.contains(Role.JOBS)) {
-        // Won orders from the Redis outboxes to order.requested (0: this process leaves that to others).
-        deploy(vertx, deployments, OutboxRelayVerticle::new, config, instances.getInteger("outboxRelay", 1));
+        // Won orders from the Redis outboxes to order.requested (0: this process leaves that to
+        // others).
+        deploy(
+            vertx,
+            deployments,
+            OutboxRelayVerticle::new,
+            config,
+            instances.getInteger("outboxRelay", 1));
         deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
         deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
         deploy(vertx, deployments, StockRepairVerticle::new, config, 1);
         // The waiting rooms' admission step (0: this process leaves it to others).
-        deploy(vertx, deployments, WaitingRoomVerticle::new, config, instances.getInteger("waitingRoom", 1));
+        deploy(
+            vertx,
+            deployments,
+            WaitingRoomVerticle::new,
+            config,
+            instances.getInteger("waitingRoom", 1));
       }
       if (roles.contains(Role.API)) {
         // Mail is sent for the account routes; both feeds keep caches the purchase route reads.
@@ -140,7 +176,8 @@ public final class App implements AutoCloseable {
         deploy(vertx, deployments, LiveFeedVerticle::new, config, 1);
         deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
       }
-      return new App(vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
+      return new App(
+          vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
     } catch (RuntimeException | Error e) {
       vertx.close();
       if (infrastructure != null && shared == null) {
@@ -172,15 +209,17 @@ public final class App implements AutoCloseable {
   }
 
   /**
-   * The AES key for personal data. Random per run only when PostgreSQL itself is embedded (its rows die with
-   * the run); with a real database a lost key would make every stored name, phone and address unreadable.
+   * The AES key for personal data. Random per run only when PostgreSQL itself is embedded (its rows
+   * die with the run); with a real database a lost key would make every stored name, phone and
+   * address unreadable.
    */
   private static void resolvePiiKey(JsonObject config, boolean pgEmbedded) {
     String key = AppConfig.text(config, "pii.key");
     if (key == null) {
       if (!pgEmbedded) {
-        throw new ConfigException("AVALANCHE_PII_KEY: required with an external PostgreSQL (base64 of 32 random bytes, "
-            + "e.g. `openssl rand -base64 32`)");
+        throw new ConfigException(
+            "AVALANCHE_PII_KEY: required with an external PostgreSQL (base64 of 32 random bytes, "
+                + "e.g. `openssl rand -base64 32`)");
       }
       byte[] bytes = new byte[32];
       new SecureRandom().nextBytes(bytes);
@@ -198,7 +237,11 @@ public final class App implements AutoCloseable {
 
   private static Future<Long> ensureAdmin(Vertx vertx, JsonObject config) {
     var pg = Clients.pg(vertx, config);
-    return AdminAccount.ensure(vertx, pg, AppConfig.text(config, "admin.email"), AppConfig.text(config, "admin.password"))
+    return AdminAccount.ensure(
+            vertx,
+            pg,
+            AppConfig.text(config, "admin.email"),
+            AppConfig.text(config, "admin.password"))
         .eventually(pg::close);
   }
 
@@ -208,12 +251,19 @@ public final class App implements AutoCloseable {
   }
 
   /** The deployment id, or null when {@code instances} is 0. */
-  private static String deploy(Vertx vertx, List<String> deployments, Supplier<? extends io.vertx.core.Deployable> verticle,
-                               JsonObject config, int instances) {
+  private static String deploy(
+      Vertx vertx,
+      List<String> deployments,
+      Supplier<? extends io.vertx.core.Deployable> verticle,
+      JsonObject config,
+      int instances) {
     if (instances <= 0) {
       return null;
     }
-    String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances)));
+    String id =
+        await(
+            vertx.deployVerticle(
+                verticle, new DeploymentOptions().setConfig(config).setInstances(instances)));
     deployments.add(id);
     return id;
   }
@@ -250,7 +300,10 @@ public final class App implements AutoCloseable {
     return config.getJsonObject("http").getInteger("port");
   }
 
-  /** Stops this process's saga coordinator (another process's, or a restarted one, carries on its sagas). */
+  /**
+   * Stops this process's saga coordinator (another process's, or a restarted one, carries on its
+   * sagas).
+   */
   public void stopSagaCoordinator() {
     if (coordinator != null && deployments.remove(coordinator)) {
       await(vertx.undeploy(coordinator));
@@ -261,7 +314,10 @@ public final class App implements AutoCloseable {
     return infrastructure == null ? List.of() : infrastructure.describe();
   }
 
-  /** Stops HTTP first (in-flight requests finish), then the other verticles, then the embedded servers. */
+  /**
+   * Stops HTTP first (in-flight requests finish), then the other verticles, then the embedded
+   * servers.
+   */
   @Override
   public void close() {
     try {

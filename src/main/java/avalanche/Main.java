@@ -10,7 +10,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    System.setProperty(
+        "vertx.logger-delegate-factory-class-name",
+        "io.vertx.core.logging.SLF4JLogDelegateFactory");
     long started = System.nanoTime();
     App app;
     try {
@@ -24,24 +26,39 @@ public final class Main {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("avalanche: stopping");
-      app.close();
-      System.out.println("avalanche: stopped");
-    }, "avalanche-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("avalanche: stopping");
+                  app.close();
+                  System.out.println("avalanche: stopped");
+                },
+                "avalanche-shutdown"));
     System.out.println(banner(app, (System.nanoTime() - started) / 1_000_000));
   }
 
   private static String banner(App app, long millis) {
     JsonObject config = app.config();
     JsonObject admin = config.getJsonObject("admin");
-    String embedded = app.embeddedServers().isEmpty() ? "none (all external)" : String.join(", ", app.embeddedServers());
-    return String.join("\n",
+    String embedded =
+        app.embeddedServers().isEmpty()
+            ? "none (all external)"
+            : String.join(", ", app.embeddedServers());
+    return String.join(
+        "\n",
         "",
-        "  Avalanche is up in " + millis + " ms: " + (app.serves(Role.API) ? "http://127.0.0.1:" + app.httpPort() : "no HTTP"),
+        "  Avalanche is up in "
+            + millis
+            + " ms: "
+            + (app.serves(Role.API) ? "http://127.0.0.1:" + app.httpPort() : "no HTTP"),
         "  roles: " + config.getString("roles", AppConfig.ALL_ROLES),
-        "  admin: " + admin.getString("email") + " / "
-            + (admin.getBoolean("passwordGenerated", false) ? admin.getString("password") : "(from AVALANCHE_ADMIN_PASSWORD)"),
+        "  admin: "
+            + admin.getString("email")
+            + " / "
+            + (admin.getBoolean("passwordGenerated", false)
+                ? admin.getString("password")
+                : "(from AVALANCHE_ADMIN_PASSWORD)"),
         "  embedded: " + embedded,
         "");
   }

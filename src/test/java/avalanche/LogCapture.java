@@ -4,12 +4,13 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
-/** Collects what every logger of the test JVM logs while it is open, to assert on levels and lines. */
+/**
+ * Collects what every logger of the test JVM logs while it is open, to assert on levels and lines.
+ */
 public final class LogCapture implements AutoCloseable {
   private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -28,7 +29,8 @@ public final class LogCapture implements AutoCloseable {
     List<String> lines = new ArrayList<>();
     for (ILoggingEvent event : events()) {
       if (event.getLevel().isGreaterOrEqual(level) && event.getLevel() != level) {
-        lines.add(event.getLevel() + " " + event.getLoggerName() + " - " + event.getFormattedMessage());
+        lines.add(
+            event.getLevel() + " " + event.getLoggerName() + " - " + event.getFormattedMessage());
       }
     }
     return lines;

@@ -1,5 +1,8 @@
 package avalanche;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import avalanche.infra.embedded.FreePorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -9,10 +12,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,21 +31,23 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The packaged jar as a user runs it: {@code java -jar target/avalanche.jar} with only the HTTP port set, so
- * all four servers run embedded. Run by failsafe after {@code package}. The process is driven from the test
- * thread (it blocks on the child process); HTTP goes through a Vert.x WebClient.
+ * The packaged jar as a user runs it: {@code java -jar target/avalanche.jar} with only the HTTP
+ * port set, so all four servers run embedded. Run by failsafe after {@code package}. The process is
+ * driven from the test thread (it blocks on the child process); HTTP goes through a Vert.x
+ * WebClient.
  */
 @ExtendWith(VertxExtension.class)
 class StartStopIT {
   private static final Path JAR = Path.of("target", "avalanche.jar");
   private static final long START_TIMEOUT_S = 240;
   private static final long STOP_TIMEOUT_S = 60;
-  private static final Pattern RUN_DIR = Pattern.compile("(" + Pattern.quote(tmpDir()) + "/avalanche-\\d+)");
+  private static final Pattern RUN_DIR =
+      Pattern.compile("(" + Pattern.quote(tmpDir()) + "/avalanche-\\d+)");
 
   private Process process;
   private Path workDir;
@@ -60,7 +61,8 @@ class StartStopIT {
       process.destroyForcibly();
     }
     if (runDir != null && Files.exists(runDir)) {
-      ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runDir.toString()))
+      ProcessHandle.allProcesses()
+          .filter(p -> commandLine(p).contains(runDir.toString()))
           .forEach(ProcessHandle::destroyForcibly);
       try (var files = Files.walk(runDir)) {
         files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
@@ -88,7 +90,9 @@ class StartStopIT {
     String embedded = out.await("embedded:", 5);
     assertThat(embedded).contains("redis", "postgresql", "kafka", "smtp");
 
-    WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    WebClient http =
+        WebClient.create(
+            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     HttpResponse<Buffer> ready = await(http.get("/ready").send());
     assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
     walkThrough(http, admin.group(1), admin.group(2));
@@ -96,24 +100,35 @@ class StartStopIT {
 
     runDir = runDir(process.descendants().toList());
     List<ProcessHandle> started = startedIn(runDir);
-    List<Path> redisBinaryDirs = started.stream().map(StartStopIT::commandLine)
-        .filter(c -> c.contains("redis-server")).map(c -> Path.of(c.split(" ")[0]).getParent()).toList();
+    List<Path> redisBinaryDirs =
+        started.stream()
+            .map(StartStopIT::commandLine)
+            .filter(c -> c.contains("redis-server"))
+            .map(c -> Path.of(c.split(" ")[0]).getParent())
+            .toList();
     assertThat(runDir).isDirectory();
 
-    // SIGTERM, as an orchestrator sends it. Through the handle: Process.destroy() also closes our end of the
+    // SIGTERM, as an orchestrator sends it. Through the handle: Process.destroy() also closes our
+    // end of the
     // child's stdout at once, and the shutdown lines would be lost.
     long stopping = System.nanoTime();
     assertThat(process.toHandle().destroy()).isTrue();
-    assertThat(process.waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS)).as("exited within " + STOP_TIMEOUT_S + " s").isTrue();
-    System.out.println("jar stop (SIGTERM to exit): " + (System.nanoTime() - stopping) / 1_000_000 + " ms");
+    assertThat(process.waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS))
+        .as("exited within " + STOP_TIMEOUT_S + " s")
+        .isTrue();
+    System.out.println(
+        "jar stop (SIGTERM to exit): " + (System.nanoTime() - stopping) / 1_000_000 + " ms");
     out.drained();
     assertThat(out.lines()).contains("avalanche: stopping");
     assertThat(out.lines()).contains("avalanche: stopped");
-    assertThatThrownBy(() -> {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
-      }
-    }).as("port closed").isInstanceOf(ConnectException.class);
+    assertThatThrownBy(
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+              }
+            })
+        .as("port closed")
+        .isInstanceOf(ConnectException.class);
     for (ProcessHandle p : started) {
       assertThat(gone(p, 15)).as("still running: " + commandLine(p)).isTrue();
     }
@@ -126,7 +141,9 @@ class StartStopIT {
     }
     List<String> said = new ArrayList<>(out.lines());
     said.addAll(out.errors());
-    assertThat(said).as("a clean run logs no error").noneMatch(line -> line.contains(" ERROR ") || line.contains("Exception"));
+    assertThat(said)
+        .as("a clean run logs no error")
+        .noneMatch(line -> line.contains(" ERROR ") || line.contains("Exception"));
   }
 
   @Test
@@ -174,38 +191,62 @@ class StartStopIT {
     assertThat(said.get(0)).contains(variable);
   }
 
-  // --- the drop, as the README walks through it ---------------------------------------------------------
+  // --- the drop, as the README walks through it
+  // ---------------------------------------------------------
 
   private static void walkThrough(WebClient http, String email, String password) {
-    HttpResponse<Buffer> login = await(http.post("/api/auth/login")
-        .sendJsonObject(new JsonObject().put("email", email).put("password", password).put("clientId", "it")));
+    HttpResponse<Buffer> login =
+        await(
+            http.post("/api/auth/login")
+                .sendJsonObject(
+                    new JsonObject()
+                        .put("email", email)
+                        .put("password", password)
+                        .put("clientId", "it")));
     assertThat(login.statusCode()).as(login.bodyAsString()).isEqualTo(200);
     String token = login.bodyAsJsonObject().getString("accessToken");
 
-    HttpResponse<Buffer> created = await(http.post("/api/admin/products").bearerTokenAuthentication(token)
-        .sendJsonObject(new JsonObject().put("name", "Sneaker").put("price", 100).put("stock", 3).put("grade", "COMMON")));
+    HttpResponse<Buffer> created =
+        await(
+            http.post("/api/admin/products")
+                .bearerTokenAuthentication(token)
+                .sendJsonObject(
+                    new JsonObject()
+                        .put("name", "Sneaker")
+                        .put("price", 100)
+                        .put("stock", 3)
+                        .put("grade", "COMMON")));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     String productId = created.bodyAsJsonObject().getString("productId");
 
-    HttpResponse<Buffer> bought = await(http.post("/api/products/" + productId + "/purchase")
-        .bearerTokenAuthentication(token).send());
+    HttpResponse<Buffer> bought =
+        await(
+            http.post("/api/products/" + productId + "/purchase")
+                .bearerTokenAuthentication(token)
+                .send());
     assertThat(bought.statusCode()).as(bought.bodyAsString()).isEqualTo(202);
     String orderId = bought.bodyAsJsonObject().getString("orderId");
     assertThat(bought.getHeader("Location")).isEqualTo("/api/orders/" + orderId);
 
-    HttpResponse<Buffer> order = await(http.get(bought.getHeader("Location")).bearerTokenAuthentication(token).send());
+    HttpResponse<Buffer> order =
+        await(http.get(bought.getHeader("Location")).bearerTokenAuthentication(token).send());
     assertThat(order.statusCode()).as(order.bodyAsString()).isEqualTo(200);
     assertThat(order.bodyAsJsonObject().getString("orderId")).isEqualTo(orderId);
     assertThat(order.bodyAsJsonObject().getString("productId")).isEqualTo(productId);
-    assertThat(order.bodyAsJsonObject().getString("status")).isIn("PENDING", "COMPLETED", "CANCELLED");
+    assertThat(order.bodyAsJsonObject().getString("status"))
+        .isIn("PENDING", "COMPLETED", "CANCELLED");
   }
 
-  // --- the child process --------------------------------------------------------------------------------
+  // --- the child process
+  // --------------------------------------------------------------------------------
 
   private Output start(Map<String, String> variables) throws IOException {
     assertThat(JAR).as("run after mvn package").isRegularFile();
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            JAR.toAbsolutePath().toString());
     // An empty working directory: the jar must bring its own defaults (conf/ inside the jar).
     workDir = Files.createTempDirectory("startstop-it-");
     builder.directory(workDir.toFile());
@@ -228,16 +269,20 @@ class StartStopIT {
     }
 
     private static Thread reader(InputStream stream, List<String> into) {
-      Thread thread = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            into.add(line);
-          }
-        } catch (IOException closed) {
-          // the process ended
-        }
-      }, "it-output");
+      Thread thread =
+          new Thread(
+              () -> {
+                try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = in.readLine()) != null) {
+                    into.add(line);
+                  }
+                } catch (IOException closed) {
+                  // the process ended
+                }
+              },
+              "it-output");
       thread.setDaemon(true);
       thread.start();
       return thread;
@@ -257,7 +302,15 @@ class StartStopIT {
         }
         Thread.sleep(100);
       }
-      throw new AssertionError("no line with '" + text + "' in " + seconds + " s; stdout " + lines() + " stderr " + errors());
+      throw new AssertionError(
+          "no line with '"
+              + text
+              + "' in "
+              + seconds
+              + " s; stdout "
+              + lines()
+              + " stderr "
+              + errors());
     }
 
     void drained() throws InterruptedException {
@@ -289,12 +342,13 @@ class StartStopIT {
   }
 
   /**
-   * What a run started: the jar's child processes, and the postgres server, which pg_ctl detaches from it,
-   * found by the run's folder on its command line.
+   * What a run started: the jar's child processes, and the postgres server, which pg_ctl detaches
+   * from it, found by the run's folder on its command line.
    */
   private List<ProcessHandle> startedIn(Path runDir) {
     List<ProcessHandle> started = new ArrayList<>(process.descendants().toList());
-    ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runDir.toString()) && !started.contains(p))
+    ProcessHandle.allProcesses()
+        .filter(p -> commandLine(p).contains(runDir.toString()) && !started.contains(p))
         .forEach(started::add);
     assertThat(started).anyMatch(p -> commandLine(p).contains("redis-server"));
     assertThat(started).anyMatch(p -> commandLine(p).contains("KafkaChild"));
@@ -314,7 +368,10 @@ class StartStopIT {
     return !p.isAlive();
   }
 
-  /** The child writes its temp folder under the same java.io.tmpdir as this JVM (both default to /tmp). */
+  /**
+   * The child writes its temp folder under the same java.io.tmpdir as this JVM (both default to
+   * /tmp).
+   */
   private static String tmpDir() {
     String tmp = System.getProperty("java.io.tmpdir");
     return tmp.endsWith("/") ? tmp.substring(0, tmp.length() - 1) : tmp;

@@ -7,16 +7,16 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Response;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Rate limits of the account calls (login, password reset, verification resend, sign-up), per email and per
- * client address, as fixed-window counters in Redis ({@code INCR} + {@code PEXPIRE} in one script) so they hold
- * across ingress instances and processes. Keys: {@code rl:<action>:email:<sha256(email)>} and
- * {@code rl:<action>:addr:<address>}; emails are hashed so the keys hold no personal data. A call over either
- * limit is 429 {@code RATE_LIMITED} with {@code Retry-After} set to the end of that window.
+ * Rate limits of the account calls (login, password reset, verification resend, sign-up), per email
+ * and per client address, as fixed-window counters in Redis ({@code INCR} + {@code PEXPIRE} in one
+ * script) so they hold across ingress instances and processes. Keys: {@code
+ * rl:<action>:email:<sha256(email)>} and {@code rl:<action>:addr:<address>}; emails are hashed so
+ * the keys hold no personal data. A call over either limit is 429 {@code RATE_LIMITED} with {@code
+ * Retry-After} set to the end of that window.
  */
 public final class AbuseLimits {
   private static final LuaScript COUNT = LuaScript.load("rate_limit");
@@ -25,7 +25,10 @@ public final class AbuseLimits {
   public record Policy(String action, int perEmail, int perAddress, long windowMs) {
     static Policy from(JsonObject limits, String action) {
       JsonObject p = limits.getJsonObject(action, new JsonObject());
-      return new Policy(action, p.getInteger("perEmail", 0), p.getInteger("perAddress", 0),
+      return new Policy(
+          action,
+          p.getInteger("perEmail", 0),
+          p.getInteger("perAddress", 0),
           p.getLong("windowSeconds", 60L) * 1000);
     }
   }
@@ -38,7 +41,8 @@ public final class AbuseLimits {
 
   public AbuseLimits(Redis redis, JsonObject config) {
     this.redis = redis;
-    JsonObject limits = config.getJsonObject("auth", new JsonObject()).getJsonObject("limits", new JsonObject());
+    JsonObject limits =
+        config.getJsonObject("auth", new JsonObject()).getJsonObject("limits", new JsonObject());
     this.login = Policy.from(limits, "login");
     this.reset = Policy.from(limits, "reset");
     this.resend = Policy.from(limits, "resend");
@@ -61,12 +65,16 @@ public final class AbuseLimits {
     return signup;
   }
 
-  /** Counts the call; fails with 429 when the email (may be null) or the caller's address is over the limit. */
+  /**
+   * Counts the call; fails with 429 when the email (may be null) or the caller's address is over
+   * the limit.
+   */
   public Future<Void> check(Policy policy, String email, RoutingContext ctx) {
     List<Future<Response>> counts = new ArrayList<>();
     List<Integer> limits = new ArrayList<>();
     if (policy.perEmail > 0 && email != null) {
-      counts.add(count("rl:" + policy.action + ":email:" + SessionStore.sha256(email), policy.windowMs));
+      counts.add(
+          count("rl:" + policy.action + ":email:" + SessionStore.sha256(email), policy.windowMs));
       limits.add(policy.perEmail);
     }
     var address = ctx.request().remoteAddress();
@@ -75,19 +83,25 @@ public final class AbuseLimits {
       limits.add(policy.perAddress);
     }
     return Future.all(counts)
-        .recover(e -> Future.failedFuture(ApiException.unavailable("rate limiter unavailable, try again")))
-        .compose(done -> {
-          long waitMs = 0;
-          for (int i = 0; i < counts.size(); i++) {
-            Response r = counts.get(i).result();
-            if (r.get(0).toLong() > limits.get(i)) {
-              waitMs = Math.max(waitMs, r.get(1).toLong());
-            }
-          }
-          return waitMs == 0
-              ? Future.succeededFuture()
-              : Future.failedFuture(ApiException.rateLimited("too many attempts; try again later", (waitMs + 999) / 1000));
-        });
+        .recover(
+            e ->
+                Future.failedFuture(
+                    ApiException.unavailable("rate limiter unavailable, try again")))
+        .compose(
+            done -> {
+              long waitMs = 0;
+              for (int i = 0; i < counts.size(); i++) {
+                Response r = counts.get(i).result();
+                if (r.get(0).toLong() > limits.get(i)) {
+                  waitMs = Math.max(waitMs, r.get(1).toLong());
+                }
+              }
+              return waitMs == 0
+                  ? Future.succeededFuture()
+                  : Future.failedFuture(
+                      ApiException.rateLimited(
+                          "too many attempts; try again later", (waitMs + 999) / 1000));
+            });
   }
 
   private Future<Response> count(String key, long windowMs) {

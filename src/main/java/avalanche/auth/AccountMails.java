@@ -4,20 +4,21 @@ import avalanche.infra.Channels;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.util.Base64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.security.SecureRandom;
-import java.util.Base64;
-
 /**
- * Hands account mails to the mail verticle over the event bus ({@value Channels#MAIL_SEND}) and returns at once: the
- * verticle renders, sends and retries, so a slow or failing SMTP server never holds up a request.
+ * Hands account mails to the mail verticle over the event bus ({@value Channels#MAIL_SEND}) and
+ * returns at once: the verticle renders, sends and retries, so a slow or failing SMTP server never
+ * holds up a request.
  */
 public final class AccountMails {
   private static final Logger LOG = LoggerFactory.getLogger(AccountMails.class);
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
+  private static final DeliveryOptions LOCAL =
+      new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
 
   /** The mails there are: template name, subject, and the path the token link points at. */
   public enum Kind {
@@ -54,7 +55,9 @@ public final class AccountMails {
 
   public void send(Kind kind, String to, String token) {
     JsonObject mail = new JsonObject().put("kind", kind.name()).put("to", to).put("token", token);
-    vertx.eventBus().request(Channels.MAIL_SEND, mail, LOCAL)
+    vertx
+        .eventBus()
+        .request(Channels.MAIL_SEND, mail, LOCAL)
         .onFailure(e -> LOG.error("{} mail to {} not queued: {}", kind, to, e.getMessage()));
   }
 }

@@ -8,9 +8,9 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 /**
- * The account rows in PostgreSQL ({@code users}, {@code auth_tokens}). Each change is one statement, so it is
- * atomic without an explicit transaction: a token is spent (deleted, with its user's other tokens of the same
- * purpose) in the same statement that acts on it, so it works once.
+ * The account rows in PostgreSQL ({@code users}, {@code auth_tokens}). Each change is one
+ * statement, so it is atomic without an explicit transaction: a token is spent (deleted, with its
+ * user's other tokens of the same purpose) in the same statement that acts on it, so it works once.
  */
 public final class AccountStore {
   public static final String VERIFY_EMAIL = "VERIFY_EMAIL";
@@ -26,8 +26,10 @@ public final class AccountStore {
   public record Profile(byte[] name, byte[] phone, byte[] address) {}
 
   /** A pending account and its first verification token; null when the email is taken. */
-  public Future<Long> create(String email, String passwordHash, Profile profile, String tokenHash, long ttlSeconds) {
-    return pg.preparedQuery("""
+  public Future<Long> create(
+      String email, String passwordHash, Profile profile, String tokenHash, long ttlSeconds) {
+    return pg.preparedQuery(
+            """
             WITH created AS (
               INSERT INTO users (email, password_hash, status, name_enc, phone_enc, address_enc)
               VALUES ($1, $2, 'PENDING_VERIFICATION', $3, $4, $5)
@@ -37,18 +39,27 @@ public final class AccountStore {
               INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at)
               SELECT $6, id, 'VERIFY_EMAIL', now() + $7::bigint * interval '1 second' FROM created)
             SELECT id FROM created""")
-        .execute(Tuple.of(email, passwordHash, Buffer.buffer(profile.name()), Buffer.buffer(profile.phone()),
-            Buffer.buffer(profile.address()), tokenHash, ttlSeconds))
+        .execute(
+            Tuple.of(
+                email,
+                passwordHash,
+                Buffer.buffer(profile.name()),
+                Buffer.buffer(profile.phone()),
+                Buffer.buffer(profile.address()),
+                tokenHash,
+                ttlSeconds))
         .map(AccountStore::firstId);
   }
 
   /**
-   * A new token for the account with this email when it is in one of {@code statuses}; returns the user id, or
-   * null when there is no such account (the caller answers the same either way). Spent and expired tokens of
-   * the same purpose are cleared on the way.
+   * A new token for the account with this email when it is in one of {@code statuses}; returns the
+   * user id, or null when there is no such account (the caller answers the same either way). Spent
+   * and expired tokens of the same purpose are cleared on the way.
    */
-  public Future<Long> issueToken(String email, String purpose, String tokenHash, long ttlSeconds, String... statuses) {
-    return pg.preparedQuery("""
+  public Future<Long> issueToken(
+      String email, String purpose, String tokenHash, long ttlSeconds, String... statuses) {
+    return pg.preparedQuery(
+            """
             WITH target AS (SELECT id FROM users WHERE email = $1 AND status = ANY($5)),
             expired AS (
               DELETE FROM auth_tokens t USING target
@@ -61,12 +72,13 @@ public final class AccountStore {
   }
 
   /**
-   * Spends a verification token and activates its account, crediting {@code signupPoints} once (only on the
-   * step from PENDING_VERIFICATION to ACTIVE) and writing the credit to the points ledger in the same
-   * statement, so the ledger always adds up. True when the token was valid.
+   * Spends a verification token and activates its account, crediting {@code signupPoints} once
+   * (only on the step from PENDING_VERIFICATION to ACTIVE) and writing the credit to the points
+   * ledger in the same statement, so the ledger always adds up. True when the token was valid.
    */
   public Future<Boolean> verify(String tokenHash, long signupPoints) {
-    return pg.preparedQuery("""
+    return pg.preparedQuery(
+            """
             WITH hit AS (
               SELECT user_id FROM auth_tokens
               WHERE token_hash = $1 AND purpose = 'VERIFY_EMAIL' AND expires_at > now()
@@ -87,15 +99,20 @@ public final class AccountStore {
 
   /** True when a reset token is valid now (checked before the costly password hash). */
   public Future<Boolean> resetTokenValid(String tokenHash) {
-    return pg.preparedQuery("""
+    return pg.preparedQuery(
+            """
             SELECT 1 FROM auth_tokens WHERE token_hash = $1 AND purpose = 'RESET_PASSWORD' AND expires_at > now()""")
         .execute(Tuple.of(tokenHash))
         .map(rows -> rows.size() > 0);
   }
 
-  /** Spends a reset token and sets the new password hash; the user id, or null when the token is not valid. */
+  /**
+   * Spends a reset token and sets the new password hash; the user id, or null when the token is not
+   * valid.
+   */
   public Future<Long> resetPassword(String tokenHash, String passwordHash) {
-    return pg.preparedQuery("""
+    return pg.preparedQuery(
+            """
             WITH hit AS (
               SELECT user_id FROM auth_tokens
               WHERE token_hash = $1 AND purpose = 'RESET_PASSWORD' AND expires_at > now()
@@ -120,7 +137,8 @@ public final class AccountStore {
 
   /** The profile row of {@code /api/users/me}, or null. */
   public Future<Row> profile(long userId) {
-    return pg.preparedQuery("""
+    return pg.preparedQuery(
+            """
             SELECT id, email, name_enc, phone_enc, address_enc, points, status FROM users WHERE id = $1""")
         .execute(Tuple.of(userId))
         .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null);

@@ -7,8 +7,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Verifies the Bearer access token (signature, HS256 only, expiry), then that its session is still alive, and
- * attaches the {@link UserContext}; anything else is 401 (400 for a header that is not printable ASCII).
+ * Verifies the Bearer access token (signature, HS256 only, expiry), then that its session is still
+ * alive, and attaches the {@link UserContext}; anything else is 401 (400 for a header that is not
+ * printable ASCII).
  */
 public final class AuthHandler implements Handler<RoutingContext> {
   private final JwtTokens tokens;
@@ -23,19 +24,26 @@ public final class AuthHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    authenticate(ctx.request().getHeader("Authorization")).onComplete(user -> {
-      if (user.succeeded()) {
-        user.result().attach(ctx);
-        ctx.next();
-      } else {
-        ctx.fail(user.cause());
-      }
-    });
+    authenticate(ctx.request().getHeader("Authorization"))
+        .onComplete(
+            user -> {
+              if (user.succeeded()) {
+                user.result().attach(ctx);
+                ctx.next();
+              } else {
+                ctx.fail(user.cause());
+              }
+            });
   }
 
-  /** The caller behind an {@code Authorization} header, or a failed future with the 401 (or 503) to answer. */
+  /**
+   * The caller behind an {@code Authorization} header, or a failed future with the 401 (or 503) to
+   * answer.
+   */
   public Future<UserContext> authenticate(String header) {
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() > 4096) {
+    if (header == null
+        || !header.regionMatches(true, 0, "Bearer ", 0, 7)
+        || header.length() > 4096) {
       return Future.failedFuture(ApiException.unauthorized("a Bearer access token is required"));
     }
     String token = header.substring(7).trim();
@@ -43,7 +51,8 @@ public final class AuthHandler implements Handler<RoutingContext> {
     if (user == null) {
       // Only tokens verified before are remembered, so a cache hit needs no such check.
       if (!printableAscii(token)) {
-        return Future.failedFuture(ApiException.validation("the Authorization header must be printable ASCII"));
+        return Future.failedFuture(
+            ApiException.validation("the Authorization header must be printable ASCII"));
       }
       try {
         JsonObject claims = tokens.verify(token);
@@ -57,18 +66,25 @@ public final class AuthHandler implements Handler<RoutingContext> {
       }
     }
     UserContext caller = user;
-    return sessions.alive(user).transform(alive -> {
-      if (alive.failed()) {
-        return Future.failedFuture(ApiException.unavailable("session store unavailable, try again"));
-      }
-      return alive.result() ? Future.succeededFuture(caller)
-          : Future.failedFuture(ApiException.unauthorized("the session has ended; log in again"));
-    });
+    return sessions
+        .alive(user)
+        .transform(
+            alive -> {
+              if (alive.failed()) {
+                return Future.failedFuture(
+                    ApiException.unavailable("session store unavailable, try again"));
+              }
+              return alive.result()
+                  ? Future.succeededFuture(caller)
+                  : Future.failedFuture(
+                      ApiException.unauthorized("the session has ended; log in again"));
+            });
   }
 
   /**
-   * A JWT is base64url and dots. A control character or a byte beyond ASCII (the HTTP decoder hands those over
-   * as Latin-1, so invalid UTF-8 arrives as such) is malformed input, not a wrong credential.
+   * A JWT is base64url and dots. A control character or a byte beyond ASCII (the HTTP decoder hands
+   * those over as Latin-1, so invalid UTF-8 arrives as such) is malformed input, not a wrong
+   * credential.
    */
   private static boolean printableAscii(String token) {
     for (int i = 0; i < token.length(); i++) {

@@ -8,21 +8,22 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HS256 access tokens: {@code sub} user id, {@code roles}, {@code sid} session, {@code cid} client id.
- * <p>
- * Issued by vertx-auth-jwt. Verified here, synchronously, because every purchase pays for it: one HMAC over
- * the signed part, one JSON parse of the claims (the header of our own tokens is compared as text, any other
- * header is parsed and must say HS256), then issue time and expiry with a small leeway.
+ * HS256 access tokens: {@code sub} user id, {@code roles}, {@code sid} session, {@code cid} client
+ * id.
+ *
+ * <p>Issued by vertx-auth-jwt. Verified here, synchronously, because every purchase pays for it:
+ * one HMAC over the signed part, one JSON parse of the claims (the header of our own tokens is
+ * compared as text, any other header is parsed and must say HS256), then issue time and expiry with
+ * a small leeway.
  */
 public final class JwtTokens {
   private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
@@ -38,9 +39,13 @@ public final class JwtTokens {
     JsonObject jwt = config.getJsonObject("jwt");
     this.accessTtlSeconds = jwt.getInteger("accessTtlSeconds", 900);
     String secret = jwt.getString("secret");
-    this.auth = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
-        .setJWTOptions(new JWTOptions().setAlgorithm("HS256").setLeeway((int) LEEWAY_SECONDS)));
+    this.auth =
+        JWTAuth.create(
+            vertx,
+            new JWTAuthOptions()
+                .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+                .setJWTOptions(
+                    new JWTOptions().setAlgorithm("HS256").setLeeway((int) LEEWAY_SECONDS)));
     this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
     this.macs = ThreadLocal.withInitial(this::newMac);
     String sample = auth.generateToken(new JsonObject(), new JWTOptions().setAlgorithm("HS256"));
@@ -52,18 +57,21 @@ public final class JwtTokens {
   }
 
   public String issue(long userId, List<String> roles, String sessionId, String clientId) {
-    JsonObject claims = new JsonObject()
-        .put("sub", Long.toString(userId))
-        .put("roles", new JsonArray(roles))
-        .put("sid", sessionId)
-        .put("cid", clientId);
-    return auth.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(accessTtlSeconds));
+    JsonObject claims =
+        new JsonObject()
+            .put("sub", Long.toString(userId))
+            .put("roles", new JsonArray(roles))
+            .put("sid", sessionId)
+            .put("cid", clientId);
+    return auth.generateToken(
+        claims, new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(accessTtlSeconds));
   }
 
   /**
-   * The verified claims of a token; throws {@link IllegalArgumentException} for anything but a well-formed HS256
-   * token with a valid signature that has not expired (nor is issued in the future, nor not yet valid), whose
-   * integer {@code iat} and {@code exp} are at most the access token TTL apart.
+   * The verified claims of a token; throws {@link IllegalArgumentException} for anything but a
+   * well-formed HS256 token with a valid signature that has not expired (nor is issued in the
+   * future, nor not yet valid), whose integer {@code iat} and {@code exp} are at most the access
+   * token TTL apart.
    */
   public JsonObject verify(String token) {
     int firstDot = token.indexOf('.');
@@ -75,7 +83,8 @@ public final class JwtTokens {
     if (!header.equals(ownHeader) && !"HS256".equals(json(header).getString("alg"))) {
       throw new IllegalArgumentException("not HS256");
     }
-    byte[] expected = macs.get().doFinal(token.substring(0, secondDot).getBytes(StandardCharsets.US_ASCII));
+    byte[] expected =
+        macs.get().doFinal(token.substring(0, secondDot).getBytes(StandardCharsets.US_ASCII));
     if (!MessageDigest.isEqual(expected, decode(token.substring(secondDot + 1)))) {
       throw new IllegalArgumentException("bad signature");
     }
@@ -86,18 +95,24 @@ public final class JwtTokens {
     if (now - LEEWAY_SECONDS >= exp) {
       throw new IllegalArgumentException("expired");
     }
-    if (iat > now + LEEWAY_SECONDS || claims.getValue("nbf") != null && seconds(claims, "nbf") > now + LEEWAY_SECONDS) {
+    if (iat > now + LEEWAY_SECONDS
+        || claims.getValue("nbf") != null && seconds(claims, "nbf") > now + LEEWAY_SECONDS) {
       throw new IllegalArgumentException("not valid yet");
     }
-    // We issue tokens for accessTtlSeconds; a longer one (exp 1e30 would never expire) was not made by this
-    // configuration. Written without a sum that could overflow: exp lies between now - leeway and Long.MAX_VALUE.
+    // We issue tokens for accessTtlSeconds; a longer one (exp 1e30 would never expire) was not made
+    // by this
+    // configuration. Written without a sum that could overflow: exp lies between now - leeway and
+    // Long.MAX_VALUE.
     if (exp <= iat || iat < exp - accessTtlSeconds - LEEWAY_SECONDS) {
       throw new IllegalArgumentException("lifetime beyond the access token TTL");
     }
     return claims;
   }
 
-  /** A time claim: a JSON integer of seconds. A fraction, an exponent or more than 64 bits is no time we issue. */
+  /**
+   * A time claim: a JSON integer of seconds. A fraction, an exponent or more than 64 bits is no
+   * time we issue.
+   */
   private static long seconds(JsonObject claims, String name) {
     Object value = claims.getValue(name);
     if (!(value instanceof Integer || value instanceof Long)) {

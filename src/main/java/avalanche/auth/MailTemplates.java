@@ -1,7 +1,6 @@
 package avalanche.auth;
 
 import io.vertx.ext.mail.MailMessage;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,8 +9,9 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The HTML and plain-text templates of the account mails ({@code src/main/resources/mail/<name>.html|txt}),
- * with {@code {{link}}}, {@code {{token}}} and {@code {{minutes}}} filled in (HTML-escaped in the HTML part).
+ * The HTML and plain-text templates of the account mails ({@code
+ * src/main/resources/mail/<name>.html|txt}), with {@code {{link}}}, {@code {{token}}} and {@code
+ * {{minutes}}} filled in (HTML-escaped in the HTML part).
  */
 public final class MailTemplates {
   private record Template(String html, String text) {}
@@ -26,12 +26,14 @@ public final class MailTemplates {
   public static MailTemplates load() {
     Map<AccountMails.Kind, Template> templates = new EnumMap<>(AccountMails.Kind.class);
     for (AccountMails.Kind kind : AccountMails.Kind.values()) {
-      templates.put(kind, new Template(read(kind.template + ".html"), read(kind.template + ".txt")));
+      templates.put(
+          kind, new Template(read(kind.template + ".html"), read(kind.template + ".txt")));
     }
     return new MailTemplates(templates);
   }
 
-  public MailMessage render(AccountMails.Kind kind, String from, String to, String link, String token, long minutes) {
+  public MailMessage render(
+      AccountMails.Kind kind, String from, String to, String link, String token, long minutes) {
     Template template = templates.get(kind);
     return new MailMessage()
         .setFrom(from)
@@ -41,7 +43,8 @@ public final class MailTemplates {
         .setHtml(fill(template.html, link, token, minutes, true));
   }
 
-  private static String fill(String template, String link, String token, long minutes, boolean html) {
+  private static String fill(
+      String template, String link, String token, long minutes, boolean html) {
     return template
         .replace("{{link}}", html ? escape(link) : link)
         .replace("{{token}}", html ? escape(token) : token)
@@ -49,7 +52,11 @@ public final class MailTemplates {
   }
 
   private static String escape(String value) {
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+    return value
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;")
         .replace("'", "&#39;");
   }
 

@@ -5,11 +5,12 @@ import io.vertx.core.Vertx;
 import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
 
 /**
- * Argon2id password hashes. Hashing is deliberately slow, so it always runs on a worker thread, never on
- * an event loop.
+ * Argon2id password hashes. Hashing is deliberately slow, so it always runs on a worker thread,
+ * never on an event loop.
  */
 public final class PasswordHasher {
-  private static final Argon2PasswordEncoder ENCODER = Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8();
+  private static final Argon2PasswordEncoder ENCODER =
+      Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8();
 
   private PasswordHasher() {}
 
@@ -18,17 +19,20 @@ public final class PasswordHasher {
   }
 
   /**
-   * Checks a password against {@code hash}; with a null hash (no such account) it checks against a real hash
-   * of the same cost and answers false, so an unknown email takes as long as a wrong password.
+   * Checks a password against {@code hash}; with a null hash (no such account) it checks against a
+   * real hash of the same cost and answers false, so an unknown email takes as long as a wrong
+   * password.
    */
   public static Future<Boolean> matches(Vertx vertx, String password, String hash) {
-    return vertx.executeBlocking(() -> {
-      if (hash == null) {
-        ENCODER.matches(password, Decoy.HASH);
-        return false;
-      }
-      return ENCODER.matches(password, hash);
-    }, false);
+    return vertx.executeBlocking(
+        () -> {
+          if (hash == null) {
+            ENCODER.matches(password, Decoy.HASH);
+            return false;
+          }
+          return ENCODER.matches(password, hash);
+        },
+        false);
   }
 
   /** Made on first use, on a worker thread, with the live parameters. */

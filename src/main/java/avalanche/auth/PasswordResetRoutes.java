@@ -22,8 +22,13 @@ public final class PasswordResetRoutes {
   private final AbuseLimits limits;
   private final long resetTtlSeconds;
 
-  public PasswordResetRoutes(Vertx vertx, AccountStore accounts, SessionStore sessions, AccountMails mails,
-                             AbuseLimits limits, JsonObject config) {
+  public PasswordResetRoutes(
+      Vertx vertx,
+      AccountStore accounts,
+      SessionStore sessions,
+      AccountMails mails,
+      AbuseLimits limits,
+      JsonObject config) {
     this.vertx = vertx;
     this.accounts = accounts;
     this.sessions = sessions;
@@ -37,21 +42,33 @@ public final class PasswordResetRoutes {
     router.post("/api/auth/password/reset/confirm").handler(this::confirm);
   }
 
-  /** 202 whatever the email; answered before the lookup, so neither the answer nor its time tells. */
+  /**
+   * 202 whatever the email; answered before the lookup, so neither the answer nor its time tells.
+   */
   private Future<JsonObject> request(RoutingContext ctx) {
     String email = AccountInput.lookupEmail(Bodies.object(ctx, false));
-    return limits.check(limits.reset(), email, ctx).map(allowed -> {
-      String token = AccountMails.newToken();
-      accounts.issueToken(email, AccountStore.RESET_PASSWORD, AccountMails.hash(token), resetTtlSeconds,
-              "ACTIVE", "PENDING_VERIFICATION")
-          .onSuccess(userId -> {
-            if (userId != null) {
-              mails.send(AccountMails.Kind.RESET, email, token);
-            }
-          })
-          .onFailure(e -> LOG.error("password reset request failed: {}", e.getMessage()));
-      return new JsonObject().put("status", "ACCEPTED");
-    });
+    return limits
+        .check(limits.reset(), email, ctx)
+        .map(
+            allowed -> {
+              String token = AccountMails.newToken();
+              accounts
+                  .issueToken(
+                      email,
+                      AccountStore.RESET_PASSWORD,
+                      AccountMails.hash(token),
+                      resetTtlSeconds,
+                      "ACTIVE",
+                      "PENDING_VERIFICATION")
+                  .onSuccess(
+                      userId -> {
+                        if (userId != null) {
+                          mails.send(AccountMails.Kind.RESET, email, token);
+                        }
+                      })
+                  .onFailure(e -> LOG.error("password reset request failed: {}", e.getMessage()));
+              return new JsonObject().put("status", "ACCEPTED");
+            });
   }
 
   /** Sets the new password and ends every session of the account. */
@@ -60,22 +77,30 @@ public final class PasswordResetRoutes {
     String token = Bodies.string(body, "token", 256);
     String password = AccountInput.password(body, "newPassword");
     String tokenHash = AccountMails.hash(token);
-    accounts.resetTokenValid(tokenHash)
-        .compose(valid -> {
-          if (!valid) {
-            throw SignupRoutes.invalidToken();
-          }
-          return PasswordHasher.hash(vertx, password);
-        })
+    accounts
+        .resetTokenValid(tokenHash)
+        .compose(
+            valid -> {
+              if (!valid) {
+                throw SignupRoutes.invalidToken();
+              }
+              return PasswordHasher.hash(vertx, password);
+            })
         .compose(hash -> accounts.resetPassword(tokenHash, hash))
-        .compose(userId -> {
-          if (userId == null) {
-            throw SignupRoutes.invalidToken();
-          }
-          return sessions.endAll(userId)
-              .recover(e -> Future.failedFuture(ApiException.unavailable("password changed, but sessions could not be "
-                  + "ended; try again")));
-        })
+        .compose(
+            userId -> {
+              if (userId == null) {
+                throw SignupRoutes.invalidToken();
+              }
+              return sessions
+                  .endAll(userId)
+                  .recover(
+                      e ->
+                          Future.failedFuture(
+                              ApiException.unavailable(
+                                  "password changed, but sessions could not be "
+                                      + "ended; try again")));
+            })
         .onSuccess(done -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }

@@ -2,17 +2,16 @@ package avalanche.auth;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
-
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Sessions ended recently (sid → until when it matters, in epoch ms), in the memory of this process, shared by
- * every ingress instance. It lets the purchase route check a session without a Redis round trip. It is fed
- * twice: at once by this process's own logouts, and within milliseconds by {@code RevocationFeedVerticle}
- * with every process's revocations. While that feed is not connected and caught up it is not {@link #live()},
- * and callers must ask Redis instead.
+ * Sessions ended recently (sid → until when it matters, in epoch ms), in the memory of this
+ * process, shared by every ingress instance. It lets the purchase route check a session without a
+ * Redis round trip. It is fed twice: at once by this process's own logouts, and within milliseconds
+ * by {@code RevocationFeedVerticle} with every process's revocations. While that feed is not
+ * connected and caught up it is not {@link #live()}, and callers must ask Redis instead.
  */
 public final class RevocationCache implements Shareable {
   private static final String MAP = "avalanche.auth";
@@ -20,12 +19,17 @@ public final class RevocationCache implements Shareable {
 
   private final Map<String, Long> revoked = new ConcurrentHashMap<>();
   private volatile boolean live;
+
   /** See {@link SessionEpoch}: sessions of tokens issued before this (epoch ms) are gone. */
   private volatile long epochMs;
 
   /** The one cache of this Vert.x instance. */
   public static RevocationCache of(Vertx vertx) {
-    return (RevocationCache) vertx.sharedData().<String, Object>getLocalMap(MAP).computeIfAbsent(KEY, k -> new RevocationCache());
+    return (RevocationCache)
+        vertx
+            .sharedData()
+            .<String, Object>getLocalMap(MAP)
+            .computeIfAbsent(KEY, k -> new RevocationCache());
   }
 
   public void revoke(Collection<String> sids, long untilMs) {
@@ -51,7 +55,10 @@ public final class RevocationCache implements Shareable {
     this.epochMs = epochMs;
   }
 
-  /** Whether the session of a token issued at {@code issuedAtSeconds} went with a Redis that lost its data. */
+  /**
+   * Whether the session of a token issued at {@code issuedAtSeconds} went with a Redis that lost
+   * its data.
+   */
   public boolean lost(long issuedAtSeconds) {
     return SessionEpoch.predates(issuedAtSeconds, epochMs);
   }

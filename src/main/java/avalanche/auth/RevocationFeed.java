@@ -7,16 +7,16 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps this process's {@link RevocationCache} in step with the Redis stream {@value Channels#SESSION_REVOKED}: a
- * blocking {@code XREAD} on the feed's own connection returns each revocation as soon as any process appends it.
- * The cache is {@link RevocationCache#live() live} only while that read is in place and everything before it has
- * been read; after a dropped connection the {@link RedisFeed} reconnects and this reader resumes after the last
- * entry it saw, so no revocation is missed, and until then the purchase route asks Redis instead.
+ * Keeps this process's {@link RevocationCache} in step with the Redis stream {@value
+ * Channels#SESSION_REVOKED}: a blocking {@code XREAD} on the feed's own connection returns each
+ * revocation as soon as any process appends it. The cache is {@link RevocationCache#live() live}
+ * only while that read is in place and everything before it has been read; after a dropped
+ * connection the {@link RedisFeed} reconnects and this reader resumes after the last entry it saw,
+ * so no revocation is missed, and until then the purchase route asks Redis instead.
  */
 public final class RevocationFeed implements RedisFeed.Reader {
   private static final long BLOCK_MS = 5_000;
@@ -46,10 +46,13 @@ public final class RevocationFeed implements RedisFeed.Reader {
   /** One blocking read; a read that outlives its block time means a dead connection. */
   @Override
   public Future<Void> next(RedisConnection c) {
-    return c.send(read(true)).timeout(BLOCK_MS + 5_000, TimeUnit.MILLISECONDS).map(r -> {
-      apply(r);
-      return null;
-    });
+    return c.send(read(true))
+        .timeout(BLOCK_MS + 5_000, TimeUnit.MILLISECONDS)
+        .map(
+            r -> {
+              apply(r);
+              return null;
+            });
   }
 
   private Request read(boolean block) {
@@ -60,7 +63,9 @@ public final class RevocationFeed implements RedisFeed.Reader {
     return r.arg("STREAMS").arg(Channels.SESSION_REVOKED).arg(lastId);
   }
 
-  /** Adds the entries of one XREAD answer (RESP2 array or RESP3 map) to the cache; returns how many. */
+  /**
+   * Adds the entries of one XREAD answer (RESP2 array or RESP3 map) to the cache; returns how many.
+   */
   private int apply(Response answer) {
     if (answer == null) {
       return 0;

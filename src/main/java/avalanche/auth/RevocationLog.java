@@ -7,16 +7,16 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
-
 /**
- * Announces ended sessions to every ingress process: appends their sids to the Redis stream
- * {@value Channels#SESSION_REVOKED} (read by {@link RevocationFeed}) and, when given, to this process's cache at once.
- * A stream rather than plain pub/sub: a reader that was disconnected resumes from the last entry it saw, so no
- * revocation is lost. Entries older than the longest access-token life are trimmed as new ones arrive.
+ * Announces ended sessions to every ingress process: appends their sids to the Redis stream {@value
+ * Channels#SESSION_REVOKED} (read by {@link RevocationFeed}) and, when given, to this process's
+ * cache at once. A stream rather than plain pub/sub: a reader that was disconnected resumes from
+ * the last entry it saw, so no revocation is lost. Entries older than the longest access-token life
+ * are trimmed as new ones arrive.
  */
 public final class RevocationLog {
   public static final String FIELD = "sids";
@@ -32,7 +32,10 @@ public final class RevocationLog {
     this.retainMs = retainMs(config);
   }
 
-  /** How long a revocation matters: the longest an access token issued before it can still be presented. */
+  /**
+   * How long a revocation matters: the longest an access token issued before it can still be
+   * presented.
+   */
   public static long retainMs(JsonObject config) {
     return (config.getJsonObject("jwt").getLong("accessTtlSeconds", 900L) + 60) * 1000;
   }
@@ -46,11 +49,21 @@ public final class RevocationLog {
     if (local != null) {
       local.revoke(sids, now + retainMs);
     }
-    Request add = Request.cmd(Command.XADD).arg(Channels.SESSION_REVOKED).arg("MINID").arg("~").arg(now - retainMs).arg("*")
-        .arg(FIELD).arg(String.join(",", sids));
-    // The sessions are already gone from Redis, so every check that asks Redis refuses them; a failed
-    // announcement only leaves other processes' purchase routes trusting them until the tokens expire.
-    return redis.send(add)
+    Request add =
+        Request.cmd(Command.XADD)
+            .arg(Channels.SESSION_REVOKED)
+            .arg("MINID")
+            .arg("~")
+            .arg(now - retainMs)
+            .arg("*")
+            .arg(FIELD)
+            .arg(String.join(",", sids));
+    // The sessions are already gone from Redis, so every check that asks Redis refuses them; a
+    // failed
+    // announcement only leaves other processes' purchase routes trusting them until the tokens
+    // expire.
+    return redis
+        .send(add)
         .recover(first -> redis.send(add))
         .onFailure(e -> LOG.error("could not announce ended sessions {}: {}", sids, e.getMessage()))
         .<Void>mapEmpty()

@@ -7,15 +7,18 @@ import io.vertx.core.Future;
 public interface SessionCheck {
   Future<Boolean> alive(UserContext user);
 
-  /** One Redis round trip ({@code EXISTS}) per request: for every route but the purchase hot path. */
+  /**
+   * One Redis round trip ({@code EXISTS}) per request: for every route but the purchase hot path.
+   */
   static SessionCheck inRedis(SessionStore sessions) {
     return user -> sessions.isAlive(user.userId(), user.sessionId());
   }
 
   /**
-   * No round trip while the revocation cache is live (the purchase route's only round trip stays the reserve
-   * script); falls back to Redis while the cache's feed is down or catching up. A token issued before Redis
-   * last lost its data is refused: its session went with it ({@link SessionEpoch}).
+   * No round trip while the revocation cache is live (the purchase route's only round trip stays
+   * the reserve script); falls back to Redis while the cache's feed is down or catching up. A token
+   * issued before Redis last lost its data is refused: its session went with it ({@link
+   * SessionEpoch}).
    */
   static SessionCheck cached(RevocationCache cache, SessionStore sessions) {
     Future<Boolean> yes = Future.succeededFuture(true);

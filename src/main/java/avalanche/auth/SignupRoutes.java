@@ -24,8 +24,13 @@ public final class SignupRoutes {
   private final long verifyTtlSeconds;
   private final long signupPoints;
 
-  public SignupRoutes(Vertx vertx, AccountStore accounts, PiiCipher pii, AccountMails mails, AbuseLimits limits,
-                      JsonObject config) {
+  public SignupRoutes(
+      Vertx vertx,
+      AccountStore accounts,
+      PiiCipher pii,
+      AccountMails mails,
+      AbuseLimits limits,
+      JsonObject config) {
     this.vertx = vertx;
     this.accounts = accounts;
     this.pii = pii;
@@ -45,21 +50,28 @@ public final class SignupRoutes {
     JsonObject body = Bodies.object(ctx, false);
     String email = AccountInput.email(body);
     String password = AccountInput.password(body, "password");
-    AccountStore.Profile profile = new AccountStore.Profile(
-        pii.encrypt("name", AccountInput.text(body, "name", 100)),
-        pii.encrypt("phone", AccountInput.phone(body)),
-        pii.encrypt("address", AccountInput.text(body, "address", 500)));
+    AccountStore.Profile profile =
+        new AccountStore.Profile(
+            pii.encrypt("name", AccountInput.text(body, "name", 100)),
+            pii.encrypt("phone", AccountInput.phone(body)),
+            pii.encrypt("address", AccountInput.text(body, "address", 500)));
     String token = AccountMails.newToken();
-    return limits.check(limits.signup(), null, ctx)
+    return limits
+        .check(limits.signup(), null, ctx)
         .compose(allowed -> PasswordHasher.hash(vertx, password))
-        .compose(hash -> accounts.create(email, hash, profile, AccountMails.hash(token), verifyTtlSeconds))
-        .map(userId -> {
-          if (userId == null) {
-            throw new ApiException(409, "EMAIL_TAKEN", "an account with this email exists");
-          }
-          mails.send(AccountMails.Kind.VERIFY, email, token);
-          return new JsonObject().put("userId", userId.toString()).put("status", "PENDING_VERIFICATION");
-        });
+        .compose(
+            hash ->
+                accounts.create(email, hash, profile, AccountMails.hash(token), verifyTtlSeconds))
+        .map(
+            userId -> {
+              if (userId == null) {
+                throw new ApiException(409, "EMAIL_TAKEN", "an account with this email exists");
+              }
+              mails.send(AccountMails.Kind.VERIFY, email, token);
+              return new JsonObject()
+                  .put("userId", userId.toString())
+                  .put("status", "PENDING_VERIFICATION");
+            });
   }
 
   private Future<JsonObject> verify(RoutingContext ctx) {
@@ -70,30 +82,44 @@ public final class SignupRoutes {
     if (token.length() > 256) {
       throw invalidToken();
     }
-    return accounts.verify(AccountMails.hash(token), signupPoints).map(valid -> {
-      if (!valid) {
-        throw invalidToken();
-      }
-      return new JsonObject().put("status", "ACTIVE");
-    });
+    return accounts
+        .verify(AccountMails.hash(token), signupPoints)
+        .map(
+            valid -> {
+              if (!valid) {
+                throw invalidToken();
+              }
+              return new JsonObject().put("status", "ACTIVE");
+            });
   }
 
-  /** 202 whatever the email: the mail goes out only to an account still waiting for verification. */
+  /**
+   * 202 whatever the email: the mail goes out only to an account still waiting for verification.
+   */
   private Future<JsonObject> resend(RoutingContext ctx) {
     String email = AccountInput.lookupEmail(Bodies.object(ctx, false));
-    return limits.check(limits.resend(), email, ctx).map(allowed -> {
-      String token = AccountMails.newToken();
-      // Answered before the lookup, so the time taken tells nothing either.
-      accounts.issueToken(email, AccountStore.VERIFY_EMAIL, AccountMails.hash(token), verifyTtlSeconds,
-              "PENDING_VERIFICATION")
-          .onSuccess(userId -> {
-            if (userId != null) {
-              mails.send(AccountMails.Kind.VERIFY, email, token);
-            }
-          })
-          .onFailure(e -> LOG.error("verification resend failed: {}", e.getMessage()));
-      return new JsonObject().put("status", "ACCEPTED");
-    });
+    return limits
+        .check(limits.resend(), email, ctx)
+        .map(
+            allowed -> {
+              String token = AccountMails.newToken();
+              // Answered before the lookup, so the time taken tells nothing either.
+              accounts
+                  .issueToken(
+                      email,
+                      AccountStore.VERIFY_EMAIL,
+                      AccountMails.hash(token),
+                      verifyTtlSeconds,
+                      "PENDING_VERIFICATION")
+                  .onSuccess(
+                      userId -> {
+                        if (userId != null) {
+                          mails.send(AccountMails.Kind.VERIFY, email, token);
+                        }
+                      })
+                  .onFailure(e -> LOG.error("verification resend failed: {}", e.getMessage()));
+              return new JsonObject().put("status", "ACCEPTED");
+            });
   }
 
   static ApiException invalidToken() {

@@ -4,10 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The access tokens one ingress instance verified lately, with their caller: a shopper retrying during a drop
- * sends the same token many times, and its signature and claims need checking only once. An entry serves
- * until the token expires (with the verifier's leeway); sessions are still checked on every request.
- * Confined to one event loop: no locks.
+ * The access tokens one ingress instance verified lately, with their caller: a shopper retrying
+ * during a drop sends the same token many times, and its signature and claims need checking only
+ * once. An entry serves until the token expires (with the verifier's leeway); sessions are still
+ * checked on every request. Confined to one event loop: no locks.
  */
 final class VerifiedTokens {
   private record Verified(UserContext user, long expiresAt) {}
@@ -15,12 +15,13 @@ final class VerifiedTokens {
   private final Map<String, Verified> entries;
 
   VerifiedTokens(int capacity) {
-    this.entries = new LinkedHashMap<>(capacity * 4 / 3 + 1, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
-        return size() > capacity;
-      }
-    };
+    this.entries =
+        new LinkedHashMap<>(capacity * 4 / 3 + 1, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
+            return size() > capacity;
+          }
+        };
   }
 
   /** The caller of a token verified before and not yet expired at {@code nowSeconds}, else null. */

@@ -3,24 +3,23 @@ package avalanche.infra;
 import avalanche.infra.config.AppConfig;
 import avalanche.infra.config.PgUrl;
 import avalanche.infra.redis.SlotBatches;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Command;
-import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisReplicas;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisReplicas;
 import io.vertx.redis.client.impl.RedisClusterClient;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -33,18 +32,20 @@ public final class Clients {
   private Clients() {}
 
   /**
-   * Statements are prepared once per connection and cached. PostgreSQL would switch a cached statement to a
-   * generic plan costed with the statistics of that moment: a plan made while a table was still empty (a fresh
-   * database at the start of a drop) seq-scans it for the life of the connection, however large it grows. The
-   * batch statements run once per round, not per order, so planning each execution costs little.
+   * Statements are prepared once per connection and cached. PostgreSQL would switch a cached
+   * statement to a generic plan costed with the statistics of that moment: a plan made while a
+   * table was still empty (a fresh database at the start of a drop) seq-scans it for the life of
+   * the connection, however large it grows. The batch statements run once per round, not per order,
+   * so planning each execution costs little.
    */
   public static Pool pg(Vertx vertx, JsonObject config) {
     return pg(vertx, config, BACKGROUND_WAIT_MS);
   }
 
   /**
-   * As {@link #pg(Vertx, JsonObject)} for an HTTP route: with PostgreSQL down or every connection busy, a
-   * statement fails within {@link #PROMPT_MS} so the caller answers 503 instead of holding the request.
+   * As {@link #pg(Vertx, JsonObject)} for an HTTP route: with PostgreSQL down or every connection
+   * busy, a statement fails within {@link #PROMPT_MS} so the caller answers 503 instead of holding
+   * the request.
    */
   public static Pool pgForRequests(Vertx vertx, JsonObject config) {
     return pg(vertx, config, PROMPT_MS);
@@ -52,40 +53,57 @@ public final class Clients {
 
   /** Whole requests answer within 2 s while a dependency is down; each wait is kept under that. */
   public static final int PROMPT_MS = 1_500;
-  /** Background work (saga rounds, sweeps) may wait longer for a connection; its retries back off anyway. */
+
+  /**
+   * Background work (saga rounds, sweeps) may wait longer for a connection; its retries back off
+   * anyway.
+   */
   private static final int BACKGROUND_WAIT_MS = 10_000;
 
   private static Pool pg(Vertx vertx, JsonObject config, int waitMs) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.getJsonObject("pg").getInteger("maxPoolSize", 8))
-            .setConnectionTimeout(waitMs).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .with(
+            new PoolOptions()
+                .setMaxSize(config.getJsonObject("pg").getInteger("maxPoolSize", 8))
+                .setConnectionTimeout(waitMs)
+                .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
         .with(new NetClientOptions().setConnectTimeout(PROMPT_MS))
-        .connectingTo(PgUrl.parse(AppConfig.text(config, "pg.url")).connectOptions()
-            .addProperty("plan_cache_mode", "force_custom_plan"))
+        .connectingTo(
+            PgUrl.parse(AppConfig.text(config, "pg.url"))
+                .connectOptions()
+                .addProperty("plan_cache_mode", "force_custom_plan"))
         .using(vertx)
         .build();
   }
 
   static {
-    // In cluster mode a keyless SCRIPT LOAD goes to every master (the client runs a command that has a reducer
-    // on each slot range's node): a script is loaded wherever a key may live. All nodes answer the same SHA.
+    // In cluster mode a keyless SCRIPT LOAD goes to every master (the client runs a command that
+    // has a reducer
+    // on each slot range's node): a script is loaded wherever a key may live. All nodes answer the
+    // same SHA.
     RedisClusterClient.addReducer(Command.SCRIPT, answers -> answers.get(0));
   }
 
   /**
-   * One Redis, or with {@code redis.cluster} a Redis Cluster client over the seed nodes of {@code redis.url}
-   * (it learns the slot map from them, follows MOVED/ASK and retries TRYAGAIN/CLUSTERDOWN). Writes and reads
-   * go to masters only: a drop reads what it just wrote. The pool size is per node.
+   * One Redis, or with {@code redis.cluster} a Redis Cluster client over the seed nodes of {@code
+   * redis.url} (it learns the slot map from them, follows MOVED/ASK and retries
+   * TRYAGAIN/CLUSTERDOWN). Writes and reads go to masters only: a drop reads what it just wrote.
+   * The pool size is per node.
    */
   public static Redis redis(Vertx vertx, JsonObject config) {
-    RedisOptions options = new RedisOptions()
-        .setMaxPoolSize(config.getJsonObject("redis").getInteger("maxPoolSize", 16))
-        .setMaxPoolWaiting(10_000)
-        .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpNoDelay(true)
-            .setTcpKeepAlive(true))
-        .setMaxWaitingHandlers(100_000);
+    RedisOptions options =
+        new RedisOptions()
+            .setMaxPoolSize(config.getJsonObject("redis").getInteger("maxPoolSize", 16))
+            .setMaxPoolWaiting(10_000)
+            .setNetClientOptions(
+                new NetClientOptions()
+                    .setConnectTimeout(PROMPT_MS)
+                    .setTcpNoDelay(true)
+                    .setTcpKeepAlive(true))
+            .setMaxWaitingHandlers(100_000);
     if (!redisCluster(config)) {
-      return Redis.createClient(vertx, options.setConnectionString(AppConfig.text(config, "redis.url")));
+      return Redis.createClient(
+          vertx, options.setConnectionString(AppConfig.text(config, "redis.url")));
     }
     options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
     redisSeeds(config).forEach(options::addConnectionString);
@@ -93,17 +111,28 @@ public final class Clients {
   }
 
   /**
-   * The client of a {@code SUBSCRIBE} connection ({@code infra/redis/RedisFeed}). One Redis: {@code client} itself. In
-   * a cluster a published message reaches every node, and a subscription must stay on one connection, so it is a
-   * plain connection to one seed node; each new connection takes the next seed, so a feed whose node died moves on.
+   * The client of a {@code SUBSCRIBE} connection ({@code infra/redis/RedisFeed}). One Redis: {@code
+   * client} itself. In a cluster a published message reaches every node, and a subscription must
+   * stay on one connection, so it is a plain connection to one seed node; each new connection takes
+   * the next seed, so a feed whose node died moves on.
    */
   public static Redis redisSubscriber(Vertx vertx, JsonObject config, Redis client) {
     if (!redisCluster(config)) {
       return client;
     }
-    List<Redis> seeds = redisSeeds(config).stream().map(seed -> Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(seed)
-        .setNetClientOptions(new NetClientOptions().setConnectTimeout(PROMPT_MS).setTcpKeepAlive(true)))).toList();
+    List<Redis> seeds =
+        redisSeeds(config).stream()
+            .map(
+                seed ->
+                    Redis.createClient(
+                        vertx,
+                        new RedisOptions()
+                            .setConnectionString(seed)
+                            .setNetClientOptions(
+                                new NetClientOptions()
+                                    .setConnectTimeout(PROMPT_MS)
+                                    .setTcpKeepAlive(true))))
+            .toList();
     AtomicInteger next = new AtomicInteger();
     return new Redis() {
       @Override
@@ -148,10 +177,18 @@ public final class Clients {
     return props;
   }
 
-  /** Admin calls give up after 5 s: their callers (health check, sweeper) answer or retry rather than wait. */
+  /**
+   * Admin calls give up after 5 s: their callers (health check, sweeper) answer or retry rather
+   * than wait.
+   */
   public static Map<String, String> kafkaAdminConfig(JsonObject config) {
-    return Map.of("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"),
-        "request.timeout.ms", "5000", "default.api.timeout.ms", "5000");
+    return Map.of(
+        "bootstrap.servers",
+        AppConfig.text(config, "kafka.bootstrap"),
+        "request.timeout.ms",
+        "5000",
+        "default.api.timeout.ms",
+        "5000");
   }
 
   public static Map<String, String> kafkaConsumerConfig(JsonObject config, String groupId) {
@@ -161,8 +198,11 @@ public final class Clients {
     props.put("auto.offset.reset", "earliest");
     // At-least-once: offsets are committed by the consumer loop only after its batch was processed.
     props.put("enable.auto.commit", "false");
-    props.put("max.poll.records", String.valueOf(config.getJsonObject("kafka").getInteger("maxPollRecords", 500)));
-    // A process killed with -9 leaves the group when its session expires: 6 s (the broker's minimum by
+    props.put(
+        "max.poll.records",
+        String.valueOf(config.getJsonObject("kafka").getInteger("maxPollRecords", 500)));
+    // A process killed with -9 leaves the group when its session expires: 6 s (the broker's minimum
+    // by
     // default) instead of 45 s, so its partitions move to the survivors within seconds.
     props.put("session.timeout.ms", "6000");
     props.put("heartbeat.interval.ms", "1500");
@@ -172,32 +212,38 @@ public final class Clients {
   }
 
   /**
-   * The outbox relay's producer settings ({@code order/OutboxRelay}; acks=all, idempotent): its sends run on a
-   * worker thread, and every wait is bounded so that a relay that cannot reach Kafka keeps re-reading its own
-   * entries well within the claim time ({@code outbox.claimIdleMs}, 10 s) and no other relay takes them over while
-   * it lives: 2 s for the topic's metadata, 4 s for an acknowledgement (then the relay retries the batch).
+   * The outbox relay's producer settings ({@code order/OutboxRelay}; acks=all, idempotent): its
+   * sends run on a worker thread, and every wait is bounded so that a relay that cannot reach Kafka
+   * keeps re-reading its own entries well within the claim time ({@code outbox.claimIdleMs}, 10 s)
+   * and no other relay takes them over while it lives: 2 s for the topic's metadata, 4 s for an
+   * acknowledgement (then the relay retries the batch).
    */
   public static Map<String, String> relayProducerConfig(JsonObject config) {
     Map<String, String> props = kafkaProducerConfig(config);
     props.put("max.block.ms", "2000");
     props.put("request.timeout.ms", "3000");
     props.put("delivery.timeout.ms", "4000");
-    // An idle relay must not forget the topic between two drops: the first batch would wait for its metadata.
+    // An idle relay must not forget the topic between two drops: the first batch would wait for its
+    // metadata.
     props.put("metadata.max.idle.ms", Long.toString(java.time.Duration.ofDays(7).toMillis()));
     props.put("linger.ms", "1");
     return props;
   }
 
-  /** The relay's producer, one per process (shared by its relay instances, so their records batch together). */
+  /**
+   * The relay's producer, one per process (shared by its relay instances, so their records batch
+   * together).
+   */
   public static KafkaProducer<String, byte[]> relayProducer(Vertx vertx, JsonObject config) {
     return KafkaProducer.createShared(vertx, "avalanche.outbox", relayProducerConfig(config));
   }
 
   /**
-   * One producer per process, shared by every verticle instance so records batch together. Its sends run on
-   * worker threads ({@code KafkaBatchSender}); with the broker away, a send that cannot even learn the topic's
-   * partitions gives up after 5 s instead of holding a worker for a minute. Records already taken are kept
-   * and delivered when the broker is back (within the default two-minute delivery timeout).
+   * One producer per process, shared by every verticle instance so records batch together. Its
+   * sends run on worker threads ({@code KafkaBatchSender}); with the broker away, a send that
+   * cannot even learn the topic's partitions gives up after 5 s instead of holding a worker for a
+   * minute. Records already taken are kept and delivered when the broker is back (within the
+   * default two-minute delivery timeout).
    */
   public static KafkaProducer<String, byte[]> sharedProducer(Vertx vertx, JsonObject config) {
     Map<String, String> props = kafkaProducerConfig(config);

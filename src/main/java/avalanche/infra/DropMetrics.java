@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,14 +12,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Drop counters exported on /metrics as {@code avalanche_drop_attempts_total{outcome=...}}, the purchase answer
- * time ({@code avalanche_purchase_time_seconds}, with a rolling p99) and, for the live feed, the attempts this
- * process refused before the stock decided them, per product. One instance per process (per metrics registry),
- * shared by every ingress instance, so the live feed reads the whole process's counts.
+ * Drop counters exported on /metrics as {@code avalanche_drop_attempts_total{outcome=...}}, the
+ * purchase answer time ({@code avalanche_purchase_time_seconds}, with a rolling p99) and, for the
+ * live feed, the attempts this process refused before the stock decided them, per product. One
+ * instance per process (per metrics registry), shared by every ingress instance, so the live feed
+ * reads the whole process's counts.
  */
 public final class DropMetrics {
-  /** Rejections are counted for at most this many products: a flood of made-up ids cannot grow the map. */
+  /**
+   * Rejections are counted for at most this many products: a flood of made-up ids cannot grow the
+   * map.
+   */
   private static final int MAX_PRODUCTS = 10_000;
+
   private static final Map<String, DropMetrics> BY_REGISTRY = new ConcurrentHashMap<>();
 
   private final Counter attempts;
@@ -34,19 +38,25 @@ public final class DropMetrics {
 
   public DropMetrics(MeterRegistry registry) {
     attempts = Counter.builder("avalanche.drop.attempts").tag("outcome", "ALL").register(registry);
-    reserved = Counter.builder("avalanche.drop.attempts").tag("outcome", "RESERVED").register(registry);
-    soldOut = Counter.builder("avalanche.drop.attempts").tag("outcome", "SOLD_OUT").register(registry);
+    reserved =
+        Counter.builder("avalanche.drop.attempts").tag("outcome", "RESERVED").register(registry);
+    soldOut =
+        Counter.builder("avalanche.drop.attempts").tag("outcome", "SOLD_OUT").register(registry);
     lost = Counter.builder("avalanche.drop.attempts").tag("outcome", "LOST").register(registry);
-    rejected = Counter.builder("avalanche.drop.attempts").tag("outcome", "REJECTED").register(registry);
-    waitedShort = Counter.builder("avalanche.drop.replica.wait.short")
-        .description("wins answered before drop.waitReplicas replicas acknowledged them").register(registry);
+    rejected =
+        Counter.builder("avalanche.drop.attempts").tag("outcome", "REJECTED").register(registry);
+    waitedShort =
+        Counter.builder("avalanche.drop.replica.wait.short")
+            .description("wins answered before drop.waitReplicas replicas acknowledged them")
+            .register(registry);
     // A short window: the live feed shows the p99 of the last few seconds, not of the whole run.
-    answerTime = Timer.builder("avalanche.purchase.time")
-        .description("time from a purchase request to its answer, in this process")
-        .publishPercentiles(0.99)
-        .distributionStatisticExpiry(Duration.ofSeconds(5))
-        .distributionStatisticBufferLength(5)
-        .register(registry);
+    answerTime =
+        Timer.builder("avalanche.purchase.time")
+            .description("time from a purchase request to its answer, in this process")
+            .publishPercentiles(0.99)
+            .distributionStatisticExpiry(Duration.ofSeconds(5))
+            .distributionStatisticBufferLength(5)
+            .register(registry);
   }
 
   /** This process's instance. */
@@ -56,14 +66,17 @@ public final class DropMetrics {
   }
 
   public static MeterRegistry registry(io.vertx.core.json.JsonObject config) {
-    return io.vertx.micrometer.backends.BackendRegistries.getNow(config.getJsonObject("metrics").getString("registryName"));
+    return io.vertx.micrometer.backends.BackendRegistries.getNow(
+        config.getJsonObject("metrics").getString("registryName"));
   }
 
   public void attempt() {
     attempts.increment();
   }
 
-  /** Counts the decided outcome; rejections are repeat buyers, closed drops and unknown products. */
+  /**
+   * Counts the decided outcome; rejections are repeat buyers, closed drops and unknown products.
+   */
   public void outcome(long productId, Reservation.Outcome outcome) {
     switch (outcome) {
       case RESERVED -> reserved.increment();
@@ -102,7 +115,10 @@ public final class DropMetrics {
     answerTime.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** p99 of the purchase answer time over the last few seconds in this process, in ms; 0 without purchases. */
+  /**
+   * p99 of the purchase answer time over the last few seconds in this process, in ms; 0 without
+   * purchases.
+   */
   public double purchaseP99Ms() {
     for (ValueAtPercentile p : answerTime.takeSnapshot().percentileValues()) {
       return p.value(TimeUnit.MILLISECONDS);

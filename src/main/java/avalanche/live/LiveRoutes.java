@@ -1,21 +1,21 @@
 package avalanche.live;
 
-import avalanche.infra.Channels;
 import avalanche.auth.AuthHandler;
+import avalanche.infra.Channels;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * {@code GET /api/admin/live}: server-sent events, one per snapshot the process's feed publishes. Each ingress
- * instance keeps its own viewers and writes them the frame it received, already encoded: a viewer costs one
- * write a second. A viewer that does not read fast enough misses frames instead of filling memory.
+ * {@code GET /api/admin/live}: server-sent events, one per snapshot the process's feed publishes.
+ * Each ingress instance keeps its own viewers and writes them the frame it received, already
+ * encoded: a viewer costs one write a second. A viewer that does not read fast enough misses frames
+ * instead of filling memory.
  */
 public final class LiveRoutes {
   private static final Buffer HELLO = Buffer.buffer("retry: 2000\n\n");
@@ -29,16 +29,23 @@ public final class LiveRoutes {
   }
 
   public void mount(Router router, AuthHandler auth) {
-    router.get("/api/admin/live").handler(auth).handler(AuthHandler::requireAdmin).handler(this::watch);
-    vertx.eventBus().<Buffer>localConsumer(Channels.OPS_LIVE_SNAPSHOT, frame -> broadcast(frame.body()));
+    router
+        .get("/api/admin/live")
+        .handler(auth)
+        .handler(AuthHandler::requireAdmin)
+        .handler(this::watch);
+    vertx
+        .eventBus()
+        .<Buffer>localConsumer(Channels.OPS_LIVE_SNAPSHOT, frame -> broadcast(frame.body()));
   }
 
   private void watch(RoutingContext ctx) {
-    HttpServerResponse response = ctx.response()
-        .setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-store")
-        .putHeader("X-Accel-Buffering", "no");
+    HttpServerResponse response =
+        ctx.response()
+            .setChunked(true)
+            .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+            .putHeader("Cache-Control", "no-store")
+            .putHeader("X-Accel-Buffering", "no");
     viewers.add(response);
     response.closeHandler(closed -> viewers.remove(response));
     response.write(last == null ? HELLO : HELLO.copy().appendBuffer(last));
@@ -53,7 +60,10 @@ public final class LiveRoutes {
     }
   }
 
-  /** Ends every stream, so that the server's graceful shutdown does not wait for viewers that never leave. */
+  /**
+   * Ends every stream, so that the server's graceful shutdown does not wait for viewers that never
+   * leave.
+   */
   public void close() {
     for (HttpServerResponse viewer : new ArrayList<>(viewers)) {
       viewer.end();

@@ -1,4 +1,10 @@
 package avalanche.live;
 
 /** The outcomes the live feed counts per second (the contract's {@code outcomesPerSecond} keys). */
-enum Outcome { RESERVED, LOST, SOLD_OUT, ALREADY_PURCHASED, REJECTED }
+enum Outcome {
+  RESERVED,
+  LOST,
+  SOLD_OUT,
+  ALREADY_PURCHASED,
+  REJECTED
+}

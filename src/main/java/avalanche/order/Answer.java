@@ -5,8 +5,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A decided purchase answer: status, JSON body (encoded once, so a constant answer costs no encoding) and
- * optional Location; stored as JSON for idempotent replay.
+ * A decided purchase answer: status, JSON body (encoded once, so a constant answer costs no
+ * encoding) and optional Location; stored as JSON for idempotent replay.
  */
 public record Answer(int status, JsonObject body, String location, Buffer encoded) {
 
@@ -36,6 +36,7 @@ public record Answer(int status, JsonObject body, String location, Buffer encode
   }
 
   public static Answer fromJson(JsonObject json) {
-    return new Answer(json.getInteger("status"), json.getJsonObject("body"), json.getString("location"));
+    return new Answer(
+        json.getInteger("status"), json.getJsonObject("body"), json.getString("location"));
   }
 }

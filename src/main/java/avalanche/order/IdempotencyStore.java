@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-
 import java.util.function.Supplier;
 
 /**
@@ -35,38 +34,69 @@ public final class IdempotencyStore {
     return key;
   }
 
-  public Future<Answer> once(long userId, String key, long productId, Supplier<Future<Answer>> attempt) {
+  public Future<Answer> once(
+      long userId, String key, long productId, Supplier<Future<Answer>> attempt) {
     String redisKey = "idem:{u:" + userId + "}:" + key;
     String claim = new JsonObject().put("productId", productId).put("pending", true).encode();
-    return redis.send(Request.cmd(Command.SET).arg(redisKey).arg(claim).arg("NX").arg("EX").arg(CLAIM_SECONDS))
-        .compose(set -> {
-          if (set == null) {
-            return replay(redisKey, productId);
-          }
-          return attempt.get()
-              .compose(answer -> (answer.decided()
-                      ? redis.send(Request.cmd(Command.SET).arg(redisKey)
-                          .arg(answer.toJson().put("productId", productId).encode()).arg("EX").arg(ttlSeconds))
-                      : redis.send(Request.cmd(Command.DEL).arg(redisKey)))
-                  .map(stored -> answer))
-              .recover(failure -> redis.send(Request.cmd(Command.DEL).arg(redisKey))
-                  .transform(ignored -> Future.failedFuture(failure)));
-        });
+    return redis
+        .send(
+            Request.cmd(Command.SET)
+                .arg(redisKey)
+                .arg(claim)
+                .arg("NX")
+                .arg("EX")
+                .arg(CLAIM_SECONDS))
+        .compose(
+            set -> {
+              if (set == null) {
+                return replay(redisKey, productId);
+              }
+              return attempt
+                  .get()
+                  .compose(
+                      answer ->
+                          (answer.decided()
+                                  ? redis.send(
+                                      Request.cmd(Command.SET)
+                                          .arg(redisKey)
+                                          .arg(answer.toJson().put("productId", productId).encode())
+                                          .arg("EX")
+                                          .arg(ttlSeconds))
+                                  : redis.send(Request.cmd(Command.DEL).arg(redisKey)))
+                              .map(stored -> answer))
+                  .recover(
+                      failure ->
+                          redis
+                              .send(Request.cmd(Command.DEL).arg(redisKey))
+                              .transform(ignored -> Future.failedFuture(failure)));
+            });
   }
 
   private Future<Answer> replay(String redisKey, long productId) {
-    return redis.send(Request.cmd(Command.GET).arg(redisKey)).map(stored -> {
-      if (stored == null) {
-        throw new ApiException(409, "IDEMPOTENCY_KEY_IN_USE", "a request with this Idempotency-Key just ended; retry");
-      }
-      JsonObject json = new JsonObject(stored.toString());
-      if (json.getLong("productId") != productId) {
-        throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another product");
-      }
-      if (json.getBoolean("pending", false)) {
-        throw new ApiException(409, "IDEMPOTENCY_KEY_IN_USE", "a request with this Idempotency-Key is in progress");
-      }
-      return Answer.fromJson(json);
-    });
+    return redis
+        .send(Request.cmd(Command.GET).arg(redisKey))
+        .map(
+            stored -> {
+              if (stored == null) {
+                throw new ApiException(
+                    409,
+                    "IDEMPOTENCY_KEY_IN_USE",
+                    "a request with this Idempotency-Key just ended; retry");
+              }
+              JsonObject json = new JsonObject(stored.toString());
+              if (json.getLong("productId") != productId) {
+                throw new ApiException(
+                    422,
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "this Idempotency-Key was used for another product");
+              }
+              if (json.getBoolean("pending", false)) {
+                throw new ApiException(
+                    409,
+                    "IDEMPOTENCY_KEY_IN_USE",
+                    "a request with this Idempotency-Key is in progress");
+              }
+              return Answer.fromJson(json);
+            });
   }
 }

@@ -4,9 +4,9 @@ import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Order ids: {@code <ms:12 hex><node:8 hex><seq:6 hex>-<productId>}. The time prefix orders them, node and
- * sequence keep them unique across processes, and the product suffix tells which Redis slot holds the
- * order while it is live, so a read needs no lookup table.
+ * Order ids: {@code <ms:12 hex><node:8 hex><seq:6 hex>-<productId>}. The time prefix orders them,
+ * node and sequence keep them unique across processes, and the product suffix tells which Redis
+ * slot holds the order while it is live, so a read needs no lookup table.
  */
 public final class OrderIds {
   private static final int NODE = new SecureRandom().nextInt();
@@ -24,7 +24,10 @@ public final class OrderIds {
     return new StringBuilder(48).append(id).append('-').append(productId).toString();
   }
 
-  /** {@code digits} lowercase hex digits of {@code value}, zero-padded, into {@code out} at {@code at}. */
+  /**
+   * {@code digits} lowercase hex digits of {@code value}, zero-padded, into {@code out} at {@code
+   * at}.
+   */
   private static void hex(char[] out, int at, int digits, long value) {
     for (int i = at + digits - 1; i >= at; i--) {
       out[i] = HEX[(int) (value & 0xf)];
@@ -34,7 +37,10 @@ public final class OrderIds {
 
   /** The product id inside an order id, or -1 when the id is not one of ours. */
   public static long productOf(String orderId) {
-    if (orderId == null || orderId.length() < 28 || orderId.length() > 48 || orderId.charAt(26) != '-') {
+    if (orderId == null
+        || orderId.length() < 28
+        || orderId.length() > 48
+        || orderId.charAt(26) != '-') {
       return -1;
     }
     for (int i = 0; i < 26; i++) {

@@ -41,39 +41,59 @@ public final class OrderRoutes {
     if (productId < 0) {
       throw ApiException.notFound("no such order");
     }
-    return pg.preparedQuery("SELECT * FROM orders WHERE id = $1").execute(Tuple.of(orderId)).compose(rows -> {
-      if (rows.iterator().hasNext()) {
-        Row row = rows.iterator().next();
-        if (row.getLong("user_id") != userId) {
-          throw ApiException.notFound("no such order");
-        }
-        return Future.succeededFuture(OrderViews.fromRow(row));
-      }
-      // Not stored by the saga yet: the reservation script wrote it to Redis before the 202.
-      return redis.send(Request.cmd(Command.HGETALL).arg(StockKeys.order(productId, orderId))).map(hash -> {
-        if (hash == null || hash.size() == 0 || hash.get("userId").toLong() != userId) {
-          throw ApiException.notFound("no such order");
-        }
-        return OrderViews.fromRedis(orderId, productId, hash);
-      });
-    });
+    return pg.preparedQuery("SELECT * FROM orders WHERE id = $1")
+        .execute(Tuple.of(orderId))
+        .compose(
+            rows -> {
+              if (rows.iterator().hasNext()) {
+                Row row = rows.iterator().next();
+                if (row.getLong("user_id") != userId) {
+                  throw ApiException.notFound("no such order");
+                }
+                return Future.succeededFuture(OrderViews.fromRow(row));
+              }
+              // Not stored by the saga yet: the reservation script wrote it to Redis before the
+              // 202.
+              return redis
+                  .send(Request.cmd(Command.HGETALL).arg(StockKeys.order(productId, orderId)))
+                  .map(
+                      hash -> {
+                        if (hash == null
+                            || hash.size() == 0
+                            || hash.get("userId").toLong() != userId) {
+                          throw ApiException.notFound("no such order");
+                        }
+                        return OrderViews.fromRedis(orderId, productId, hash);
+                      });
+            });
   }
 
   private Future<JsonObject> page(RoutingContext ctx) {
     long userId = UserContext.of(ctx).userId();
     int page = queryInt(ctx, "page", 0, 0, 1_000_000);
     int size = queryInt(ctx, "size", 20, 1, MAX_PAGE_SIZE);
-    var total = pg.preparedQuery("SELECT count(*) FROM orders WHERE user_id = $1").execute(Tuple.of(userId))
-        .map(rows -> rows.iterator().next().getLong(0));
-    var items = pg.preparedQuery("SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3")
-        .execute(Tuple.of(userId, size, (long) page * size))
-        .map(rows -> {
-          JsonArray list = new JsonArray();
-          rows.forEach(row -> list.add(OrderViews.fromRow(row)));
-          return list;
-        });
-    return Future.all(total, items).map(both -> new JsonObject()
-        .put("items", items.result()).put("page", page).put("size", size).put("total", total.result()));
+    var total =
+        pg.preparedQuery("SELECT count(*) FROM orders WHERE user_id = $1")
+            .execute(Tuple.of(userId))
+            .map(rows -> rows.iterator().next().getLong(0));
+    var items =
+        pg.preparedQuery(
+                "SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3")
+            .execute(Tuple.of(userId, size, (long) page * size))
+            .map(
+                rows -> {
+                  JsonArray list = new JsonArray();
+                  rows.forEach(row -> list.add(OrderViews.fromRow(row)));
+                  return list;
+                });
+    return Future.all(total, items)
+        .map(
+            both ->
+                new JsonObject()
+                    .put("items", items.result())
+                    .put("page", page)
+                    .put("size", size)
+                    .put("total", total.result()));
   }
 
   private static int queryInt(RoutingContext ctx, String name, int fallback, int min, int max) {

@@ -5,14 +5,18 @@ import avalanche.saga.StepStatus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Row;
-
 import java.time.Instant;
 
-/** The contract's order JSON, from a PostgreSQL row or from the live Redis hash before the saga stored it. */
+/**
+ * The contract's order JSON, from a PostgreSQL row or from the live Redis hash before the saga
+ * stored it.
+ */
 public final class OrderViews {
-  private static final JsonObject ALL_PENDING = new JsonObject()
-      .put("CHECK_STOCK", StepStatus.PENDING.name()).put("APPLY_POINTS", StepStatus.PENDING.name())
-      .put("PREPARE_SHIPPING", StepStatus.PENDING.name());
+  private static final JsonObject ALL_PENDING =
+      new JsonObject()
+          .put("CHECK_STOCK", StepStatus.PENDING.name())
+          .put("APPLY_POINTS", StepStatus.PENDING.name())
+          .put("PREPARE_SHIPPING", StepStatus.PENDING.name());
 
   private OrderViews() {}
 
@@ -24,7 +28,9 @@ public final class OrderViews {
         .put("productId", Long.toString(row.getLong("product_id")))
         .put("price", row.getLong("price"))
         .put("status", row.getString("status"))
-        .put("commandStatuses", commands instanceof JsonObject j && !j.isEmpty() ? j : ALL_PENDING.copy())
+        .put(
+            "commandStatuses",
+            commands instanceof JsonObject j && !j.isEmpty() ? j : ALL_PENDING.copy())
         .put("compensationStatuses", compensations instanceof JsonObject j ? j : new JsonObject())
         .put("failureReason", row.getString("failure_reason"))
         .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())

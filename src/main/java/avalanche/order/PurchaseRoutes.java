@@ -2,14 +2,14 @@ package avalanche.order;
 
 import avalanche.auth.AuthHandler;
 import avalanche.auth.UserContext;
+import avalanche.infra.DropMetrics;
 import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
-import avalanche.infra.DropMetrics;
+import avalanche.infra.http.Http;
 import avalanche.infra.http.RateLimiter;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
-import avalanche.infra.http.Http;
 import avalanche.waitingroom.AdmissionTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -19,37 +19,41 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code POST /api/products/{id}/purchase}: one reserve.lua call over this ingress instance's own Redis
- * connection (or no call at all while the product is known to be sold out), and the answer. A win is answered
- * 202 as soon as the script returns: the script wrote the order to the product's outbox together with the
- * reservation, and the relay ({@link OutboxRelay}) takes it on to Kafka. No Kafka call on this path.
- * <p>
- * The drop's hot path is served straight from the HTTP server ({@link #handle}), ahead of the router: no
- * routing context, no body handler, constant answers encoded once. Requests it does not recognise as plain
- * purchases (another method, a path in another spelling, a chunked or too large body, {@code Expect}) go
- * through the router's route for the same path, which runs the same code.
+ * {@code POST /api/products/{id}/purchase}: one reserve.lua call over this ingress instance's own
+ * Redis connection (or no call at all while the product is known to be sold out), and the answer. A
+ * win is answered 202 as soon as the script returns: the script wrote the order to the product's
+ * outbox together with the reservation, and the relay ({@link OutboxRelay}) takes it on to Kafka.
+ * No Kafka call on this path.
+ *
+ * <p>The drop's hot path is served straight from the HTTP server ({@link #handle}), ahead of the
+ * router: no routing context, no body handler, constant answers encoded once. Requests it does not
+ * recognise as plain purchases (another method, a path in another spelling, a chunked or too large
+ * body, {@code Expect}) go through the router's route for the same path, which runs the same code.
  */
 public final class PurchaseRoutes {
   /** The route's name in the HTTP metrics (the router's path template). */
   public static final String ROUTE = "/api/products/:productId/purchase";
+
   /**
-   * A reserve without an answer this long (a Redis master failing over, the link reconnecting) is answered 503, as
-   * the contract wants while a dependency is down (within 2 s). The script may still run once Redis is back: the
-   * shopper's retry is then answered ALREADY_PURCHASED and that order settles like any other.
+   * A reserve without an answer this long (a Redis master failing over, the link reconnecting) is
+   * answered 503, as the contract wants while a dependency is down (within 2 s). The script may
+   * still run once Redis is back: the shopper's retry is then answered ALREADY_PURCHASED and that
+   * order settles like any other.
    */
   private static final long RESERVE_ANSWER_MS = 1_500;
+
   private static final String PREFIX = "/api/products/";
   private static final String SUFFIX = "/purchase";
   private static final Answer LOST = new Answer(200, new JsonObject().put("outcome", "LOST"), null);
   private static final Answer SOLD_OUT = Answer.conflict("SOLD_OUT", "no unit left");
   private static final Answer ALREADY_PURCHASED =
-      Answer.conflict("ALREADY_PURCHASED", "you already have an order or a lost draw for this product");
+      Answer.conflict(
+          "ALREADY_PURCHASED", "you already have an order or a lost draw for this product");
 
   private final AuthHandler auth;
   private final long bodyLimit;
@@ -60,8 +64,15 @@ public final class PurchaseRoutes {
   private final DropMetrics metrics;
   private final AdmissionTokens admissions;
 
-  public PurchaseRoutes(AuthHandler auth, long bodyLimit, RateLimiter limiter, IdempotencyStore idempotency,
-                        StockScripts stock, SoldOutCache soldOut, DropMetrics metrics, AdmissionTokens admissions) {
+  public PurchaseRoutes(
+      AuthHandler auth,
+      long bodyLimit,
+      RateLimiter limiter,
+      IdempotencyStore idempotency,
+      StockScripts stock,
+      SoldOutCache soldOut,
+      DropMetrics metrics,
+      AdmissionTokens admissions) {
     this.auth = auth;
     this.bodyLimit = bodyLimit;
     this.limiter = limiter;
@@ -73,8 +84,8 @@ public final class PurchaseRoutes {
   }
 
   /**
-   * The HTTP server's request handler: plain purchases here, everything else to {@code router}, where this
-   * class's route (see {@link #mount}) takes the other spellings of a purchase.
+   * The HTTP server's request handler: plain purchases here, everything else to {@code router},
+   * where this class's route (see {@link #mount}) takes the other spellings of a purchase.
    */
   public Handler<HttpServerRequest> ahead(Router router) {
     return request -> {
@@ -85,11 +96,22 @@ public final class PurchaseRoutes {
   }
 
   public void mount(Router router) {
-    router.post(ROUTE).handler(auth).handler(ctx -> purchase(ctx.request(), UserContext.of(ctx),
-        ctx.pathParam("productId"), Bodies.raw(ctx)));
+    router
+        .post(ROUTE)
+        .handler(auth)
+        .handler(
+            ctx ->
+                purchase(
+                    ctx.request(),
+                    UserContext.of(ctx),
+                    ctx.pathParam("productId"),
+                    Bodies.raw(ctx)));
   }
 
-  /** Serves {@code request} when it is a plain purchase and says so; otherwise leaves it to the router. */
+  /**
+   * Serves {@code request} when it is a plain purchase and says so; otherwise leaves it to the
+   * router.
+   */
   boolean handle(HttpServerRequest request) {
     if (request.method() != HttpMethod.POST) {
       return false;
@@ -99,24 +121,34 @@ public final class PurchaseRoutes {
       return false;
     }
     request.routed(ROUTE);
-    request.body().onComplete(body -> {
-      if (body.failed()) {
-        return;  // the connection went away while the body was read: nobody to answer
-      }
-      auth.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION)).onComplete(user -> {
-        if (user.succeeded()) {
-          purchase(request, user.result(), productId, body.result());
-        } else {
-          Http.fail(request, user.cause());
-        }
-      });
-    });
+    request
+        .body()
+        .onComplete(
+            body -> {
+              if (body.failed()) {
+                return; // the connection went away while the body was read: nobody to answer
+              }
+              auth.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION))
+                  .onComplete(
+                      user -> {
+                        if (user.succeeded()) {
+                          purchase(request, user.result(), productId, body.result());
+                        } else {
+                          Http.fail(request, user.cause());
+                        }
+                      });
+            });
     return true;
   }
 
-  /** The digits between the prefix and the suffix of a path spelled exactly as the contract's, else null. */
+  /**
+   * The digits between the prefix and the suffix of a path spelled exactly as the contract's, else
+   * null.
+   */
   static String productId(String path) {
-    if (path == null || !path.startsWith(PREFIX) || !path.endsWith(SUFFIX)
+    if (path == null
+        || !path.startsWith(PREFIX)
+        || !path.endsWith(SUFFIX)
         || path.length() <= PREFIX.length() + SUFFIX.length()) {
       return null;
     }
@@ -149,35 +181,47 @@ public final class PurchaseRoutes {
     }
   }
 
-  private void purchase(HttpServerRequest request, UserContext user, String rawProductId, Buffer body) {
+  private void purchase(
+      HttpServerRequest request, UserContext user, String rawProductId, Buffer body) {
     long started = System.nanoTime();
     Future<Answer> answer;
     try {
       metrics.attempt();
       long productId = Bodies.numericId(rawProductId, "product");
-      // A waiting room's admission, checked before anything else (signature, user, product, time; no I/O).
-      String admission = admissions.check(request.getHeader(AdmissionTokens.HEADER), user.userId(), productId,
-          System.currentTimeMillis());
+      // A waiting room's admission, checked before anything else (signature, user, product, time;
+      // no I/O).
+      String admission =
+          admissions.check(
+              request.getHeader(AdmissionTokens.HEADER),
+              user.userId(),
+              productId,
+              System.currentTimeMillis());
       String address = Bodies.optionalString(Bodies.object(body, true), "shippingAddress", 500);
       String key = IdempotencyStore.validKey(request.getHeader("Idempotency-Key"));
       if (!limiter.tryAcquire(user.userId())) {
         metrics.rejected(productId);
         throw new ApiException(429, "RATE_LIMITED", "too many purchase attempts; slow down");
       }
-      answer = key == null
-          ? attempt(user.userId(), productId, address, admission)
-          : idempotency.once(user.userId(), key, productId, () -> attempt(user.userId(), productId, address, admission));
+      answer =
+          key == null
+              ? attempt(user.userId(), productId, address, admission)
+              : idempotency.once(
+                  user.userId(),
+                  key,
+                  productId,
+                  () -> attempt(user.userId(), productId, address, admission));
     } catch (RuntimeException e) {
       answer = Future.failedFuture(e);
     }
-    answer.onComplete(decided -> {
-      metrics.answered(System.nanoTime() - started);
-      if (decided.succeeded()) {
-        decided.result().send(request.response());
-      } else {
-        Http.fail(request, decided.cause());
-      }
-    });
+    answer.onComplete(
+        decided -> {
+          metrics.answered(System.nanoTime() - started);
+          if (decided.succeeded()) {
+            decided.result().send(request.response());
+          } else {
+            Http.fail(request, decided.cause());
+          }
+        });
   }
 
   private Future<Answer> attempt(long userId, long productId, String address, String admission) {
@@ -188,49 +232,78 @@ public final class PurchaseRoutes {
       return Future.succeededFuture(known == Outcome.SOLD_OUT ? SOLD_OUT : ALREADY_PURCHASED);
     }
     String orderId = OrderIds.next(productId);
-    return stock.reserve(productId, userId, orderId, ThreadLocalRandom.current().nextDouble(), address, admission)
+    return stock
+        .reserve(
+            productId,
+            userId,
+            orderId,
+            ThreadLocalRandom.current().nextDouble(),
+            address,
+            admission)
         .timeout(RESERVE_ANSWER_MS, TimeUnit.MILLISECONDS)
-        .recover(e -> Future.failedFuture(ApiException.unavailable("stock service unavailable, try again")))
-        .compose(result -> {
-          metrics.outcome(productId, result.outcome());
-          return switch (result.outcome()) {
-            case RESERVED -> Future.succeededFuture(reserved(orderId));
-            case LOST -> Future.succeededFuture(LOST);
-            case SOLD_OUT -> {
-              if (result.cacheable()) {
-                cacheSoldOut(productId, result.returns(), now);
-              }
-              yield Future.succeededFuture(SOLD_OUT);
-            }
-            case ALREADY_PURCHASED -> Future.succeededFuture(ALREADY_PURCHASED);
-            case DROP_NOT_OPEN -> {
-              String opensAt = Instant.ofEpochMilli(result.opensAt()).toString();
-              yield Future.succeededFuture(new Answer(409, new JsonObject().put("error", "DROP_NOT_OPEN")
-                  .put("message", "the drop opens at " + opensAt).put("opensAt", opensAt), null));
-            }
-            case NOT_FOUND -> Future.failedFuture(ApiException.notFound("no such product"));
-            case RESTORING -> Future.failedFuture(ApiException.unavailable(
-                "the drop is being restored after a storage failure, try again in a few seconds"));
-            case NOT_ADMITTED -> Future.failedFuture(AdmissionTokens.notAdmitted());
-          };
-        });
+        .recover(
+            e ->
+                Future.failedFuture(
+                    ApiException.unavailable("stock service unavailable, try again")))
+        .compose(
+            result -> {
+              metrics.outcome(productId, result.outcome());
+              return switch (result.outcome()) {
+                case RESERVED -> Future.succeededFuture(reserved(orderId));
+                case LOST -> Future.succeededFuture(LOST);
+                case SOLD_OUT -> {
+                  if (result.cacheable()) {
+                    cacheSoldOut(productId, result.returns(), now);
+                  }
+                  yield Future.succeededFuture(SOLD_OUT);
+                }
+                case ALREADY_PURCHASED -> Future.succeededFuture(ALREADY_PURCHASED);
+                case DROP_NOT_OPEN -> {
+                  String opensAt = Instant.ofEpochMilli(result.opensAt()).toString();
+                  yield Future.succeededFuture(
+                      new Answer(
+                          409,
+                          new JsonObject()
+                              .put("error", "DROP_NOT_OPEN")
+                              .put("message", "the drop opens at " + opensAt)
+                              .put("opensAt", opensAt),
+                          null));
+                }
+                case NOT_FOUND -> Future.failedFuture(ApiException.notFound("no such product"));
+                case RESTORING ->
+                    Future.failedFuture(
+                        ApiException.unavailable(
+                            "the drop is being restored after a storage failure, try again in a few seconds"));
+                case NOT_ADMITTED -> Future.failedFuture(AdmissionTokens.notAdmitted());
+              };
+            });
   }
 
-  /** Reads the buyers once, in the background, so the following attempts are answered from memory. */
+  /**
+   * Reads the buyers once, in the background, so the following attempts are answered from memory.
+   */
   private void cacheSoldOut(long productId, long returns, long now) {
     if (soldOut.shouldArm(productId, returns, now)) {
-      stock.buyers(productId).onComplete(buyers -> {
-        if (buyers.succeeded()) {
-          soldOut.arm(productId, returns, buyers.result(), System.currentTimeMillis());
-        } else {
-          soldOut.disarm(productId);
-        }
-      });
+      stock
+          .buyers(productId)
+          .onComplete(
+              buyers -> {
+                if (buyers.succeeded()) {
+                  soldOut.arm(productId, returns, buyers.result(), System.currentTimeMillis());
+                } else {
+                  soldOut.disarm(productId);
+                }
+              });
     }
   }
 
   private static Answer reserved(String orderId) {
-    return new Answer(202, new JsonObject().put("outcome", "RESERVED").put("orderId", orderId).put("status", "PENDING"),
+    return new Answer(
+        202,
+        new JsonObject()
+            .put("outcome", "RESERVED")
+            .put("orderId", orderId)
+            .put("status", "PENDING"),
         "/api/orders/" + orderId);
   }
 }

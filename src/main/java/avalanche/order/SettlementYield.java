@@ -1,17 +1,20 @@
 package avalanche.order;
 
 /**
- * When the relay holds won orders back in the outbox so that a burst of purchases gets the cores first.
- * <p>
- * While orders are won faster than the saga can settle them ({@code aboveWinsPerSecond}, set near the saga's
- * sustained rate), a backlog builds whatever the relay does; settling part of it during the burst only takes CPU,
- * Redis and PostgreSQL time from the purchases, which then answer slower. So above that rate the relay stops, the
- * orders wait in the outbox (as durable as Redis, and not yet in any saga, so no saga timer runs for them), and once
- * the rate falls below half of it the relay drains the backlog at full speed. No order waits longer than
- * {@code maxLagMs} for all that: past it the relay moves the oldest orders on even mid-burst.
- * <p>
- * The rate is the sum of the products' {@code won} counters (kept by reserve.lua) over time, so it counts every
- * process's purchases. Pure logic: fed by the relay's measurement, used from its context.
+ * When the relay holds won orders back in the outbox so that a burst of purchases gets the cores
+ * first.
+ *
+ * <p>While orders are won faster than the saga can settle them ({@code aboveWinsPerSecond}, set
+ * near the saga's sustained rate), a backlog builds whatever the relay does; settling part of it
+ * during the burst only takes CPU, Redis and PostgreSQL time from the purchases, which then answer
+ * slower. So above that rate the relay stops, the orders wait in the outbox (as durable as Redis,
+ * and not yet in any saga, so no saga timer runs for them), and once the rate falls below half of
+ * it the relay drains the backlog at full speed. No order waits longer than {@code maxLagMs} for
+ * all that: past it the relay moves the oldest orders on even mid-burst.
+ *
+ * <p>The rate is the sum of the products' {@code won} counters (kept by reserve.lua) over time, so
+ * it counts every process's purchases. Pure logic: fed by the relay's measurement, used from its
+ * context.
  */
 final class SettlementYield {
   private final long aboveWinsPerSecond;
@@ -29,15 +32,18 @@ final class SettlementYield {
   }
 
   /**
-   * One measurement: the products' won orders so far, when, and the age of the oldest order in the outbox. Returns
-   * whether the relay holds back from now on.
+   * One measurement: the products' won orders so far, when, and the age of the oldest order in the
+   * outbox. Returns whether the relay holds back from now on.
    */
   boolean observe(long wonTotal, long atMs, long lagMs) {
     if (lastWon >= 0 && atMs > lastAt) {
       // A smaller total (a product left the index, Redis lost its data) is no burst.
       winsPerSecond = Math.max(0, wonTotal - lastWon) * 1000 / (atMs - lastAt);
-      burst = aboveWinsPerSecond > 0
-          && (burst ? 2 * winsPerSecond > aboveWinsPerSecond : winsPerSecond > aboveWinsPerSecond);
+      burst =
+          aboveWinsPerSecond > 0
+              && (burst
+                  ? 2 * winsPerSecond > aboveWinsPerSecond
+                  : winsPerSecond > aboveWinsPerSecond);
     }
     lastWon = wonTotal;
     lastAt = atMs;

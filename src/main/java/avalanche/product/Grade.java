@@ -4,7 +4,9 @@ import avalanche.infra.http.ApiException;
 
 /** A product's grade; each has a win probability from config ({@code drop.winProbability}). */
 public enum Grade {
-  COMMON, RARE, LEGENDARY;
+  COMMON,
+  RARE,
+  LEGENDARY;
 
   public static Grade parse(String value) {
     try {

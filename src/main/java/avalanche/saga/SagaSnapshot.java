@@ -3,19 +3,26 @@ package avalanche.saga;
 import avalanche.messages.SagaStep;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * One saga (an orders row) as the coordinator reads it to decide its next move; {@code sealedAddress} is the
- * purchase's own shipping address, encrypted (null: the user's stored one), {@code startedAtMs} when the
- * saga started.
+ * One saga (an orders row) as the coordinator reads it to decide its next move; {@code
+ * sealedAddress} is the purchase's own shipping address, encrypted (null: the user's stored one),
+ * {@code startedAtMs} when the saga started.
  */
-public record SagaSnapshot(String orderId, long userId, long productId, long price, SagaState state,
-                           JsonObject commands, JsonObject compensations, String failureReason,
-                           byte[] sealedAddress, long startedAtMs) {
+public record SagaSnapshot(
+    String orderId,
+    long userId,
+    long productId,
+    long price,
+    SagaState state,
+    JsonObject commands,
+    JsonObject compensations,
+    String failureReason,
+    byte[] sealedAddress,
+    long startedAtMs) {
 
   /** The columns {@link #of(Row)} reads. */
   public static final String COLUMNS =
@@ -23,10 +30,17 @@ public record SagaSnapshot(String orderId, long userId, long productId, long pri
           + "shipping_address_enc, saga_started_at";
 
   public static SagaSnapshot of(Row row) {
-    return new SagaSnapshot(row.getString("id"), row.getLong("user_id"), row.getLong("product_id"),
-        row.getLong("price"), SagaState.valueOf(row.getString("saga_state")),
-        (JsonObject) row.getValue("command_statuses"), (JsonObject) row.getValue("compensation_statuses"),
-        row.getString("failure_reason"), sealed(row), row.getOffsetDateTime("saga_started_at").toInstant().toEpochMilli());
+    return new SagaSnapshot(
+        row.getString("id"),
+        row.getLong("user_id"),
+        row.getLong("product_id"),
+        row.getLong("price"),
+        SagaState.valueOf(row.getString("saga_state")),
+        (JsonObject) row.getValue("command_statuses"),
+        (JsonObject) row.getValue("compensation_statuses"),
+        row.getString("failure_reason"),
+        sealed(row),
+        row.getOffsetDateTime("saga_started_at").toInstant().toEpochMilli());
   }
 
   private static byte[] sealed(Row row) {
@@ -45,7 +59,8 @@ public record SagaSnapshot(String orderId, long userId, long productId, long pri
   public List<SagaStep> commandSteps(Predicate<StepStatus> status) {
     List<SagaStep> steps = new ArrayList<>();
     for (SagaStep step : SagaStep.values()) {
-      if (status.test(StepStatus.valueOf(commands.getString(step.name(), StepStatus.PENDING.name())))) {
+      if (status.test(
+          StepStatus.valueOf(commands.getString(step.name(), StepStatus.PENDING.name())))) {
         steps.add(step);
       }
     }

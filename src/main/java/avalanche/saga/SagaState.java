@@ -1,8 +1,8 @@
 package avalanche.saga;
 
 /**
- * The coordinator's view of a saga (column {@code orders.saga_state}); readers see {@code orders.status}:
- * PENDING for the first three, then COMPLETED or CANCELLED.
+ * The coordinator's view of a saga (column {@code orders.saga_state}); readers see {@code
+ * orders.status}: PENDING for the first three, then COMPLETED or CANCELLED.
  */
 public enum SagaState {
   /** Commands sent, replies being collected. */

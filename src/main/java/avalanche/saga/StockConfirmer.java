@@ -6,16 +6,15 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Sells the reserved units of many sagas at once: one confirm.lua ({@link StockScripts#CONFIRM}, the keys of
- * {@link StockScripts#confirmKeys}; idempotent per order) per saga, all pipelined in one batch over the
- * coordinator's own Redis client.
+ * Sells the reserved units of many sagas at once: one confirm.lua ({@link StockScripts#CONFIRM},
+ * the keys of {@link StockScripts#confirmKeys}; idempotent per order) per saga, all pipelined in
+ * one batch over the coordinator's own Redis client.
  */
 public final class StockConfirmer {
   private final Redis redis;
@@ -36,23 +35,30 @@ public final class StockConfirmer {
     }
     List<Request> calls = new ArrayList<>(sagas.size());
     for (SagaSnapshot saga : sagas) {
-      calls.add(StockScripts.CONFIRM.evalsha(StockScripts.confirmKeys(saga.productId(), saga.orderId()), List.of(saga.orderId())));
+      calls.add(
+          StockScripts.CONFIRM.evalsha(
+              StockScripts.confirmKeys(saga.productId(), saga.orderId()), List.of(saga.orderId())));
     }
-    return StockScripts.CONFIRM.runAll(redis::batch, redis::send, calls)
-        .map(responses -> {
-          Map<String, Boolean> sold = new HashMap<>();
-          for (int i = 0; i < sagas.size(); i++) {
-            Response r = responses.get(i);
-            String result = r.get(0).toString();
-            if ("RETRY".equals(result)) {
-              // Redis lost the product and the repair has not rebuilt it: not decided, the round is retried.
-              throw new ProductRestoring(sagas.get(i).productId());
-            }
-            String state = r.size() > 1 ? r.get(1).toString() : null;
-            sold.put(sagas.get(i).orderId(), "CONFIRMED".equals(result) || "NOOP".equals(result) && "SOLD".equals(state));
-          }
-          return sold;
-        });
+    return StockScripts.CONFIRM
+        .runAll(redis::batch, redis::send, calls)
+        .map(
+            responses -> {
+              Map<String, Boolean> sold = new HashMap<>();
+              for (int i = 0; i < sagas.size(); i++) {
+                Response r = responses.get(i);
+                String result = r.get(0).toString();
+                if ("RETRY".equals(result)) {
+                  // Redis lost the product and the repair has not rebuilt it: not decided, the
+                  // round is retried.
+                  throw new ProductRestoring(sagas.get(i).productId());
+                }
+                String state = r.size() > 1 ? r.get(1).toString() : null;
+                sold.put(
+                    sagas.get(i).orderId(),
+                    "CONFIRMED".equals(result) || "NOOP".equals(result) && "SOLD".equals(state));
+              }
+              return sold;
+            });
   }
 
   public Future<Void> close() {

@@ -1,8 +1,8 @@
 package avalanche.shipping;
 
 /**
- * What counts as a shippable address: after trimming, 5 to 500 characters, at least one letter, and no
- * control characters. Anything else (blank, "x", "?????") is INVALID_ADDRESS.
+ * What counts as a shippable address: after trimming, 5 to 500 characters, at least one letter, and
+ * no control characters. Anything else (blank, "x", "?????") is INVALID_ADDRESS.
  */
 public final class Addresses {
   public static final int MIN_LENGTH = 5;

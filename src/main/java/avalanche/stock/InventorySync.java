@@ -7,7 +7,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
-
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -15,14 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes every product's live counters (available, reserved, sold) from Redis to PostgreSQL. Walks the
- * {@code products} index a page at a time (never {@code KEYS}), reads a page with one pipelined batch of
- * O(1) {@code HMGET}s, and writes it with one {@code UPDATE ... FROM unnest(...)}. {@code synced_at} is the
- * moment of the Redis read, and a row is only overwritten by a newer read, so concurrent passes (several
- * processes) never put older counters over newer ones.
+ * Writes every product's live counters (available, reserved, sold) from Redis to PostgreSQL. Walks
+ * the {@code products} index a page at a time (never {@code KEYS}), reads a page with one pipelined
+ * batch of O(1) {@code HMGET}s, and writes it with one {@code UPDATE ... FROM unnest(...)}. {@code
+ * synced_at} is the moment of the Redis read, and a row is only overwritten by a newer read, so
+ * concurrent passes (several processes) never put older counters over newer ones.
  */
 public final class InventorySync {
-  private static final String UPDATE = """
+  private static final String UPDATE =
+      """
       UPDATE products AS p
       SET available = u.available, reserved = u.reserved, sold = u.sold, synced_at = $5
       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[]) AS u(id, available, reserved, sold)
@@ -44,50 +44,73 @@ public final class InventorySync {
   }
 
   private Future<Integer> page(long offset, int written) {
-    return redis.send(Request.cmd(Command.ZRANGE).arg(StockKeys.PRODUCT_INDEX).arg(offset).arg(offset + pageSize - 1))
-        .compose(ids -> {
-          if (ids == null || ids.size() == 0) {
-            return Future.succeededFuture(written);
-          }
-          List<Long> productIds = new ArrayList<>();
-          for (Response id : ids) {
-            productIds.add(id.toLong());
-          }
-          return write(productIds).compose(rows -> productIds.size() < pageSize
-              ? Future.succeededFuture(written + rows)
-              : page(offset + pageSize, written + rows));
-        });
+    return redis
+        .send(
+            Request.cmd(Command.ZRANGE)
+                .arg(StockKeys.PRODUCT_INDEX)
+                .arg(offset)
+                .arg(offset + pageSize - 1))
+        .compose(
+            ids -> {
+              if (ids == null || ids.size() == 0) {
+                return Future.succeededFuture(written);
+              }
+              List<Long> productIds = new ArrayList<>();
+              for (Response id : ids) {
+                productIds.add(id.toLong());
+              }
+              return write(productIds)
+                  .compose(
+                      rows ->
+                          productIds.size() < pageSize
+                              ? Future.succeededFuture(written + rows)
+                              : page(offset + pageSize, written + rows));
+            });
   }
 
   private Future<Integer> write(List<Long> productIds) {
     List<Request> reads = new ArrayList<>();
     for (long id : productIds) {
-      reads.add(Request.cmd(Command.HMGET).arg(StockKeys.product(id)).arg("available").arg("reserved").arg("sold"));
+      reads.add(
+          Request.cmd(Command.HMGET)
+              .arg(StockKeys.product(id))
+              .arg("available")
+              .arg("reserved")
+              .arg("sold"));
     }
     OffsetDateTime readAt = OffsetDateTime.ofInstant(Instant.now(), ZoneOffset.UTC);
-    return redis.batch(reads).compose(counters -> {
-      List<Long> ids = new ArrayList<>();
-      List<Integer> available = new ArrayList<>();
-      List<Integer> reserved = new ArrayList<>();
-      List<Integer> sold = new ArrayList<>();
-      for (int i = 0; i < productIds.size(); i++) {
-        Response c = counters.get(i);
-        // An indexed product without its hash (lost, not yet rebuilt) has nothing to mirror.
-        if (c == null || c.get(0) == null || c.get(1) == null || c.get(2) == null) {
-          continue;
-        }
-        ids.add(productIds.get(i));
-        available.add(c.get(0).toInteger());
-        reserved.add(c.get(1).toInteger());
-        sold.add(c.get(2).toInteger());
-      }
-      if (ids.isEmpty()) {
-        return Future.succeededFuture(0);
-      }
-      return pg.preparedQuery(UPDATE)
-          .execute(Tuple.of(ids.toArray(Long[]::new), available.toArray(Integer[]::new),
-              reserved.toArray(Integer[]::new), sold.toArray(Integer[]::new), readAt))
-          .map(rows -> rows.rowCount());
-    });
+    return redis
+        .batch(reads)
+        .compose(
+            counters -> {
+              List<Long> ids = new ArrayList<>();
+              List<Integer> available = new ArrayList<>();
+              List<Integer> reserved = new ArrayList<>();
+              List<Integer> sold = new ArrayList<>();
+              for (int i = 0; i < productIds.size(); i++) {
+                Response c = counters.get(i);
+                // An indexed product without its hash (lost, not yet rebuilt) has nothing to
+                // mirror.
+                if (c == null || c.get(0) == null || c.get(1) == null || c.get(2) == null) {
+                  continue;
+                }
+                ids.add(productIds.get(i));
+                available.add(c.get(0).toInteger());
+                reserved.add(c.get(1).toInteger());
+                sold.add(c.get(2).toInteger());
+              }
+              if (ids.isEmpty()) {
+                return Future.succeededFuture(0);
+              }
+              return pg.preparedQuery(UPDATE)
+                  .execute(
+                      Tuple.of(
+                          ids.toArray(Long[]::new),
+                          available.toArray(Integer[]::new),
+                          reserved.toArray(Integer[]::new),
+                          sold.toArray(Integer[]::new),
+                          readAt))
+                  .map(rows -> rows.rowCount());
+            });
   }
 }

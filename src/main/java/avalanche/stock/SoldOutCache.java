@@ -3,7 +3,6 @@ package avalanche.stock;
 import avalanche.stock.Reservation.Outcome;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -13,17 +12,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Products known to be sold out, in the memory of this process (shared by every ingress instance), so that the
- * crowd hammering a sold-out drop is answered without a Redis round trip.
- * <p>
- * An entry is made from a SOLD_OUT answer of reserve.lua, which carries the product's count of returned units,
- * plus a snapshot of the product's buyers (so ALREADY_PURCHASED is still answered before SOLD_OUT). While a
- * product is sold out its buyers cannot change: adding one needs a unit, and removing one returns a unit. Every
- * return is numbered and published on {@code stock.returned}; the feed drops entries older than the return, and
- * refuses to make one from an answer older than a return it has seen. The cache is used only while that feed is
- * {@link #live()}; entries also expire, as a bound on anything unforeseen.
- * <p>
- * The attempts answered here are counted here and added to the product's statistics by {@link #drainCounts()}.
+ * Products known to be sold out, in the memory of this process (shared by every ingress instance),
+ * so that the crowd hammering a sold-out drop is answered without a Redis round trip.
+ *
+ * <p>An entry is made from a SOLD_OUT answer of reserve.lua, which carries the product's count of
+ * returned units, plus a snapshot of the product's buyers (so ALREADY_PURCHASED is still answered
+ * before SOLD_OUT). While a product is sold out its buyers cannot change: adding one needs a unit,
+ * and removing one returns a unit. Every return is numbered and published on {@code
+ * stock.returned}; the feed drops entries older than the return, and refuses to make one from an
+ * answer older than a return it has seen. The cache is used only while that feed is {@link
+ * #live()}; entries also expire, as a bound on anything unforeseen.
+ *
+ * <p>The attempts answered here are counted here and added to the product's statistics by {@link
+ * #drainCounts()}.
  */
 public final class SoldOutCache implements Shareable {
   private static final String MAP = "avalanche.stock";
@@ -43,10 +44,17 @@ public final class SoldOutCache implements Shareable {
 
   /** The one cache of this Vert.x instance. */
   public static SoldOutCache of(Vertx vertx) {
-    return (SoldOutCache) vertx.sharedData().<String, Object>getLocalMap(MAP).computeIfAbsent(KEY, k -> new SoldOutCache());
+    return (SoldOutCache)
+        vertx
+            .sharedData()
+            .<String, Object>getLocalMap(MAP)
+            .computeIfAbsent(KEY, k -> new SoldOutCache());
   }
 
-  /** SOLD_OUT or ALREADY_PURCHASED when this process knows the answer (and counts it); null to ask Redis. */
+  /**
+   * SOLD_OUT or ALREADY_PURCHASED when this process knows the answer (and counts it); null to ask
+   * Redis.
+   */
   public Outcome answer(long productId, long userId, long nowMs) {
     if (!knows(productId, nowMs)) {
       return null;
@@ -56,14 +64,17 @@ public final class SoldOutCache implements Shareable {
       return null;
     }
     boolean buyer = entry.buyers.contains(Long.toString(userId));
-    AtomicLong[] counts = pending.computeIfAbsent(productId, id -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
+    AtomicLong[] counts =
+        pending.computeIfAbsent(
+            productId, id -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
     counts[buyer ? 1 : 0].incrementAndGet();
     return buyer ? Outcome.ALREADY_PURCHASED : Outcome.SOLD_OUT;
   }
 
   /**
-   * Whether a SOLD_OUT answer made after {@code returns} returns should become an entry; true at most once at a
-   * time per product (the caller then reads the buyers and calls {@link #arm} or {@link #disarm}).
+   * Whether a SOLD_OUT answer made after {@code returns} returns should become an entry; true at
+   * most once at a time per product (the caller then reads the buyers and calls {@link #arm} or
+   * {@link #disarm}).
    */
   public boolean shouldArm(long productId, long returns, long nowMs) {
     if (!live || returns < lastReturn.getOrDefault(productId, 0L)) {
@@ -111,23 +122,29 @@ public final class SoldOutCache implements Shareable {
     lastReturn.clear();
   }
 
-  /** Takes the attempts counted since the last call; the caller adds them to Redis, or gives them back. */
+  /**
+   * Takes the attempts counted since the last call; the caller adds them to Redis, or gives them
+   * back.
+   */
   public List<Counts> drainCounts() {
     List<Counts> drained = new ArrayList<>();
-    pending.forEach((productId, counts) -> {
-      long soldOutCount = counts[0].getAndSet(0);
-      long already = counts[1].getAndSet(0);
-      if (soldOutCount > 0 || already > 0) {
-        drained.add(new Counts(productId, soldOutCount, already));
-      }
-    });
+    pending.forEach(
+        (productId, counts) -> {
+          long soldOutCount = counts[0].getAndSet(0);
+          long already = counts[1].getAndSet(0);
+          if (soldOutCount > 0 || already > 0) {
+            drained.add(new Counts(productId, soldOutCount, already));
+          }
+        });
     return drained;
   }
 
   /** Puts back counts that could not be written. */
   public void restore(List<Counts> counts) {
     for (Counts c : counts) {
-      AtomicLong[] slot = pending.computeIfAbsent(c.productId(), id -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
+      AtomicLong[] slot =
+          pending.computeIfAbsent(
+              c.productId(), id -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
       slot[0].addAndGet(c.soldOut());
       slot[1].addAndGet(c.alreadyPurchased());
     }

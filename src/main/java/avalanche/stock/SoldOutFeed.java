@@ -7,15 +7,15 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps this process's {@link SoldOutCache} honest: subscribes to the Redis channel {@value Channels#STOCK_RETURNED},
- * where release.lua announces every unit put back on sale, and marks the cache live only while subscribed (after
- * a dropped connection the {@link RedisFeed} resubscribes, and the cache starts empty). It also writes the
- * attempts the cache answered into the products' statistics ({@link #flush}).
+ * Keeps this process's {@link SoldOutCache} honest: subscribes to the Redis channel {@value
+ * Channels#STOCK_RETURNED}, where release.lua announces every unit put back on sale, and marks the
+ * cache live only while subscribed (after a dropped connection the {@link RedisFeed} resubscribes,
+ * and the cache starts empty). It also writes the attempts the cache answered into the products'
+ * statistics ({@link #flush}).
  */
 public final class SoldOutFeed implements RedisFeed.Reader {
   private final SoldOutCache cache;
@@ -37,7 +37,9 @@ public final class SoldOutFeed implements RedisFeed.Reader {
     cache.live(live);
   }
 
-  /** {@code message stock.returned "{p:<id>} <returns>"}; subscription confirmations are ignored. */
+  /**
+   * {@code message stock.returned "{p:<id>} <returns>"}; subscription confirmations are ignored.
+   */
   private void onMessage(Response message) {
     if (message.size() < 3 || !"message".equals(message.get(0).toString())) {
       return;

@@ -1,19 +1,23 @@
 package avalanche.stock;
 
 /**
- * Redis keys of one product. Every key carries the hash tag {@code {p:<id>}} so that all of them live in
- * one Redis Cluster slot and a Lua script may touch them together.
+ * Redis keys of one product. Every key carries the hash tag {@code {p:<id>}} so that all of them
+ * live in one Redis Cluster slot and a Lua script may touch them together.
  */
 public final class StockKeys {
   /** Sorted set of product ids by creation time; the only key outside a product's slot. */
   public static final String PRODUCT_INDEX = "products";
 
-  /** Sorted set of the ids of products behind a waiting room, by creation time (walked by {@code waitingroom/Admitter}). */
+  /**
+   * Sorted set of the ids of products behind a waiting room, by creation time (walked by {@code
+   * waitingroom/Admitter}).
+   */
   public static final String ROOM_INDEX = "rooms";
 
   /**
-   * Field of the product hash set while a product rebuilt after a Redis data loss owes units to orders still on
-   * their way to the saga: no attempt is decided until {@link StockRestore} removes it.
+   * Field of the product hash set while a product rebuilt after a Redis data loss owes units to
+   * orders still on their way to the saga: no attempt is decided until {@link StockRestore} removes
+   * it.
    */
   public static final String HOLD = "hold";
 
@@ -35,7 +39,10 @@ public final class StockKeys {
     }
   }
 
-  /** Hash: catalogue fields, live counters (total, available, reserved, sold) and attempt statistics. */
+  /**
+   * Hash: catalogue fields, live counters (total, available, reserved, sold) and attempt
+   * statistics.
+   */
   public static String product(long productId) {
     return tag(productId);
   }
@@ -51,22 +58,25 @@ public final class StockKeys {
   }
 
   /**
-   * Stream of the product's won orders not yet handed to Kafka (fields orderId, userId, productId, price,
-   * shippingAddress, createdAt): reserve.lua appends, the relay ({@code order/OutboxRelay}) deletes an entry once
-   * Kafka acknowledged it. Read through the consumer group {@code relay}.
+   * Stream of the product's won orders not yet handed to Kafka (fields orderId, userId, productId,
+   * price, shippingAddress, createdAt): reserve.lua appends, the relay ({@code order/OutboxRelay})
+   * deletes an entry once Kafka acknowledged it. Read through the consumer group {@code relay}.
    */
   public static String outbox(long productId) {
     return tag(productId) + ":outbox";
   }
 
-  /** Hash of one order while Redis holds it: userId, price, status, stock state, createdAt, outboxId. */
+  /**
+   * Hash of one order while Redis holds it: userId, price, status, stock state, createdAt,
+   * outboxId.
+   */
   public static String order(long productId, String orderId) {
     return tag(productId) + ":order:" + orderId;
   }
 
   /**
-   * Set of the tickets whose admission to the product's waiting room was used for a purchase (reserve.lua adds
-   * it; single use). The room's other keys are in {@code waitingroom/RoomKeys}.
+   * Set of the tickets whose admission to the product's waiting room was used for a purchase
+   * (reserve.lua adds it; single use). The room's other keys are in {@code waitingroom/RoomKeys}.
    */
   public static String admissionsUsed(long productId) {
     return tag(productId) + ":q:used";

@@ -3,20 +3,19 @@ package avalanche.user;
 import avalanche.infra.config.AppConfig;
 import avalanche.infra.config.ConfigException;
 import io.vertx.core.json.JsonObject;
-
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Two-way encryption of personal data at rest: AES-256-GCM with a random 96-bit nonce per value. A sealed
- * value is {@code version(1) || nonce(12) || ciphertext+tag}. The field name is bound in as associated data,
- * so a name cannot be passed off as an address by swapping columns.
+ * Two-way encryption of personal data at rest: AES-256-GCM with a random 96-bit nonce per value. A
+ * sealed value is {@code version(1) || nonce(12) || ciphertext+tag}. The field name is bound in as
+ * associated data, so a name cannot be passed off as an address by swapping columns.
  */
 public final class PiiCipher {
   private static final byte VERSION = 1;
@@ -43,7 +42,8 @@ public final class PiiCipher {
     try {
       key = Base64.getDecoder().decode(base64 == null ? "" : base64.trim());
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("AVALANCHE_PII_KEY: must be base64 (e.g. `openssl rand -base64 32`)");
+      throw new ConfigException(
+          "AVALANCHE_PII_KEY: must be base64 (e.g. `openssl rand -base64 32`)");
     }
     if (key.length != 32) {
       throw new ConfigException("AVALANCHE_PII_KEY: must decode to 32 bytes, got " + key.length);
@@ -76,9 +76,14 @@ public final class PiiCipher {
     }
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, Arrays.copyOfRange(sealed, 1, 1 + NONCE_BYTES)));
+      cipher.init(
+          Cipher.DECRYPT_MODE,
+          key,
+          new GCMParameterSpec(TAG_BITS, Arrays.copyOfRange(sealed, 1, 1 + NONCE_BYTES)));
       cipher.updateAAD(field.getBytes(StandardCharsets.UTF_8));
-      return new String(cipher.doFinal(sealed, 1 + NONCE_BYTES, sealed.length - 1 - NONCE_BYTES), StandardCharsets.UTF_8);
+      return new String(
+          cipher.doFinal(sealed, 1 + NONCE_BYTES, sealed.length - 1 - NONCE_BYTES),
+          StandardCharsets.UTF_8);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("sealed value does not open with this key", e);
     }

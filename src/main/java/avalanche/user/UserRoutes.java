@@ -28,19 +28,22 @@ public final class UserRoutes {
 
   private Future<JsonObject> me(RoutingContext ctx) {
     UserContext user = UserContext.of(ctx);
-    return accounts.profile(user.userId()).map(row -> {
-      if (row == null) {
-        throw ApiException.unauthorized("this account no longer exists");
-      }
-      return new JsonObject()
-          .put("userId", row.getLong("id").toString())
-          .put("email", row.getString("email"))
-          .put("name", open(row, "name"))
-          .put("phone", open(row, "phone"))
-          .put("address", open(row, "address"))
-          .put("points", row.getLong("points"))
-          .put("status", row.getString("status"));
-    });
+    return accounts
+        .profile(user.userId())
+        .map(
+            row -> {
+              if (row == null) {
+                throw ApiException.unauthorized("this account no longer exists");
+              }
+              return new JsonObject()
+                  .put("userId", row.getLong("id").toString())
+                  .put("email", row.getString("email"))
+                  .put("name", open(row, "name"))
+                  .put("phone", open(row, "phone"))
+                  .put("address", open(row, "address"))
+                  .put("points", row.getLong("points"))
+                  .put("status", row.getString("status"));
+            });
   }
 
   /** Accounts made without a profile (admin, load-test users) have nulls here. */

@@ -16,6 +16,7 @@ import avalanche.infra.DropMetrics;
 import avalanche.infra.http.Http;
 import avalanche.infra.http.OpsRoutes;
 import avalanche.infra.http.RateLimiter;
+import avalanche.infra.redis.RedisLink;
 import avalanche.live.LiveRoutes;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.OrderRoutes;
@@ -23,12 +24,11 @@ import avalanche.order.PurchaseRoutes;
 import avalanche.pages.PageRoutes;
 import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
-import avalanche.infra.redis.RedisLink;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
+import avalanche.user.LoadTestRoutes;
 import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
-import avalanche.user.LoadTestRoutes;
 import avalanche.waitingroom.AdmissionTokens;
 import avalanche.waitingroom.QueueRoutes;
 import avalanche.waitingroom.RoomTimes;
@@ -36,17 +36,16 @@ import avalanche.waitingroom.WaitingRoom;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
-
 import java.util.concurrent.TimeUnit;
 
 /** HTTP ingress: the router of the public contract. Runs as N instances, one per event loop. */
@@ -73,7 +72,8 @@ public class HttpIngressVerticle extends VerticleBase {
     RevocationCache revocations = RevocationCache.of(vertx);
     SessionStore sessions = new SessionStore(redis, tokens, config, revocations);
     AuthHandler auth = new AuthHandler(tokens, SessionCheck.inRedis(sessions));
-    // The purchase hot path keeps its single Redis round trip (the reserve script): sessions are checked
+    // The purchase hot path keeps its single Redis round trip (the reserve script): sessions are
+    // checked
     // against the in-memory revocation cache there.
     AuthHandler purchaseAuth = new AuthHandler(tokens, SessionCheck.cached(revocations, sessions));
     AccountStore accounts = new AccountStore(pg);
@@ -83,21 +83,35 @@ public class HttpIngressVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     long bodyLimit = http.getLong("bodyLimitBytes", 65_536L);
     router.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
-    new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName")).mount(router);
+    new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName"))
+        .mount(router);
     new AuthRoutes(vertx, accounts, sessions, limits).mount(router, auth);
     new SignupRoutes(vertx, accounts, pii, mails, limits, config).mount(router);
     new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, config).mount(router);
     new UserRoutes(accounts, pii).mount(router, auth);
-    // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout, no hop.
+    // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout,
+    // no hop.
     DropMetrics dropMetrics = DropMetrics.of(config);
     JsonObject drop = config.getJsonObject("drop");
-    stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config))
-        .waitForReplicas(drop.getInteger("waitReplicas", 0), drop.getLong("waitTimeoutMs", 100L), dropMetrics::waitedShort);
+    stock =
+        new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config))
+            .waitForReplicas(
+                drop.getInteger("waitReplicas", 0),
+                drop.getLong("waitTimeoutMs", 100L),
+                dropMetrics::waitedShort);
     new ProductRoutes(vertx, pg, redis, stock, config).mount(router, auth);
     AdmissionTokens admissions = AdmissionTokens.fromConfig(config);
-    PurchaseRoutes purchases = new PurchaseRoutes(purchaseAuth, bodyLimit, limiter,
-        new IdempotencyStore(redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
-        stock, SoldOutCache.of(vertx), dropMetrics, admissions);
+    PurchaseRoutes purchases =
+        new PurchaseRoutes(
+            purchaseAuth,
+            bodyLimit,
+            limiter,
+            new IdempotencyStore(
+                redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
+            stock,
+            SoldOutCache.of(vertx),
+            dropMetrics,
+            admissions);
     purchases.mount(router);
     // Polls are checked as purchases are (no session lookup) and cost Redis one script each.
     queueRedis = new RedisLink(redis);
@@ -114,34 +128,48 @@ public class HttpIngressVerticle extends VerticleBase {
       router.errorHandler(status, ctx -> Http.unrouted(ctx, status));
     }
 
-    server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(http.getString("host", "0.0.0.0"))
-        .setPort(http.getInteger("port"))
-        .setTcpNoDelay(true)
-        .setIdleTimeout(60));
-    // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all the same.
+    server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(http.getString("host", "0.0.0.0"))
+                .setPort(http.getInteger("port"))
+                .setTcpNoDelay(true)
+                .setIdleTimeout(60));
+    // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all
+    // the same.
     server.invalidRequestHandler(Http::invalidRequest);
-    // A request line of an HTTP version nobody speaks (HTTP/9.9) gets Vert.x's own empty 501 unless a WebSocket
-    // handler is set; with one, it reaches the request handler, which answers the contract's 400. We serve no
+    // A request line of an HTTP version nobody speaks (HTTP/9.9) gets Vert.x's own empty 501 unless
+    // a WebSocket
+    // handler is set; with one, it reaches the request handler, which answers the contract's 400.
+    // We serve no
     // WebSocket, so every handshake is refused before it is accepted.
     server.webSocketHandshakeHandler(handshake -> handshake.reject(404));
     server.webSocketHandler(ServerWebSocket::close);
     Handler<HttpServerRequest> ahead = purchases.ahead(router);
-    return Future.all(stock.load(), waitingRoom.load()).compose(ready -> server.requestHandler(request -> {
-      if (request.version() == null) {
-        Http.unsupportedVersion(request);
-      } else {
-        ahead.handle(request);
-      }
-    }).listen());
+    return Future.all(stock.load(), waitingRoom.load())
+        .compose(
+            ready ->
+                server
+                    .requestHandler(
+                        request -> {
+                          if (request.version() == null) {
+                            Http.unsupportedVersion(request);
+                          } else {
+                            ahead.handle(request);
+                          }
+                        })
+                    .listen());
   }
 
   @Override
   public Future<?> stop() {
-    // Stop accepting, let in-flight requests finish (live streams never do: they are ended), then release the clients.
+    // Stop accepting, let in-flight requests finish (live streams never do: they are ended), then
+    // release the clients.
     live.close();
-    return server.shutdown(10, TimeUnit.SECONDS)
-        .eventually(() -> Future.join(stock.close(), queueRedis.close(), pg.close(), kafkaAdmin.close()))
+    return server
+        .shutdown(10, TimeUnit.SECONDS)
+        .eventually(
+            () -> Future.join(stock.close(), queueRedis.close(), pg.close(), kafkaAdmin.close()))
         .eventually(redis::close)
         .onComplete(done -> limiter.close());
   }

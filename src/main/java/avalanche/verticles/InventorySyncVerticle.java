@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mirrors live stock into PostgreSQL every {@code stock.syncIntervalSeconds}; a message to
- * {@link Channels#INVENTORY_SYNC} runs one pass now and answers {@code {"products": rows written}}.
+ * Mirrors live stock into PostgreSQL every {@code stock.syncIntervalSeconds}; a message to {@link
+ * Channels#INVENTORY_SYNC} runs one pass now and answers {@code {"products": rows written}}.
  */
 public class InventorySyncVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(InventorySyncVerticle.class);
@@ -31,14 +31,28 @@ public class InventorySyncVerticle extends VerticleBase {
     pg = Clients.pg(vertx, config());
     redis = Clients.redis(vertx, config());
     sync = new InventorySync(pg, redis, stock.getInteger("syncPageSize", 500));
-    passes = Periodic.every(vertx, stock.getLong("syncIntervalSeconds", 30L) * 1000, LOG, "inventory sync", sync::run);
-    MessageConsumer<JsonObject> now = vertx.eventBus().localConsumer(Channels.INVENTORY_SYNC, msg -> sync.run().onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(new JsonObject().put("products", ar.result()));
-      } else {
-        msg.fail(503, String.valueOf(ar.cause().getMessage()));
-      }
-    }));
+    passes =
+        Periodic.every(
+            vertx,
+            stock.getLong("syncIntervalSeconds", 30L) * 1000,
+            LOG,
+            "inventory sync",
+            sync::run);
+    MessageConsumer<JsonObject> now =
+        vertx
+            .eventBus()
+            .localConsumer(
+                Channels.INVENTORY_SYNC,
+                msg ->
+                    sync.run()
+                        .onComplete(
+                            ar -> {
+                              if (ar.succeeded()) {
+                                msg.reply(new JsonObject().put("products", ar.result()));
+                              } else {
+                                msg.fail(503, String.valueOf(ar.cause().getMessage()));
+                              }
+                            }));
     return now.completion();
   }
 

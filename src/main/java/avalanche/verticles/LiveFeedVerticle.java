@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live ops feed's one publisher per process: once a second a sample, a snapshot, one encoded frame published
- * to the ingress instances ({@link Channels#OPS_LIVE_SNAPSHOT}), however many viewers they have. It samples even with
- * no viewer, so the first snapshot a viewer gets already has its rates.
+ * The live ops feed's one publisher per process: once a second a sample, a snapshot, one encoded
+ * frame published to the ingress instances ({@link Channels#OPS_LIVE_SNAPSHOT}), however many
+ * viewers they have. It samples even with no viewer, so the first snapshot a viewer gets already
+ * has its rates.
  */
 public class LiveFeedVerticle extends VerticleBase {
   static final long PERIOD_MS = 1_000;
@@ -51,14 +52,20 @@ public class LiveFeedVerticle extends VerticleBase {
       return;
     }
     sampling = true;
-    sampler.sample().onComplete(sample -> {
-      sampling = false;
-      if (sample.succeeded()) {
-        String json = snapshots.next(sample.result()).encode();
-        vertx.eventBus().publish(Channels.OPS_LIVE_SNAPSHOT, Buffer.buffer("data: " + json + "\n\n"), LOCAL);
-      } else {
-        LOG.debug("live feed: no snapshot this second: {}", sample.cause().toString());
-      }
-    });
+    sampler
+        .sample()
+        .onComplete(
+            sample -> {
+              sampling = false;
+              if (sample.succeeded()) {
+                String json = snapshots.next(sample.result()).encode();
+                vertx
+                    .eventBus()
+                    .publish(
+                        Channels.OPS_LIVE_SNAPSHOT, Buffer.buffer("data: " + json + "\n\n"), LOCAL);
+              } else {
+                LOG.debug("live feed: no snapshot this second: {}", sample.cause().toString());
+              }
+            });
   }
 }

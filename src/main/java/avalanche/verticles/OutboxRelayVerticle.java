@@ -10,9 +10,9 @@ import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.redis.client.Redis;
 
 /**
- * Runs an {@link OutboxRelay} over every product of the index: won orders from the Redis outboxes to
- * {@code order.requested}. {@code verticles.outboxRelay} instances per process (1; 0 leaves the job to other
- * processes); any number of relays, in one process or many, may run at once.
+ * Runs an {@link OutboxRelay} over every product of the index: won orders from the Redis outboxes
+ * to {@code order.requested}. {@code verticles.outboxRelay} instances per process (1; 0 leaves the
+ * job to other processes); any number of relays, in one process or many, may run at once.
  */
 public class OutboxRelayVerticle extends VerticleBase {
   private Redis redis;
@@ -23,8 +23,14 @@ public class OutboxRelayVerticle extends VerticleBase {
   public Future<?> start() {
     redis = Clients.redis(vertx, config());
     producer = Clients.relayProducer(vertx, config());
-    relay = new OutboxRelay(vertx, redis, producer, OutboxRelay.indexedProducts(redis),
-        OutboxRelay.Settings.from(config()), OutboxMetrics.of(DropMetrics.registry(config())));
+    relay =
+        new OutboxRelay(
+            vertx,
+            redis,
+            producer,
+            OutboxRelay.indexedProducts(redis),
+            OutboxRelay.Settings.from(config()),
+            OutboxMetrics.of(DropMetrics.registry(config())));
     return relay.start();
   }
 

@@ -1,7 +1,7 @@
 package avalanche.verticles;
 
-import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.Clients;
+import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.messages.SagaCommand;
 import avalanche.saga.Participant;
@@ -10,13 +10,12 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.sqlclient.Pool;
-
 import java.util.Set;
 
 /**
  * A saga participant: consumes its command topic in its own consumer group (instances split the
- * partitions), runs each command or compensation once through {@link ParticipantHandler}, replies on
- * {@code saga.replies}.
+ * partitions), runs each command or compensation once through {@link ParticipantHandler}, replies
+ * on {@code saga.replies}.
  */
 public abstract class ParticipantVerticle extends VerticleBase {
   private Pool pg;
@@ -39,7 +38,8 @@ public abstract class ParticipantVerticle extends VerticleBase {
   public Future<?> start() {
     pg = Clients.pg(vertx, config());
     producer = Clients.sharedProducer(vertx, config());
-    ParticipantHandler handler = new ParticipantHandler(pg, new KafkaBatchSender(vertx, producer), participant());
+    ParticipantHandler handler =
+        new ParticipantHandler(pg, new KafkaBatchSender(vertx, producer), participant());
     return BatchConsumer.start(vertx, config(), group(), Set.of(topic()), producer, handler)
         .onSuccess(started -> consumer = started);
   }

@@ -3,8 +3,8 @@ package avalanche.verticles;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.Periodic;
-import avalanche.order.HandoffBacklog;
 import avalanche.infra.redis.RedisLink;
+import avalanche.order.HandoffBacklog;
 import avalanche.stock.ReservationSweep;
 import avalanche.stock.StockScripts;
 import io.micrometer.core.instrument.Counter;
@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the {@link ReservationSweep} every {@code stock.sweepIntervalMs} ({@link Periodic}: passes never overlap);
- * other instances and processes may sweep at the same time, which the idempotent stock scripts make safe.
+ * Runs the {@link ReservationSweep} every {@code stock.sweepIntervalMs} ({@link Periodic}: passes
+ * never overlap); other instances and processes may sweep at the same time, which the idempotent
+ * stock scripts make safe.
  */
 public class ReservationSweeperVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ReservationSweeperVerticle.class);
@@ -41,13 +42,23 @@ public class ReservationSweeperVerticle extends VerticleBase {
     redis = Clients.redis(vertx, config());
     kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
     scripts = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config()));
-    sweep = new ReservationSweep(pg, redis, scripts, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
-        stock.getInteger("sweepPageSize", 200),
-        stock.getInteger("sweepMaxPerTick", 1000), stock.getLong("pendingRecheckMs", 5_000L));
+    sweep =
+        new ReservationSweep(
+            pg,
+            redis,
+            scripts,
+            new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
+            stock.getInteger("sweepPageSize", 200),
+            stock.getInteger("sweepMaxPerTick", 1000),
+            stock.getLong("pendingRecheckMs", 5_000L));
     MeterRegistry registry = DropMetrics.registry(config());
-    released = Counter.builder("avalanche.stock.expired").tag("action", "RELEASED").register(registry);
-    confirmed = Counter.builder("avalanche.stock.expired").tag("action", "CONFIRMED").register(registry);
-    passes = Periodic.every(vertx, stock.getLong("sweepIntervalMs", 1_000L), LOG, "reservation sweep", this::pass);
+    released =
+        Counter.builder("avalanche.stock.expired").tag("action", "RELEASED").register(registry);
+    confirmed =
+        Counter.builder("avalanche.stock.expired").tag("action", "CONFIRMED").register(registry);
+    passes =
+        Periodic.every(
+            vertx, stock.getLong("sweepIntervalMs", 1_000L), LOG, "reservation sweep", this::pass);
     return Future.succeededFuture();
   }
 
@@ -58,13 +69,21 @@ public class ReservationSweeperVerticle extends VerticleBase {
   }
 
   private Future<?> pass() {
-    return sweep.run(System.currentTimeMillis()).onSuccess(r -> {
-      released.increment(r.released());
-      confirmed.increment(r.confirmed());
-      if (r.released() + r.confirmed() + r.orphans() + r.failed() > 0) {
-        LOG.info("expired reservations: {} released, {} confirmed, {} left to the saga, {} orphan deadlines, {} failed",
-            r.released(), r.confirmed(), r.postponed(), r.orphans(), r.failed());
-      }
-    });
+    return sweep
+        .run(System.currentTimeMillis())
+        .onSuccess(
+            r -> {
+              released.increment(r.released());
+              confirmed.increment(r.confirmed());
+              if (r.released() + r.confirmed() + r.orphans() + r.failed() > 0) {
+                LOG.info(
+                    "expired reservations: {} released, {} confirmed, {} left to the saga, {} orphan deadlines, {} failed",
+                    r.released(),
+                    r.confirmed(),
+                    r.postponed(),
+                    r.orphans(),
+                    r.failed());
+              }
+            });
   }
 }

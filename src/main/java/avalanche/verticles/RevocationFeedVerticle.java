@@ -11,9 +11,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Redis;
 
 /**
- * Wires this process's revocation cache: the {@link RevocationFeed} on a reconnecting {@link RedisFeed}, a purge
- * of expired entries, and a look at the {@link SessionEpoch} once a second, so tokens whose sessions a Redis data
- * loss took are refused within a second. One instance per process.
+ * Wires this process's revocation cache: the {@link RevocationFeed} on a reconnecting {@link
+ * RedisFeed}, a purge of expired entries, and a look at the {@link SessionEpoch} once a second, so
+ * tokens whose sessions a Redis data loss took are refused within a second. One instance per
+ * process.
  */
 public class RevocationFeedVerticle extends VerticleBase {
   private static final long PURGE_MS = 30_000;
@@ -26,12 +27,20 @@ public class RevocationFeedVerticle extends VerticleBase {
   public Future<?> start() {
     RevocationCache cache = RevocationCache.of(vertx);
     client = Clients.redis(vertx, config());
-    feed = new RedisFeed(vertx, client, "revocation feed", "purchase route checks sessions in Redis",
-        new RevocationFeed(cache, RevocationLog.retainMs(config())));
+    feed =
+        new RedisFeed(
+            vertx,
+            client,
+            "revocation feed",
+            "purchase route checks sessions in Redis",
+            new RevocationFeed(cache, RevocationLog.retainMs(config())));
     vertx.setPeriodic(PURGE_MS, id -> cache.purge(System.currentTimeMillis()));
     vertx.setPeriodic(EPOCH_CHECK_MS, id -> SessionEpoch.current(client).onSuccess(cache::epoch));
-    // Start serving with a live cache when Redis answers; when it does not, the cache catches up later.
-    return SessionEpoch.current(client).onSuccess(cache::epoch).otherwiseEmpty()
+    // Start serving with a live cache when Redis answers; when it does not, the cache catches up
+    // later.
+    return SessionEpoch.current(client)
+        .onSuccess(cache::epoch)
+        .otherwiseEmpty()
         .compose(epoch -> feed.start().otherwiseEmpty());
   }
 

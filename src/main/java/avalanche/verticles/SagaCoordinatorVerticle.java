@@ -1,9 +1,9 @@
 package avalanche.verticles;
 
-import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.Clients;
-import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.infra.Periodic;
+import avalanche.infra.kafka.BatchConsumer;
+import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.infra.kafka.Topics;
 import avalanche.saga.CommandBus;
 import avalanche.saga.SagaAdmission;
@@ -17,14 +17,13 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.sqlclient.Pool;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Set;
-
 /**
- * The saga coordinator: consumes {@code order.requested} and {@code saga.replies} (group
- * {@code saga-coordinator}; instances and processes split the partitions) and scans PostgreSQL for sagas
+ * The saga coordinator: consumes {@code order.requested} and {@code saga.replies} (group {@code
+ * saga-coordinator}; instances and processes split the partitions) and scans PostgreSQL for sagas
  * whose due time passed (timeouts, retries), so sagas owned by a stopped instance still finish.
  */
 public class SagaCoordinatorVerticle extends VerticleBase {
@@ -43,23 +42,50 @@ public class SagaCoordinatorVerticle extends VerticleBase {
     JsonObject saga = config().getJsonObject("saga", new JsonObject());
     pg = Clients.pg(vertx, config());
     producer = Clients.sharedProducer(vertx, config());
-    SagaStore store = new SagaStore(pg, PiiCipher.fromConfig(config()), saga.getInteger("timeoutSeconds"),
-        saga.getInteger("retrySeconds"), saga.getInteger("redriveSeconds"));
+    SagaStore store =
+        new SagaStore(
+            pg,
+            PiiCipher.fromConfig(config()),
+            saga.getInteger("timeoutSeconds"),
+            saga.getInteger("retrySeconds"),
+            saga.getInteger("redriveSeconds"));
     stock = new StockConfirmer(Clients.redis(vertx, config()));
-    SagaCoordinator coordinator = new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)),
-        stock);
+    SagaCoordinator coordinator =
+        new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)), stock);
     SagaScanner scanner = new SagaScanner(store, coordinator);
-    return stock.prepare().compose(loaded -> {
-      scans = Periodic.every(vertx, saga.getLong("scanIntervalMs", 1_000L), LOG, "saga scan", scanner::pass);
-      return BatchConsumer.start(vertx, config(), GROUP, Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES),
-          producer, coordinator);
-    }).onSuccess(started -> {
-      consumer = started;
-      SagaAdmission admission = new SagaAdmission(store, started, saga.getInteger("maxOpen", 10_000));
-      // a failed check leaves the gate as it was
-      admissions = Periodic.every(vertx, saga.getLong("admissionCheckMs", 500L), LOG, "saga admission check",
-          admission::check);
-    });
+    return stock
+        .prepare()
+        .compose(
+            loaded -> {
+              scans =
+                  Periodic.every(
+                      vertx,
+                      saga.getLong("scanIntervalMs", 1_000L),
+                      LOG,
+                      "saga scan",
+                      scanner::pass);
+              return BatchConsumer.start(
+                  vertx,
+                  config(),
+                  GROUP,
+                  Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES),
+                  producer,
+                  coordinator);
+            })
+        .onSuccess(
+            started -> {
+              consumer = started;
+              SagaAdmission admission =
+                  new SagaAdmission(store, started, saga.getInteger("maxOpen", 10_000));
+              // a failed check leaves the gate as it was
+              admissions =
+                  Periodic.every(
+                      vertx,
+                      saga.getLong("admissionCheckMs", 500L),
+                      LOG,
+                      "saga admission check",
+                      admission::check);
+            });
   }
 
   @Override

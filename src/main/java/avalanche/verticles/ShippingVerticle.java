@@ -1,9 +1,9 @@
 package avalanche.verticles;
 
-import avalanche.user.PiiCipher;
 import avalanche.infra.kafka.Topics;
 import avalanche.saga.Participant;
 import avalanche.shipping.ShippingParticipant;
+import avalanche.user.PiiCipher;
 
 /** The shipping participant: PREPARE_SHIPPING from {@code shipping.commands}. */
 public class ShippingVerticle extends ParticipantVerticle {

@@ -12,10 +12,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Redis;
 
 /**
- * Wires this process's sold-out cache: the {@link SoldOutFeed} on a reconnecting {@link RedisFeed} (live only
- * while subscribed), and the attempts the cache answered written into the products' statistics every
- * {@value #FLUSH_MS} ms and on request ({@code stock.counts.flush}, used before statistics are read). One instance
- * per process.
+ * Wires this process's sold-out cache: the {@link SoldOutFeed} on a reconnecting {@link RedisFeed}
+ * (live only while subscribed), and the attempts the cache answered written into the products'
+ * statistics every {@value #FLUSH_MS} ms and on request ({@code stock.counts.flush}, used before
+ * statistics are read). One instance per process.
  */
 public class SoldOutFeedVerticle extends VerticleBase {
   private static final long FLUSH_MS = 100;
@@ -31,12 +31,19 @@ public class SoldOutFeedVerticle extends VerticleBase {
   public Future<?> start() {
     client = Clients.redis(vertx, config());
     scripts = new StockScripts(new RedisLink(client), StockScripts.reservationTtlMs(config()));
-    // In a Redis Cluster the subscription needs a plain connection to one node (rotating over the seeds).
+    // In a Redis Cluster the subscription needs a plain connection to one node (rotating over the
+    // seeds).
     subscriber = Clients.redisSubscriber(vertx, config(), client);
     soldOut = new SoldOutFeed(SoldOutCache.of(vertx), scripts);
-    feed = new RedisFeed(vertx, subscriber, "sold-out feed", "sold-out products are asked in Redis", soldOut);
+    feed =
+        new RedisFeed(
+            vertx, subscriber, "sold-out feed", "sold-out products are asked in Redis", soldOut);
     flushTimer = vertx.setPeriodic(FLUSH_MS, id -> soldOut.flush());
-    vertx.eventBus().localConsumer(Channels.STOCK_COUNTS_FLUSH, msg -> soldOut.flush().onComplete(done -> msg.reply(null)));
+    vertx
+        .eventBus()
+        .localConsumer(
+            Channels.STOCK_COUNTS_FLUSH,
+            msg -> soldOut.flush().onComplete(done -> msg.reply(null)));
     // Serve without the cache when Redis does not answer yet: the feed comes live later.
     return scripts.load().compose(loaded -> feed.start()).otherwiseEmpty();
   }

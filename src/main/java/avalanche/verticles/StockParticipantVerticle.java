@@ -2,16 +2,16 @@ package avalanche.verticles;
 
 import avalanche.infra.Clients;
 import avalanche.infra.kafka.Topics;
-import avalanche.saga.Participant;
 import avalanche.infra.redis.RedisLink;
+import avalanche.saga.Participant;
 import avalanche.stock.StockParticipant;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 
 /**
- * The stock participant: CHECK_STOCK from {@code stock.commands}, its compensation releasing the unit; both run
- * the stock scripts themselves, so it may run in any process.
+ * The stock participant: CHECK_STOCK from {@code stock.commands}, its compensation releasing the
+ * unit; both run the stock scripts themselves, so it may run in any process.
  */
 public class StockParticipantVerticle extends ParticipantVerticle {
   private Redis redis;

@@ -18,10 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every {@code stock.repairIntervalMs}: recreates the products PostgreSQL has and Redis lacks
- * ({@link StockRebuild}: Redis lost its data while the processes ran, or a product was stored but never reached
- * Redis), then lets rebuilt products sell again once they gave their units back ({@link StockRestore}). The first
- * pass runs at once, so a process started on a Redis that lost its data lifts the holds it finds as soon as the
- * saga caught up. Passes never overlap ({@link Periodic}).
+ * ({@link StockRebuild}: Redis lost its data while the processes ran, or a product was stored but
+ * never reached Redis), then lets rebuilt products sell again once they gave their units back
+ * ({@link StockRestore}). The first pass runs at once, so a process started on a Redis that lost
+ * its data lifts the holds it finds as soon as the saga caught up. Passes never overlap ({@link
+ * Periodic}).
  */
 public class StockRepairVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StockRepairVerticle.class);
@@ -40,11 +41,24 @@ public class StockRepairVerticle extends VerticleBase {
     redis = Clients.redis(vertx, config());
     kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
     long ttlMs = StockScripts.reservationTtlMs(config());
-    rebuild = new StockRebuild(pg, redis, stock.getInteger("rebuildPageSize"), ttlMs,
-        SkippedRows.of(config(), "stock rebuild", "products"));
-    restore = new StockRestore(pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
-    passes = Periodic.every(vertx, 1, stock.getLong("repairIntervalMs"), LOG, "stock repair",
-        () -> rebuild.run().compose(rebuilt -> restore.run()));
+    rebuild =
+        new StockRebuild(
+            pg,
+            redis,
+            stock.getInteger("rebuildPageSize"),
+            ttlMs,
+            SkippedRows.of(config(), "stock rebuild", "products"));
+    restore =
+        new StockRestore(
+            pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
+    passes =
+        Periodic.every(
+            vertx,
+            1,
+            stock.getLong("repairIntervalMs"),
+            LOG,
+            "stock repair",
+            () -> rebuild.run().compose(rebuilt -> restore.run()));
     return Future.succeededFuture();
   }
 

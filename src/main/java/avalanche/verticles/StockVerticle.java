@@ -3,20 +3,18 @@ package avalanche.verticles;
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
 import avalanche.infra.redis.RedisLink;
-import avalanche.stock.Reservation;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
-
 import java.util.function.Function;
 
 /**
  * Serves the stock scripts on the event bus ({@code stock.*}) for the saga, the sweeper and product
- * creation, over this instance's own pipelined connection. (The purchase route runs reserve.lua itself, from
- * each ingress instance, to save the hop.)
+ * creation, over this instance's own pipelined connection. (The purchase route runs reserve.lua
+ * itself, from each ingress instance, to save the hop.)
  */
 public class StockVerticle extends VerticleBase {
   private Redis client;
@@ -28,13 +26,28 @@ public class StockVerticle extends VerticleBase {
     scripts = new StockScripts(new RedisLink(client), StockScripts.reservationTtlMs(config()));
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(Channels.STOCK_RESERVE, msg -> answer(msg, this::reserve));
-    bus.<JsonObject>localConsumer(Channels.STOCK_RELEASE,
-        msg -> answer(msg, req -> scripts.release(req.getLong("productId"), req.getString("orderId"))));
-    bus.<JsonObject>localConsumer(Channels.STOCK_CONFIRM,
-        msg -> answer(msg, req -> scripts.confirm(req.getLong("productId"), req.getString("orderId"))));
-    bus.<JsonObject>localConsumer(Channels.STOCK_INIT, msg -> answer(msg, req -> scripts
-        .init(req.getLong("productId"), req.getJsonObject("fields"), req.getLong("createdAt", System.currentTimeMillis()))
-        .map(created -> new JsonObject().put("created", created))));
+    bus.<JsonObject>localConsumer(
+        Channels.STOCK_RELEASE,
+        msg ->
+            answer(
+                msg, req -> scripts.release(req.getLong("productId"), req.getString("orderId"))));
+    bus.<JsonObject>localConsumer(
+        Channels.STOCK_CONFIRM,
+        msg ->
+            answer(
+                msg, req -> scripts.confirm(req.getLong("productId"), req.getString("orderId"))));
+    bus.<JsonObject>localConsumer(
+        Channels.STOCK_INIT,
+        msg ->
+            answer(
+                msg,
+                req ->
+                    scripts
+                        .init(
+                            req.getLong("productId"),
+                            req.getJsonObject("fields"),
+                            req.getLong("createdAt", System.currentTimeMillis()))
+                        .map(created -> new JsonObject().put("created", created))));
     return scripts.load();
   }
 
@@ -43,28 +56,43 @@ public class StockVerticle extends VerticleBase {
     return scripts.close().eventually(client::close);
   }
 
-  private static void answer(Message<JsonObject> msg, Function<JsonObject, Future<JsonObject>> work) {
-    work.apply(msg.body()).onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(ar.result());
-      } else {
-        msg.fail(503, String.valueOf(ar.cause().getMessage()));
-      }
-    });
+  private static void answer(
+      Message<JsonObject> msg, Function<JsonObject, Future<JsonObject>> work) {
+    work.apply(msg.body())
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                msg.reply(ar.result());
+              } else {
+                msg.fail(503, String.valueOf(ar.cause().getMessage()));
+              }
+            });
   }
 
-  /** {productId, userId, orderId, draw, shippingAddress?} → {outcome, price | opensAt | returns, createdAt}. */
+  /**
+   * {productId, userId, orderId, draw, shippingAddress?} → {outcome, price | opensAt | returns,
+   * createdAt}.
+   */
   private Future<JsonObject> reserve(JsonObject req) {
-    return scripts.reserve(req.getLong("productId"), Long.parseLong(req.getString("userId")), req.getString("orderId"),
-            req.getDouble("draw"), req.getString("shippingAddress"))
-        .map(r -> {
-          JsonObject out = new JsonObject().put("outcome", r.outcome().name()).put("createdAt", r.createdAt());
-          return switch (r.outcome()) {
-            case RESERVED -> out.put("price", r.price());
-            case DROP_NOT_OPEN -> out.put("opensAt", r.opensAt());
-            case SOLD_OUT -> out.put("returns", r.returns());
-            default -> out;
-          };
-        });
+    return scripts
+        .reserve(
+            req.getLong("productId"),
+            Long.parseLong(req.getString("userId")),
+            req.getString("orderId"),
+            req.getDouble("draw"),
+            req.getString("shippingAddress"))
+        .map(
+            r -> {
+              JsonObject out =
+                  new JsonObject()
+                      .put("outcome", r.outcome().name())
+                      .put("createdAt", r.createdAt());
+              return switch (r.outcome()) {
+                case RESERVED -> out.put("price", r.price());
+                case DROP_NOT_OPEN -> out.put("opensAt", r.opensAt());
+                case SOLD_OUT -> out.put("returns", r.returns());
+                default -> out;
+              };
+            });
   }
 }

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Periodic work of the waiting rooms (jobs side): runs the admission step ({@link Admitter}) every
- * {@code queue.admitIntervalMs}. Any number of processes may run it; the script keeps admissions at the rate.
+ * {@code queue.admitIntervalMs}. Any number of processes may run it; the script keeps admissions at
+ * the rate.
  */
 public class WaitingRoomVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WaitingRoomVerticle.class);
@@ -32,7 +33,9 @@ public class WaitingRoomVerticle extends VerticleBase {
     redis = new RedisLink(client);
     RoomTimes times = RoomTimes.of(config());
     admitter = new Admitter(redis, times, new QueueMetrics(DropMetrics.registry(config())));
-    steps = Periodic.every(vertx, times.admitIntervalMs(), LOG, "waiting-room admission step", this::step);
+    steps =
+        Periodic.every(
+            vertx, times.admitIntervalMs(), LOG, "waiting-room admission step", this::step);
     return Future.succeededFuture();
   }
 
@@ -42,16 +45,24 @@ public class WaitingRoomVerticle extends VerticleBase {
     return redis.close().eventually(client::close);
   }
 
-  /** A step ten times a second: a failure is logged when steps start failing and when they work again, not each time. */
+  /**
+   * A step ten times a second: a failure is logged when steps start failing and when they work
+   * again, not each time.
+   */
   private Future<?> step() {
-    return admitter.step().transform(ar -> {
-      if (ar.failed() && !failing) {
-        LOG.warn("waiting-room admission steps fail; retrying every step until they work: {}", ar.cause().toString());
-      } else if (ar.succeeded() && failing) {
-        LOG.info("waiting-room admission steps work again");
-      }
-      failing = ar.failed();
-      return Future.succeededFuture();
-    });
+    return admitter
+        .step()
+        .transform(
+            ar -> {
+              if (ar.failed() && !failing) {
+                LOG.warn(
+                    "waiting-room admission steps fail; retrying every step until they work: {}",
+                    ar.cause().toString());
+              } else if (ar.succeeded() && failing) {
+                LOG.info("waiting-room admission steps work again");
+              }
+              failing = ar.failed();
+              return Future.succeededFuture();
+            });
   }
 }

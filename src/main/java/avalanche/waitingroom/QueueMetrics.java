@@ -3,14 +3,13 @@ package avalanche.waitingroom;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The waiting rooms on /metrics, per product, as the admission step last read them from Redis (so every process
- * running the step shows the same shared figures): {@code avalanche_queue_waiting}, {@code
- * avalanche_queue_admitted_total}, {@code avalanche_queue_expired_total}.
+ * The waiting rooms on /metrics, per product, as the admission step last read them from Redis (so
+ * every process running the step shows the same shared figures): {@code avalanche_queue_waiting},
+ * {@code avalanche_queue_admitted_total}, {@code avalanche_queue_expired_total}.
  */
 public final class QueueMetrics {
   private final MeterRegistry registry;
@@ -30,12 +29,18 @@ public final class QueueMetrics {
   private long[] register(long productId) {
     long[] figures = new long[3];
     String product = Long.toString(productId);
-    Gauge.builder("avalanche.queue.waiting", figures, f -> f[0]).tag("product", product)
-        .description("tickets in the waiting room's line (pre-queue and waiting)").register(registry);
-    FunctionCounter.builder("avalanche.queue.admitted", figures, f -> f[1]).tag("product", product)
-        .description("shoppers admitted from the waiting room").register(registry);
-    FunctionCounter.builder("avalanche.queue.expired", figures, f -> f[2]).tag("product", product)
-        .description("tickets expired: not polled in time, or admission unused").register(registry);
+    Gauge.builder("avalanche.queue.waiting", figures, f -> f[0])
+        .tag("product", product)
+        .description("tickets in the waiting room's line (pre-queue and waiting)")
+        .register(registry);
+    FunctionCounter.builder("avalanche.queue.admitted", figures, f -> f[1])
+        .tag("product", product)
+        .description("shoppers admitted from the waiting room")
+        .register(registry);
+    FunctionCounter.builder("avalanche.queue.expired", figures, f -> f[2])
+        .tag("product", product)
+        .description("tickets expired: not polled in time, or admission unused")
+        .register(registry);
     return figures;
   }
 }

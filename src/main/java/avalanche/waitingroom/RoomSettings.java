@@ -4,10 +4,12 @@ import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
-
 import java.time.Instant;
 
-/** A product's {@code waitingRoom}: how many shoppers are admitted per second, and how long before dropAt it opens. */
+/**
+ * A product's {@code waitingRoom}: how many shoppers are admitted per second, and how long before
+ * dropAt it opens.
+ */
 public record RoomSettings(long admitPerSecond, long opensSecondsBefore) {
   public static final long MAX_ADMIT_PER_SECOND = 100_000;
   public static final long MAX_OPENS_SECONDS_BEFORE = 86_400;
@@ -20,7 +22,8 @@ public record RoomSettings(long admitPerSecond, long opensSecondsBefore) {
       return null;
     }
     if (!(value instanceof JsonObject room)) {
-      throw ApiException.validation("waitingRoom must be an object {admitPerSecond, opensSecondsBefore?}");
+      throw ApiException.validation(
+          "waitingRoom must be an object {admitPerSecond, opensSecondsBefore?}");
     }
     for (String field : room.fieldNames()) {
       if (!field.equals("admitPerSecond") && !field.equals("opensSecondsBefore")) {
@@ -28,8 +31,10 @@ public record RoomSettings(long admitPerSecond, long opensSecondsBefore) {
       }
     }
     long rate = Bodies.integer(room, "admitPerSecond", 1, MAX_ADMIT_PER_SECOND);
-    long opens = room.getValue("opensSecondsBefore") == null ? DEFAULT_OPENS_SECONDS_BEFORE
-        : Bodies.integer(room, "opensSecondsBefore", 0, MAX_OPENS_SECONDS_BEFORE);
+    long opens =
+        room.getValue("opensSecondsBefore") == null
+            ? DEFAULT_OPENS_SECONDS_BEFORE
+            : Bodies.integer(room, "opensSecondsBefore", 0, MAX_OPENS_SECONDS_BEFORE);
     return new RoomSettings(rate, opens);
   }
 
@@ -46,7 +51,9 @@ public record RoomSettings(long admitPerSecond, long opensSecondsBefore) {
 
   /** The product's {@code waitingRoom} field. */
   public JsonObject toJson(Instant dropAt) {
-    return new JsonObject().put("admitPerSecond", admitPerSecond).put("opensSecondsBefore", opensSecondsBefore)
+    return new JsonObject()
+        .put("admitPerSecond", admitPerSecond)
+        .put("opensSecondsBefore", opensSecondsBefore)
         .put("opensAt", opensAt(dropAt).toString());
   }
 }

@@ -1,4 +1,10 @@
 package avalanche.waitingroom;
 
 /** A ticket's state as the contract names it. */
-public enum TicketState { PRE_QUEUE, WAITING, ADMITTED, EXPIRED, SOLD_OUT }
+public enum TicketState {
+  PRE_QUEUE,
+  WAITING,
+  ADMITTED,
+  EXPIRED,
+  SOLD_OUT
+}

@@ -13,7 +13,6 @@ import jakarta.mail.Address;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
-
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -30,21 +29,31 @@ public final class AuthFlows {
   }
 
   public static JsonObject signupBody(String email, String password) {
-    return new JsonObject().put("email", email).put("password", password).put("name", "Ada Lovelace")
-        .put("phone", "+44 20 7946 0958").put("address", "12 Analytical Engine Row, London");
+    return new JsonObject()
+        .put("email", email)
+        .put("password", password)
+        .put("name", "Ada Lovelace")
+        .put("phone", "+44 20 7946 0958")
+        .put("address", "12 Analytical Engine Row, London");
   }
 
   static Future<HttpResponse<Buffer>> signup(WebClient http, JsonObject body) {
     return http.post("/api/auth/signup").sendJsonObject(body);
   }
 
-  static Future<HttpResponse<Buffer>> login(WebClient http, String email, String password, String clientId) {
+  static Future<HttpResponse<Buffer>> login(
+      WebClient http, String email, String password, String clientId) {
     return http.post("/api/auth/login")
-        .sendJsonObject(new JsonObject().put("email", email).put("password", password).put("clientId", clientId));
+        .sendJsonObject(
+            new JsonObject()
+                .put("email", email)
+                .put("password", password)
+                .put("clientId", clientId));
   }
 
   static Future<HttpResponse<Buffer>> refresh(WebClient http, String refreshToken) {
-    return http.post("/api/auth/refresh").sendJsonObject(new JsonObject().put("refreshToken", refreshToken));
+    return http.post("/api/auth/refresh")
+        .sendJsonObject(new JsonObject().put("refreshToken", refreshToken));
   }
 
   static Future<HttpResponse<Buffer>> me(WebClient http, String accessToken) {
@@ -52,7 +61,9 @@ public final class AuthFlows {
   }
 
   static Future<HttpResponse<Buffer>> logout(WebClient http, String accessToken, boolean all) {
-    return http.post("/api/auth/logout" + (all ? "?all=true" : "")).bearerTokenAuthentication(accessToken).send();
+    return http.post("/api/auth/logout" + (all ? "?all=true" : ""))
+        .bearerTokenAuthentication(accessToken)
+        .send();
   }
 
   static Future<HttpResponse<Buffer>> verify(WebClient http, String token) {
@@ -63,7 +74,9 @@ public final class AuthFlows {
     return TestServer.infrastructure().smtp().greenMail();
   }
 
-  /** Waits (up to 10 s) until {@code count} mails for {@code email} arrived at the shared SMTP sink. */
+  /**
+   * Waits (up to 10 s) until {@code count} mails for {@code email} arrived at the shared SMTP sink.
+   */
   public static Future<MimeMessage> mail(Vertx vertx, String email, int count) {
     return mail(vertx, greenMail(), email, count);
   }
@@ -71,17 +84,29 @@ public final class AuthFlows {
   static Future<MimeMessage> mail(Vertx vertx, GreenMail greenMail, String email, int count) {
     Promise<MimeMessage> found = Promise.promise();
     long deadline = System.currentTimeMillis() + 10_000;
-    vertx.setPeriodic(20, 20, timer -> {
-      MimeMessage[] mails = Arrays.stream(greenMail.getReceivedMessages()).filter(m -> sentTo(m, email))
-          .toArray(MimeMessage[]::new);
-      if (mails.length >= count) {
-        vertx.cancelTimer(timer);
-        found.complete(mails[count - 1]);
-      } else if (System.currentTimeMillis() > deadline) {
-        vertx.cancelTimer(timer);
-        found.fail("no mail #" + count + " to " + email + " within 10 s (" + mails.length + " arrived)");
-      }
-    });
+    vertx.setPeriodic(
+        20,
+        20,
+        timer -> {
+          MimeMessage[] mails =
+              Arrays.stream(greenMail.getReceivedMessages())
+                  .filter(m -> sentTo(m, email))
+                  .toArray(MimeMessage[]::new);
+          if (mails.length >= count) {
+            vertx.cancelTimer(timer);
+            found.complete(mails[count - 1]);
+          } else if (System.currentTimeMillis() > deadline) {
+            vertx.cancelTimer(timer);
+            found.fail(
+                "no mail #"
+                    + count
+                    + " to "
+                    + email
+                    + " within 10 s ("
+                    + mails.length
+                    + " arrived)");
+          }
+        });
     return found.future();
   }
 
@@ -135,14 +160,18 @@ public final class AuthFlows {
   public static Future<String> verifiedAccount(TestServer server, String password) {
     String email = freshEmail();
     return signup(server.http(), signupBody(email, password))
-        .compose(r -> {
-          if (r.statusCode() != 201) {
-            return Future.failedFuture("signup: " + r.statusCode() + " " + r.bodyAsString());
-          }
-          return mail(server.vertx(), email, 1);
-        })
+        .compose(
+            r -> {
+              if (r.statusCode() != 201) {
+                return Future.failedFuture("signup: " + r.statusCode() + " " + r.bodyAsString());
+              }
+              return mail(server.vertx(), email, 1);
+            })
         .compose(mail -> verify(server.http(), token(link(mail))))
-        .compose(r -> r.statusCode() == 200 ? Future.succeededFuture(email)
-            : Future.failedFuture("verify: " + r.statusCode() + " " + r.bodyAsString()));
+        .compose(
+            r ->
+                r.statusCode() == 200
+                    ? Future.succeededFuture(email)
+                    : Future.failedFuture("verify: " + r.statusCode() + " " + r.bodyAsString()));
   }
 }

@@ -1,22 +1,21 @@
 package avalanche.auth;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The hand-written HS256 verifier against tokens made by vertx-auth-jwt itself. */
 class JwtTokensTest {
@@ -29,7 +28,8 @@ class JwtTokensTest {
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    tokens = new JwtTokens(vertx, new JsonObject().put("jwt", new JsonObject().put("secret", SECRET)));
+    tokens =
+        new JwtTokens(vertx, new JsonObject().put("jwt", new JsonObject().put("secret", SECRET)));
     signer = signer(SECRET);
   }
 
@@ -39,9 +39,11 @@ class JwtTokensTest {
   }
 
   private static JWTAuth signer(String secret) {
-    return JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS512").setBuffer(secret)));
+    return JWTAuth.create(
+        vertx,
+        new JWTAuthOptions()
+            .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+            .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS512").setBuffer(secret)));
   }
 
   private static long now() {
@@ -51,8 +53,9 @@ class JwtTokensTest {
   @Test
   void issuedTokensVerifyWithTheirClaims() {
     JsonObject claims = tokens.verify(tokens.issue(12, List.of("USER", "ADMIN"), "s1", "c1"));
-    assertThat(UserContext.fromClaims(claims)).isEqualTo(new UserContext(12, List.of("USER", "ADMIN"), "s1", "c1",
-        claims.getLong("iat")));
+    assertThat(UserContext.fromClaims(claims))
+        .isEqualTo(
+            new UserContext(12, List.of("USER", "ADMIN"), "s1", "c1", claims.getLong("iat")));
     assertThat(claims.getLong("exp") - now()).isBetween(899L, 900L);
   }
 
@@ -64,14 +67,18 @@ class JwtTokensTest {
     String forever = sign(base.copy());
     assertThat(tokens.verify(late).getString("sub")).isEqualTo("1");
     assertThatThrownBy(() -> tokens.verify(expired)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> tokens.verify(forever)).as("no exp").isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> tokens.verify(forever))
+        .as("no exp")
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void tokensFromTheFutureAreRefused() {
     JsonObject base = new JsonObject().put("sub", "1").put("exp", now() + 600);
-    assertThatThrownBy(() -> tokens.verify(sign(base.copy().put("iat", now() + 60)))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> tokens.verify(sign(base.copy().put("iat", now()).put("nbf", now() + 60))))
+    assertThatThrownBy(() -> tokens.verify(sign(base.copy().put("iat", now() + 60))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> tokens.verify(sign(base.copy().put("iat", now()).put("nbf", now() + 60))))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -80,22 +87,27 @@ class JwtTokensTest {
   void timeClaimsAreIntegersAndAtMostTheAccessTtlApart() {
     long now = now();
     JsonObject base = new JsonObject().put("sub", "1");
-    assertThat(tokens.verify(sign(base.copy().put("iat", now).put("exp", now + 900))).getString("sub"))
-        .as("the configured TTL exactly").isEqualTo("1");
-    List<JsonObject> refused = List.of(
-        base.copy().put("iat", now).put("exp", 1e30),
-        base.copy().put("iat", now).put("exp", new BigInteger("1" + "0".repeat(30))),
-        base.copy().put("iat", now).put("exp", Long.MAX_VALUE),
-        base.copy().put("iat", now).put("exp", now + 600.5),
-        base.copy().put("iat", now).put("exp", Long.toString(now + 600)),
-        base.copy().put("iat", now - 10).put("exp", now + 900),
-        base.copy().put("iat", now).put("exp", now),
-        base.copy().put("iat", (double) now).put("exp", now + 600),
-        base.copy().put("iat", Long.MIN_VALUE).put("exp", now + 600),
-        base.copy().put("exp", now + 600),
-        base.copy().put("iat", now).put("exp", now + 600).put("nbf", 1e30));
+    assertThat(
+            tokens.verify(sign(base.copy().put("iat", now).put("exp", now + 900))).getString("sub"))
+        .as("the configured TTL exactly")
+        .isEqualTo("1");
+    List<JsonObject> refused =
+        List.of(
+            base.copy().put("iat", now).put("exp", 1e30),
+            base.copy().put("iat", now).put("exp", new BigInteger("1" + "0".repeat(30))),
+            base.copy().put("iat", now).put("exp", Long.MAX_VALUE),
+            base.copy().put("iat", now).put("exp", now + 600.5),
+            base.copy().put("iat", now).put("exp", Long.toString(now + 600)),
+            base.copy().put("iat", now - 10).put("exp", now + 900),
+            base.copy().put("iat", now).put("exp", now),
+            base.copy().put("iat", (double) now).put("exp", now + 600),
+            base.copy().put("iat", Long.MIN_VALUE).put("exp", now + 600),
+            base.copy().put("exp", now + 600),
+            base.copy().put("iat", now).put("exp", now + 600).put("nbf", 1e30));
     for (JsonObject claims : refused) {
-      assertThatThrownBy(() -> tokens.verify(sign(claims))).as(claims.encode()).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> tokens.verify(sign(claims)))
+          .as(claims.encode())
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
@@ -103,18 +115,34 @@ class JwtTokensTest {
   void otherAlgorithmsKeysAndShapesAreRefused() {
     JsonObject claims = new JsonObject().put("sub", "1").put("iat", now()).put("exp", now() + 600);
     String hs512 = signer.generateToken(claims, new JWTOptions().setAlgorithm("HS512"));
-    String foreign = signer("another-secret-of-enough-length-0123456789").generateToken(claims, new JWTOptions());
+    String foreign =
+        signer("another-secret-of-enough-length-0123456789")
+            .generateToken(claims, new JWTOptions());
     String valid = sign(claims);
     String[] parts = valid.split("\\.");
-    String none = B64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + ".";
-    String reordered = B64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    for (String bad : List.of(hs512, foreign, none, parts[0] + "." + parts[1], valid + ".x", "", "a.b.c",
-        reordered + "." + parts[1] + "." + parts[2])) {
+    String none =
+        B64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[1]
+            + ".";
+    String reordered =
+        B64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+    for (String bad :
+        List.of(
+            hs512,
+            foreign,
+            none,
+            parts[0] + "." + parts[1],
+            valid + ".x",
+            "",
+            "a.b.c",
+            reordered + "." + parts[1] + "." + parts[2])) {
       assertThatThrownBy(() -> tokens.verify(bad)).as(bad).isInstanceOf(RuntimeException.class);
     }
   }
 
   private static String sign(JsonObject claims) {
-    return signer.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
+    return signer.generateToken(
+        claims, new JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
   }
 }

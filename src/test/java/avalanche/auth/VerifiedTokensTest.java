@@ -1,12 +1,14 @@
 package avalanche.auth;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The per-instance cache of verified tokens: serves until expiry (with the verifier's leeway), bounded. */
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-instance cache of verified tokens: serves until expiry (with the verifier's leeway),
+ * bounded.
+ */
 class VerifiedTokensTest {
   private static final UserContext ALICE = new UserContext(1, List.of(), "s1", "c1", 0);
 

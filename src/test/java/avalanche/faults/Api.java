@@ -11,12 +11,14 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Blocking HTTP calls of the suite's set-up and audit (admin, provisioning, orders), over one Vert.x WebClient. */
+/**
+ * Blocking HTTP calls of the suite's set-up and audit (admin, provisioning, orders), over one
+ * Vert.x WebClient.
+ */
 final class Api implements AutoCloseable {
   static final String ADMIN_EMAIL = "admin@faults.avalanche.test";
   static final String ADMIN_PASSWORD = "fault-suite-admin-password";
@@ -37,18 +39,34 @@ final class Api implements AutoCloseable {
 
   Api(Vertx vertx, int poolSize) {
     this.vertx = vertx;
-    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(2_000)
-        .setMaxHeaderSize(64 * 1024), new PoolOptions().setHttp1MaxSize(poolSize));
+    this.client =
+        WebClient.create(
+            vertx,
+            new WebClientOptions()
+                .setKeepAlive(true)
+                .setConnectTimeout(2_000)
+                .setMaxHeaderSize(64 * 1024),
+            new PoolOptions().setHttp1MaxSize(poolSize));
   }
 
-  Reply call(AvalancheNode node, HttpMethod method, String path, String token, Object body, long timeoutMs) {
-    HttpRequest<Buffer> request = client.request(method, node.port, "127.0.0.1", path).timeout(timeoutMs);
+  Reply call(
+      AvalancheNode node,
+      HttpMethod method,
+      String path,
+      String token,
+      Object body,
+      long timeoutMs) {
+    HttpRequest<Buffer> request =
+        client.request(method, node.port, "127.0.0.1", path).timeout(timeoutMs);
     if (token != null) {
       request.bearerTokenAuthentication(token);
     }
-    Future<HttpResponse<Buffer>> sent = body == null ? request.send()
-        : body instanceof Buffer raw ? request.putHeader("Content-Type", "application/json").sendBuffer(raw)
-        : request.sendJson(body);
+    Future<HttpResponse<Buffer>> sent =
+        body == null
+            ? request.send()
+            : body instanceof Buffer raw
+                ? request.putHeader("Content-Type", "application/json").sendBuffer(raw)
+                : request.sendJson(body);
     HttpResponse<Buffer> response = await(sent, timeoutMs + 2_000);
     String text = response.bodyAsString();
     JsonObject json = null;
@@ -61,7 +79,10 @@ final class Api implements AutoCloseable {
     return new Reply(response.statusCode(), text, json);
   }
 
-  /** An admin call; logs in first and again on 401 (the session may have been lost with Redis' data). */
+  /**
+   * An admin call; logs in first and again on 401 (the session may have been lost with Redis'
+   * data).
+   */
   Reply admin(AvalancheNode node, HttpMethod method, String path, Object body) {
     if (adminToken == null) {
       login(node);
@@ -82,19 +103,38 @@ final class Api implements AutoCloseable {
   }
 
   synchronized void login(AvalancheNode node) {
-    Reply reply = call(node, HttpMethod.POST, "/api/auth/login", null, new JsonObject().put("email", ADMIN_EMAIL)
-        .put("password", ADMIN_PASSWORD).put("clientId", "fault-suite"), 30_000);
+    Reply reply =
+        call(
+            node,
+            HttpMethod.POST,
+            "/api/auth/login",
+            null,
+            new JsonObject()
+                .put("email", ADMIN_EMAIL)
+                .put("password", ADMIN_PASSWORD)
+                .put("clientId", "fault-suite"),
+            30_000);
     if (reply.status() != 200) {
-      throw new IllegalStateException("admin login on " + node.name + ": " + reply.status() + " " + reply.body());
+      throw new IllegalStateException(
+          "admin login on " + node.name + ": " + reply.status() + " " + reply.body());
     }
     adminToken = reply.json().getString("accessToken");
   }
 
   long createProduct(AvalancheNode node, String name, long price, long stock) {
-    Reply reply = admin(node, HttpMethod.POST, "/api/admin/products", new JsonObject().put("name", name)
-        .put("price", price).put("stock", stock).put("grade", "COMMON"));
+    Reply reply =
+        admin(
+            node,
+            HttpMethod.POST,
+            "/api/admin/products",
+            new JsonObject()
+                .put("name", name)
+                .put("price", price)
+                .put("stock", stock)
+                .put("grade", "COMMON"));
     if (reply.status() != 201) {
-      throw new IllegalStateException("create product on " + node.name + ": " + reply.status() + " " + reply.body());
+      throw new IllegalStateException(
+          "create product on " + node.name + ": " + reply.status() + " " + reply.body());
     }
     return Long.parseLong(reply.json().getString("productId"));
   }
@@ -103,10 +143,15 @@ final class Api implements AutoCloseable {
     List<User> users = new ArrayList<>(count);
     while (users.size() < count) {
       int batch = Math.min(10_000, count - users.size());
-      Reply reply = admin(node, HttpMethod.POST, "/api/admin/loadtest/users",
-          new JsonObject().put("count", batch).put("points", points));
+      Reply reply =
+          admin(
+              node,
+              HttpMethod.POST,
+              "/api/admin/loadtest/users",
+              new JsonObject().put("count", batch).put("points", points));
       if (reply.status() != 200) {
-        throw new IllegalStateException("provision users on " + node.name + ": " + reply.status() + " " + reply.body());
+        throw new IllegalStateException(
+            "provision users on " + node.name + ": " + reply.status() + " " + reply.body());
       }
       JsonArray list = reply.json().getJsonArray("users");
       for (int i = 0; i < list.size(); i++) {
@@ -120,13 +165,22 @@ final class Api implements AutoCloseable {
   JsonObject stats(AvalancheNode node, long productId) {
     Reply reply = admin(node, HttpMethod.GET, "/api/admin/products/" + productId + "/stats", null);
     if (reply.status() != 200 || reply.json() == null) {
-      throw new IllegalStateException("stats of " + productId + " on " + node.name + ": " + reply.status() + " " + reply.body());
+      throw new IllegalStateException(
+          "stats of "
+              + productId
+              + " on "
+              + node.name
+              + ": "
+              + reply.status()
+              + " "
+              + reply.body());
     }
     return reply.json();
   }
 
   Reply purchase(AvalancheNode node, long productId, String token) {
-    return call(node, HttpMethod.POST, "/api/products/" + productId + "/purchase", token, null, 15_000);
+    return call(
+        node, HttpMethod.POST, "/api/products/" + productId + "/purchase", token, null, 15_000);
   }
 
   Reply order(AvalancheNode node, String token, String orderId) {

@@ -1,7 +1,6 @@
 package avalanche.faults;
 
 import avalanche.infra.embedded.FreePorts;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +12,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One Avalanche process: {@code java -jar target/avalanche.jar} with {@code AVALANCHE_*} variables pointing at
- * the suite's servers, in a working directory of its own (its temp folder inside it too, so even a SIGKILL leaves
- * nothing outside the sandbox). Each start writes its output to {@code target/faults/logs/<name>-<n>.log}.
+ * One Avalanche process: {@code java -jar target/avalanche.jar} with {@code AVALANCHE_*} variables
+ * pointing at the suite's servers, in a working directory of its own (its temp folder inside it
+ * too, so even a SIGKILL leaves nothing outside the sandbox). Each start writes its output to
+ * {@code target/faults/logs/<name>-<n>.log}.
  */
 final class AvalancheNode {
   static final long START_TIMEOUT_S = 180;
@@ -39,7 +39,10 @@ final class AvalancheNode {
     this.workDir = sandbox.subdir("proc-" + name);
   }
 
-  /** Starts the process and waits for its banner; fails with the log's tail if it exits or takes too long. */
+  /**
+   * Starts the process and waits for its banner; fails with the log's tail if it exits or takes too
+   * long.
+   */
   synchronized long start() {
     starts++;
     long started = System.nanoTime();
@@ -50,15 +53,19 @@ final class AvalancheNode {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ProcessBuilder builder = new ProcessBuilder(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xms256m", "-Xmx768m",
-        "-Djava.io.tmpdir=" + tmp,
-        "-Dfaults.dir=" + sandbox.dir,
-        "-jar", jar.toString()))
-        .directory(workDir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xms256m",
+                    "-Xmx768m",
+                    "-Djava.io.tmpdir=" + tmp,
+                    "-Dfaults.dir=" + sandbox.dir,
+                    "-jar",
+                    jar.toString()))
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     builder.environment().keySet().removeIf(k -> k.startsWith("AVALANCHE_"));
     builder.environment().putAll(env);
     builder.environment().put("AVALANCHE_HTTP_PORT", Integer.toString(port));
@@ -70,7 +77,14 @@ final class AvalancheNode {
         return (System.nanoTime() - started) / 1_000_000;
       }
       if (!process.isAlive()) {
-        throw new StartFailure(name + " exited with " + process.exitValue() + " at start " + starts + ": " + tail(out));
+        throw new StartFailure(
+            name
+                + " exited with "
+                + process.exitValue()
+                + " at start "
+                + starts
+                + ": "
+                + tail(out));
       }
       Sandbox.sleep(100);
     }
@@ -107,7 +121,10 @@ final class AvalancheNode {
     return process != null && process.isAlive();
   }
 
-  /** Whether this process takes the {@code api} role (every role unless AVALANCHE_ROLES says otherwise). */
+  /**
+   * Whether this process takes the {@code api} role (every role unless AVALANCHE_ROLES says
+   * otherwise).
+   */
   boolean servesApi() {
     String roles = env.get("AVALANCHE_ROLES");
     return roles == null || java.util.Arrays.asList(roles.split(",")).contains("api");
@@ -142,7 +159,10 @@ final class AvalancheNode {
     }
   }
 
-  /** Lines of this start's output that look like errors (ERROR level or an exception), at most {@code max}. */
+  /**
+   * Lines of this start's output that look like errors (ERROR level or an exception), at most
+   * {@code max}.
+   */
   List<String> errorLines(int max) {
     List<String> found = new ArrayList<>();
     for (String line : output().split("\n")) {

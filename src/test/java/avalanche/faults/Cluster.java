@@ -1,7 +1,6 @@
 package avalanche.faults;
 
 import io.vertx.core.Vertx;
-
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -12,16 +11,19 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The servers of the suite — Redis, PostgreSQL, Kafka as separate processes — and the Avalanche processes on
- * them, started once and reused by every scenario.
+ * The servers of the suite — Redis, PostgreSQL, Kafka as separate processes — and the Avalanche
+ * processes on them, started once and reused by every scenario.
  */
 final class Cluster implements AutoCloseable {
   final Sandbox sandbox;
   final Path jar;
+
   /** One Redis, or null on a Redis Cluster. */
   final RedisNode redis;
+
   /** A Redis Cluster, or null on one Redis. */
   final RedisClusterNodes redisCluster;
+
   final PgNode pg;
   final KafkaNode kafka;
   final List<AvalancheNode> nodes = new ArrayList<>();
@@ -34,8 +36,8 @@ final class Cluster implements AutoCloseable {
   }
 
   /**
-   * One Avalanche process per entry of {@code roles} ({@code AVALANCHE_ROLES}, null for every role), on one Redis
-   * or on a Redis Cluster of 3 masters + 3 replicas.
+   * One Avalanche process per entry of {@code roles} ({@code AVALANCHE_ROLES}, null for every
+   * role), on one Redis or on a Redis Cluster of 3 masters + 3 replicas.
    */
   Cluster(Path jar, Path logs, List<String> roles, int poolSize, boolean onRedisCluster) {
     this.jar = jar;
@@ -73,7 +75,10 @@ final class Cluster implements AutoCloseable {
     this.api = new Api(vertx, poolSize);
   }
 
-  /** Starts the servers (in parallel), then the first Avalanche process (it migrates the schema), then the others. */
+  /**
+   * Starts the servers (in parallel), then the first Avalanche process (it migrates the schema),
+   * then the others.
+   */
   void start() {
     if (redis != null) {
       redis.start();
@@ -89,7 +94,8 @@ final class Cluster implements AutoCloseable {
 
   /** Starts the given processes in parallel; returns the slowest start in ms. */
   static long startAll(List<AvalancheNode> which) {
-    List<CompletableFuture<Long>> starts = which.stream().map(n -> CompletableFuture.supplyAsync(n::start)).toList();
+    List<CompletableFuture<Long>> starts =
+        which.stream().map(n -> CompletableFuture.supplyAsync(n::start)).toList();
     long slowest = 0;
     List<String> failures = new ArrayList<>();
     for (CompletableFuture<Long> start : starts) {
@@ -106,8 +112,8 @@ final class Cluster implements AutoCloseable {
   }
 
   /**
-   * Whatever an earlier scenario left down comes back up, so one failing scenario does not wreck the next:
-   * returns what had to be restarted.
+   * Whatever an earlier scenario left down comes back up, so one failing scenario does not wreck
+   * the next: returns what had to be restarted.
    */
   List<String> heal() {
     List<String> healed = new ArrayList<>();
@@ -155,7 +161,11 @@ final class Cluster implements AutoCloseable {
     }
     try {
       api.close();
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      vertx
+          .close()
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
     } catch (Exception e) {
       // closing anyway
     }

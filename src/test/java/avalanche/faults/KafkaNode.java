@@ -2,10 +2,6 @@ package avalanche.faults;
 
 import avalanche.infra.embedded.EmbeddedKafka;
 import avalanche.infra.embedded.FreePorts;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.Uuid;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -15,12 +11,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
 
 /**
- * A single-node KRaft Kafka 4.1 broker as a child JVM ({@code avalanche.infra.embedded.KafkaChild} from the packaged jar,
- * with the properties of {@code EmbeddedKafka}). A restart reuses the ports, the log folder, the node id and the
- * cluster id, so it comes back with every topic, record and committed offset. KafkaChild halts when this JVM
- * dies, so no broker outlives the suite.
+ * A single-node KRaft Kafka 4.1 broker as a child JVM ({@code avalanche.infra.embedded.KafkaChild}
+ * from the packaged jar, with the properties of {@code EmbeddedKafka}). A restart reuses the ports,
+ * the log folder, the node id and the cluster id, so it comes back with every topic, record and
+ * committed offset. KafkaChild halts when this JVM dies, so no broker outlives the suite.
  */
 final class KafkaNode {
   private final Sandbox sandbox;
@@ -38,7 +37,8 @@ final class KafkaNode {
     int controllerPort = FreePorts.pick();
     this.properties = dir.resolve("server.properties");
     try {
-      Files.writeString(properties, EmbeddedKafka.serverProperties(port, controllerPort, dir.resolve("logs")));
+      Files.writeString(
+          properties, EmbeddedKafka.serverProperties(port, controllerPort, dir.resolve("logs")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -49,18 +49,25 @@ final class KafkaNode {
   }
 
   synchronized void start() {
-    process = sandbox.start(new ProcessBuilder(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xms128m", "-Xmx768m", "-XX:+UseG1GC",
-            "-Dlogback.configurationFile=logback-kafka.xml",
-            "-Dfaults.dir=" + sandbox.dir,
-            "-cp", jar.toString(),
-            "avalanche.infra.embedded.KafkaChild",
-            Long.toString(ProcessHandle.current().pid()),
-            properties.toString(),
-            clusterId))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(sandbox.logs.resolve("kafka.log").toFile())));
+    process =
+        sandbox.start(
+            new ProcessBuilder(
+                    List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xms128m",
+                        "-Xmx768m",
+                        "-XX:+UseG1GC",
+                        "-Dlogback.configurationFile=logback-kafka.xml",
+                        "-Dfaults.dir=" + sandbox.dir,
+                        "-cp",
+                        jar.toString(),
+                        "avalanche.infra.embedded.KafkaChild",
+                        Long.toString(ProcessHandle.current().pid()),
+                        properties.toString(),
+                        clusterId))
+                .redirectErrorStream(true)
+                .redirectOutput(
+                    ProcessBuilder.Redirect.appendTo(sandbox.logs.resolve("kafka.log").toFile())));
     awaitReady();
   }
 
@@ -80,10 +87,12 @@ final class KafkaNode {
         Sandbox.sleep(100);
       }
     }
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000",
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000"))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000"))) {
       while (true) {
         try {
           if (!admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty()) {

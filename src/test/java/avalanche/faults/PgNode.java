@@ -2,7 +2,6 @@ package avalanche.faults;
 
 import avalanche.infra.embedded.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -17,16 +16,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * PostgreSQL 17 from the zonky binaries, driven with {@code pg_ctl} so it can be stopped in immediate mode (a
- * crash: no checkpoint, recovery at the next start) and started again on the same port and data folder.
- * zonky only extracts the binaries, runs initdb and creates the database once; every later start and stop is
- * {@code pg_ctl}'s. {@code synchronous_commit} stays on, as on a production server: with it off, an immediate
- * stop would lose commits the application was already told about, which no application could survive.
+ * PostgreSQL 17 from the zonky binaries, driven with {@code pg_ctl} so it can be stopped in
+ * immediate mode (a crash: no checkpoint, recovery at the next start) and started again on the same
+ * port and data folder. zonky only extracts the binaries, runs initdb and creates the database
+ * once; every later start and stop is {@code pg_ctl}'s. {@code synchronous_commit} stays on, as on
+ * a production server: with it off, an immediate stop would lose commits the application was
+ * already told about, which no application could survive.
  */
 final class PgNode {
-  private static final String OPTIONS = String.join(" ",
-      "-c listen_addresses=127.0.0.1", "-c max_connections=200", "-c fsync=off", "-c synchronous_commit=on",
-      "-c random_page_cost=1.1", "-c timezone=UTC");
+  private static final String OPTIONS =
+      String.join(
+          " ",
+          "-c listen_addresses=127.0.0.1",
+          "-c max_connections=200",
+          "-c fsync=off",
+          "-c synchronous_commit=on",
+          "-c random_page_cost=1.1",
+          "-c timezone=UTC");
 
   private final Sandbox sandbox;
   private final Path dir;
@@ -34,6 +40,7 @@ final class PgNode {
   private final Path log;
   final int port;
   private Path pgCtl;
+
   /** pg_ctl refuses to run as root; as zonky does, run it in a user namespace of its own then. */
   private final List<String> prefix = asRoot() ? List.of("unshare", "-U") : List.of();
 
@@ -50,7 +57,9 @@ final class PgNode {
   }
 
   String jdbcUrl() {
-    return "jdbc:postgresql://127.0.0.1:" + port + "/avalanche?user=postgres&connectTimeout=5&socketTimeout=60";
+    return "jdbc:postgresql://127.0.0.1:"
+        + port
+        + "/avalanche?user=postgres&connectTimeout=5&socketTimeout=60";
   }
 
   Connection connect() throws SQLException {
@@ -60,15 +69,17 @@ final class PgNode {
   /** First start: binaries, initdb, the database; then hands over to pg_ctl. */
   void init() {
     try {
-      EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-          .setDataDirectory(data)
-          .setOverrideWorkingDirectory(dir.toFile())
-          .setCleanDataDirectory(false)
-          .setPort(port)
-          .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
-          .setErrorRedirector(ProcessBuilder.Redirect.DISCARD)
-          .start();
-      try (var c = postgres.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
+      EmbeddedPostgres postgres =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(data)
+              .setOverrideWorkingDirectory(dir.toFile())
+              .setCleanDataDirectory(false)
+              .setPort(port)
+              .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
+              .setErrorRedirector(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      try (var c = postgres.getPostgresDatabase().getConnection();
+          var s = c.createStatement()) {
         s.execute("CREATE DATABASE avalanche");
       }
       postgres.close();
@@ -78,11 +89,20 @@ final class PgNode {
       throw new IllegalStateException("PostgreSQL init", e);
     }
     try (Stream<Path> walk = Files.walk(dir, 4)) {
-      pgCtl = walk.filter(p -> p.endsWith(Path.of("bin", "pg_ctl"))).findFirst()
-          .orElseThrow(() -> new IllegalStateException("no bin/pg_ctl under " + dir));
+      pgCtl =
+          walk.filter(p -> p.endsWith(Path.of("bin", "pg_ctl")))
+              .findFirst()
+              .orElseThrow(() -> new IllegalStateException("no bin/pg_ctl under " + dir));
       // For the watchdog, should this JVM be killed: stop the server the way a crash would.
-      Files.writeString(sandbox.dir.resolve("pg-stop.sh"),
-          String.join(" ", prefix) + " '" + pgCtl + "' -D '" + data + "' -m immediate -t 10 -w stop\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          sandbox.dir.resolve("pg-stop.sh"),
+          String.join(" ", prefix)
+              + " '"
+              + pgCtl
+              + "' -D '"
+              + data
+              + "' -m immediate -t 10 -w stop\n",
+          StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -94,7 +114,9 @@ final class PgNode {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     String last = "";
     while (System.nanoTime() < deadline) {
-      last = pgCtl("start", "-w", "-t", "60", "-l", log.toString(), "-o", "-p " + port + " " + OPTIONS);
+      last =
+          pgCtl(
+              "start", "-w", "-t", "60", "-l", log.toString(), "-o", "-p " + port + " " + OPTIONS);
       if (ready()) {
         return;
       }
@@ -103,7 +125,10 @@ final class PgNode {
     throw new IllegalStateException("PostgreSQL did not start: " + last + "; see " + log);
   }
 
-  /** Immediate mode: every server process quits at once, no shutdown checkpoint; the next start recovers. */
+  /**
+   * Immediate mode: every server process quits at once, no shutdown checkpoint; the next start
+   * recovers.
+   */
   void stopImmediate() {
     String out = pgCtl("stop", "-m", "immediate", "-t", "20", "-w");
     if (ready()) {
@@ -112,7 +137,9 @@ final class PgNode {
   }
 
   boolean ready() {
-    try (Connection c = connect(); var s = c.createStatement(); var rs = s.executeQuery("SELECT 1")) {
+    try (Connection c = connect();
+        var s = c.createStatement();
+        var rs = s.executeQuery("SELECT 1")) {
       return rs.next();
     } catch (SQLException e) {
       return false;

@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * HTTP/1.1 over a plain socket, byte for byte as given: the bad-input corpus needs requests no client library
- * would send (bad request lines, invalid UTF-8, conflicting lengths, NUL bytes). One connection per request.
+ * HTTP/1.1 over a plain socket, byte for byte as given: the bad-input corpus needs requests no
+ * client library would send (bad request lines, invalid UTF-8, conflicting lengths, NUL bytes). One
+ * connection per request.
  */
 final class RawHttp {
   /** What came back: status 0 when nothing parseable did ({@code error} says why). */
@@ -19,7 +20,10 @@ final class RawHttp {
 
   private RawHttp() {}
 
-  /** {@code halfClose}: shut our side down after writing, so a server waiting for more body sees the end. */
+  /**
+   * {@code halfClose}: shut our side down after writing, so a server waiting for more body sees the
+   * end.
+   */
   static Answer send(int port, byte[] request, boolean halfClose, int timeoutMs) {
     long start = System.nanoTime();
     try (Socket socket = new Socket()) {
@@ -70,7 +74,12 @@ final class RawHttp {
     String text = new String(raw, StandardCharsets.ISO_8859_1);
     int headEnd = text.indexOf("\r\n\r\n");
     if (!text.startsWith("HTTP/") || headEnd < 0) {
-      return new Answer(0, null, text, latency, raw.length == 0 ? "closed without an answer" : "not an HTTP answer");
+      return new Answer(
+          0,
+          null,
+          text,
+          latency,
+          raw.length == 0 ? "closed without an answer" : "not an HTTP answer");
     }
     String[] head = text.substring(0, headEnd).split("\r\n");
     String[] statusLine = head[0].split(" ", 3);
@@ -105,7 +114,8 @@ final class RawHttp {
       if (lineEnd < 0) {
         break;
       }
-      String sizeText = new String(body, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].trim();
+      String sizeText =
+          new String(body, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].trim();
       int size;
       try {
         size = Integer.parseInt(sizeText, 16);

@@ -1,5 +1,14 @@
 package avalanche.faults;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -9,22 +18,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * Scale-out (issue 15) on real servers: a Redis Cluster of 3 masters + 3 replicas ({@link RedisClusterNodes}),
- * PostgreSQL and Kafka as processes, and three Avalanche processes (the packaged jar) with process roles: two
- * {@code api}, one {@code saga,jobs}. A stampede over the two api processes, then one with a kill -9 of the master
- * that holds the product mid-drop (its replica takes over); each audited like the fault suite ({@link Audit}).
- * Bounded sizes (the fault suite's {@code bounded} mode); the report goes to {@code target/redis-cluster/report.md}.
+ * Scale-out (issue 15) on real servers: a Redis Cluster of 3 masters + 3 replicas ({@link
+ * RedisClusterNodes}), PostgreSQL and Kafka as processes, and three Avalanche processes (the
+ * packaged jar) with process roles: two {@code api}, one {@code saga,jobs}. A stampede over the two
+ * api processes, then one with a kill -9 of the master that holds the product mid-drop (its replica
+ * takes over); each audited like the fault suite ({@link Audit}). Bounded sizes (the fault suite's
+ * {@code bounded} mode); the report goes to {@code target/redis-cluster/report.md}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -42,8 +42,11 @@ class RedisClusterIT {
   @BeforeAll
   void startServers() throws IOException {
     assertThat(JAR).as("the packaged jar (run after mvn package)").isRegularFile();
-    assertThat(RedisClusterNodes.available()).as("redis-server and redis-cli on the PATH (apt-get install redis-server "
-        + "redis-tools; .ci/run does)").isTrue();
+    assertThat(RedisClusterNodes.available())
+        .as(
+            "redis-server and redis-cli on the PATH (apt-get install redis-server "
+                + "redis-tools; .ci/run does)")
+        .isTrue();
     Files.createDirectories(OUT);
     Sandbox.deleteTree(OUT.resolve("logs"));
     cluster = new Cluster(JAR, OUT.resolve("logs"), ROLES, mode.concurrency() + 16, true);
@@ -55,9 +58,18 @@ class RedisClusterIT {
       runner.writeReport();
       throw e;
     }
-    runner.startup = "Redis Cluster (3 masters + 3 replicas " + cluster.redisCluster.ports + "), PostgreSQL, Kafka and "
-        + ROLES.size() + " processes up in " + (System.currentTimeMillis() - t0) + " ms (" + cluster.nodes.stream()
-        .map(n -> n.name + " " + ROLES.get(cluster.nodes.indexOf(n)) + " :" + n.port).collect(Collectors.joining(", ")) + ")";
+    runner.startup =
+        "Redis Cluster (3 masters + 3 replicas "
+            + cluster.redisCluster.ports
+            + "), PostgreSQL, Kafka and "
+            + ROLES.size()
+            + " processes up in "
+            + (System.currentTimeMillis() - t0)
+            + " ms ("
+            + cluster.nodes.stream()
+                .map(n -> n.name + " " + ROLES.get(cluster.nodes.indexOf(n)) + " :" + n.port)
+                .collect(Collectors.joining(", "))
+            + ")";
     System.out.println("redis cluster test: " + runner.startup);
   }
 
@@ -78,15 +90,23 @@ class RedisClusterIT {
   @Test
   @Order(1)
   void stampedeOverTwoApiProcesses() {
-    runner.stampedeScenario("1-cluster-stampede", "two api processes and one saga,jobs process on a Redis Cluster, no fault",
-        0, CLEAN, null);
+    runner.stampedeScenario(
+        "1-cluster-stampede",
+        "two api processes and one saga,jobs process on a Redis Cluster, no fault",
+        0,
+        CLEAN,
+        null);
   }
 
   @Test
   @Order(2)
   void masterKilledMidDrop() {
-    runner.stampedeScenario("2-master-kill", "kill -9 of the master holding the product; its replica takes over",
-        RedisClusterNodes.NODE_TIMEOUT_MS + 8_000, ScenarioRunner.plus(CLEAN, "503 UNAVAILABLE"), clock -> {
+    runner.stampedeScenario(
+        "2-master-kill",
+        "kill -9 of the master holding the product; its replica takes over",
+        RedisClusterNodes.NODE_TIMEOUT_MS + 8_000,
+        ScenarioRunner.plus(CLEAN, "503 UNAVAILABLE"),
+        clock -> {
           int master = cluster.redisCluster.masterOf("{p:" + runner.product + "}");
           cluster.redisCluster.kill9(master);
           clock.down();

@@ -2,9 +2,7 @@ package avalanche.faults;
 
 import avalanche.infra.embedded.FreePorts;
 import avalanche.infra.redis.HashSlots;
-
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,11 +10,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A Redis Cluster of 3 masters + 3 replicas: six {@code redis-server} processes (the system's binary, 7.x, in
- * cluster mode, append-only file with {@code appendfsync always}), formed with {@code redis-cli --cluster create
- * --cluster-replicas 1}. A node timeout of 2 s lets a replica take over a killed master within seconds; as in
- * docker-compose.yml, full coverage is not required, so the other masters serve on (the whole cluster would
- * otherwise answer CLUSTERDOWN until the failover, which the client retries for seconds).
+ * A Redis Cluster of 3 masters + 3 replicas: six {@code redis-server} processes (the system's
+ * binary, 7.x, in cluster mode, append-only file with {@code appendfsync always}), formed with
+ * {@code redis-cli --cluster create --cluster-replicas 1}. A node timeout of 2 s lets a replica
+ * take over a killed master within seconds; as in docker-compose.yml, full coverage is not
+ * required, so the other masters serve on (the whole cluster would otherwise answer CLUSTERDOWN
+ * until the failover, which the client retries for seconds).
  */
 final class RedisClusterNodes {
   static final int NODES = 6;
@@ -49,7 +48,10 @@ final class RedisClusterNodes {
     }
   }
 
-  /** Every node as a seed for {@code AVALANCHE_REDIS_URL}: the client learns the slot map from any live one. */
+  /**
+   * Every node as a seed for {@code AVALANCHE_REDIS_URL}: the client learns the slot map from any
+   * live one.
+   */
   String url() {
     return ports.stream().map(p -> "redis://127.0.0.1:" + p).collect(Collectors.joining(","));
   }
@@ -68,14 +70,39 @@ final class RedisClusterNodes {
   private void startNode(int i) {
     int port = ports.get(i);
     Path dir = sandbox.subdir("redis-cluster-" + port);
-    processes[i] = sandbox.start(new ProcessBuilder(List.of("redis-server", "--bind", "127.0.0.1",
-            "--port", Integer.toString(port), "--dir", dir.toString(), "--cluster-enabled", "yes",
-            "--cluster-config-file", dir.resolve("nodes.conf").toString(),
-            "--cluster-node-timeout", Integer.toString(NODE_TIMEOUT_MS), "--cluster-require-full-coverage", "no",
-            "--appendonly", "yes",
-            "--appendfsync", "always", "--save", "", "--maxmemory-policy", "noeviction", "--daemonize", "no"))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(sandbox.logs.resolve("redis-" + port + ".log").toFile())));
+    processes[i] =
+        sandbox.start(
+            new ProcessBuilder(
+                    List.of(
+                        "redis-server",
+                        "--bind",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--dir",
+                        dir.toString(),
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        dir.resolve("nodes.conf").toString(),
+                        "--cluster-node-timeout",
+                        Integer.toString(NODE_TIMEOUT_MS),
+                        "--cluster-require-full-coverage",
+                        "no",
+                        "--appendonly",
+                        "yes",
+                        "--appendfsync",
+                        "always",
+                        "--save",
+                        "",
+                        "--maxmemory-policy",
+                        "noeviction",
+                        "--daemonize",
+                        "no"))
+                .redirectErrorStream(true)
+                .redirectOutput(
+                    ProcessBuilder.Redirect.appendTo(
+                        sandbox.logs.resolve("redis-" + port + ".log").toFile())));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       try {
@@ -90,17 +117,29 @@ final class RedisClusterNodes {
     throw new IllegalStateException("redis-server :" + port + " not answering PING");
   }
 
-  /** Until every slot is served, by a master that has a live replica, as every live node sees it. */
+  /**
+   * Until every slot is served, by a master that has a live replica, as every live node sees it.
+   */
   void awaitHealthy(long limitMs) {
     long deadline = System.currentTimeMillis() + limitMs;
     String last = "";
     while (System.currentTimeMillis() < deadline) {
       try {
         List<String> nodes = nodesLines(anyLive());
-        long masters = nodes.stream().filter(l -> l.contains("master") && !l.contains("fail") && l.split(" ").length > 8).count();
-        long replicas = nodes.stream().filter(l -> l.contains("slave") && !l.contains("fail")).count();
-        last = "state " + Resp.call(anyLive(), "CLUSTER", "INFO").toString().lines().findFirst().orElse("") + ", " + masters
-            + " masters, " + replicas + " replicas";
+        long masters =
+            nodes.stream()
+                .filter(l -> l.contains("master") && !l.contains("fail") && l.split(" ").length > 8)
+                .count();
+        long replicas =
+            nodes.stream().filter(l -> l.contains("slave") && !l.contains("fail")).count();
+        last =
+            "state "
+                + Resp.call(anyLive(), "CLUSTER", "INFO").toString().lines().findFirst().orElse("")
+                + ", "
+                + masters
+                + " masters, "
+                + replicas
+                + " replicas";
         if (last.contains("cluster_state:ok") && masters == 3 && replicas == aliveCount() - 3) {
           return;
         }
@@ -145,7 +184,10 @@ final class RedisClusterNodes {
     }
   }
 
-  /** Restarts dead nodes from their folders (they rejoin, a killed master as a replica); returns their ports. */
+  /**
+   * Restarts dead nodes from their folders (they rejoin, a killed master as a replica); returns
+   * their ports.
+   */
   synchronized List<Integer> heal() {
     List<Integer> restarted = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
@@ -174,15 +216,27 @@ final class RedisClusterNodes {
   }
 
   private static List<String> nodesLines(int port) {
-    return Resp.call(port, "CLUSTER", "NODES").toString().lines().filter(l -> !l.isBlank()).toList();
+    return Resp.call(port, "CLUSTER", "NODES")
+        .toString()
+        .lines()
+        .filter(l -> !l.isBlank())
+        .toList();
   }
 
   private void run(List<String> command) {
     try {
-      Process p = sandbox.start(new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(sandbox.logs.resolve("redis-cluster-create.log").toFile())));
+      Process p =
+          sandbox.start(
+              new ProcessBuilder(command)
+                  .redirectErrorStream(true)
+                  .redirectOutput(
+                      ProcessBuilder.Redirect.appendTo(
+                          sandbox.logs.resolve("redis-cluster-create.log").toFile())));
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed; see " + sandbox.logs.resolve("redis-cluster-create.log"));
+        throw new IllegalStateException(
+            String.join(" ", command)
+                + " failed; see "
+                + sandbox.logs.resolve("redis-cluster-create.log"));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

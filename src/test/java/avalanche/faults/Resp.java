@@ -71,26 +71,28 @@ final class Resp {
         throw new RespError(line);
       case ':':
         return Long.parseLong(line);
-      case '$': {
-        int length = Integer.parseInt(line);
-        if (length < 0) {
-          return null;
+      case '$':
+        {
+          int length = Integer.parseInt(line);
+          if (length < 0) {
+            return null;
+          }
+          byte[] bytes = in.readNBytes(length);
+          in.readNBytes(2);
+          return new String(bytes, StandardCharsets.UTF_8);
         }
-        byte[] bytes = in.readNBytes(length);
-        in.readNBytes(2);
-        return new String(bytes, StandardCharsets.UTF_8);
-      }
-      case '*': {
-        int count = Integer.parseInt(line);
-        if (count < 0) {
-          return null;
+      case '*':
+        {
+          int count = Integer.parseInt(line);
+          if (count < 0) {
+            return null;
+          }
+          List<Object> items = new ArrayList<>(count);
+          for (int i = 0; i < count; i++) {
+            items.add(read(in));
+          }
+          return items;
         }
-        List<Object> items = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-          items.add(read(in));
-        }
-        return items;
-      }
       default:
         throw new IOException("unexpected RESP type " + (char) type);
     }

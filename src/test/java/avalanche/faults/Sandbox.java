@@ -13,13 +13,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The fault suite's own temp folder and every process it starts. Cleanup happens three ways: {@link #close()}
- * (called from {@code @AfterAll}), a JVM shutdown hook, and — when the test JVM itself is killed with SIGKILL — a
- * small watchdog shell outside it that kills the recorded child pids (only those whose command line still names
- * this folder, so a reused pid is never hit), stops PostgreSQL and deletes the folder.
+ * The fault suite's own temp folder and every process it starts. Cleanup happens three ways: {@link
+ * #close()} (called from {@code @AfterAll}), a JVM shutdown hook, and — when the test JVM itself is
+ * killed with SIGKILL — a small watchdog shell outside it that kills the recorded child pids (only
+ * those whose command line still names this folder, so a reused pid is never hit), stops PostgreSQL
+ * and deletes the folder.
  */
 final class Sandbox implements AutoCloseable {
-  private static final String WATCHDOG = """
+  private static final String WATCHDOG =
+      """
       while kill -0 "$FAULTS_JVM" 2>/dev/null; do sleep 1; done
       [ -d "$FAULTS_DIR" ] || exit 0
       [ -f "$FAULTS_DIR/pg-stop.sh" ] && sh "$FAULTS_DIR/pg-stop.sh" >/dev/null 2>&1
@@ -47,8 +49,10 @@ final class Sandbox implements AutoCloseable {
     }
     hook = new Thread(this::close, "fault-suite-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
-    ProcessBuilder watchdog = new ProcessBuilder("sh", "-c", WATCHDOG)
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder watchdog =
+        new ProcessBuilder("sh", "-c", WATCHDOG)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     watchdog.environment().put("FAULTS_JVM", Long.toString(ProcessHandle.current().pid()));
     watchdog.environment().put("FAULTS_DIR", dir.toString());
     try {
@@ -71,15 +75,22 @@ final class Sandbox implements AutoCloseable {
     try {
       Process process = builder.start();
       processes.add(process);
-      Files.writeString(dir.resolve("pids"), process.pid() + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          dir.resolve("pids"),
+          process.pid() + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
       return process;
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + builder.command(), e);
     }
   }
 
-  /** Something to run at close before the children are killed (e.g. stopping PostgreSQL with pg_ctl). */
+  /**
+   * Something to run at close before the children are killed (e.g. stopping PostgreSQL with
+   * pg_ctl).
+   */
   synchronized void onClose(Runnable closer) {
     closers.add(closer);
   }

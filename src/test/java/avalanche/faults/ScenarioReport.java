@@ -15,8 +15,13 @@ final class ScenarioReport {
   final List<Check> checks = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
   final List<String> tables = new ArrayList<>();
-  /** Products the audit created besides the scenario's own (fresh purchases): their dead letters count too. */
+
+  /**
+   * Products the audit created besides the scenario's own (fresh purchases): their dead letters
+   * count too.
+   */
   final List<Long> extraProducts = new ArrayList<>();
+
   long startedAt = System.currentTimeMillis();
   long tookMs;
   String aborted;
@@ -49,15 +54,27 @@ final class ScenarioReport {
 
   String markdown() {
     StringBuilder md = new StringBuilder();
-    md.append("## ").append(name).append(": ").append(title).append(" — ")
-        .append(passed() ? "PASS" : "FAIL").append(" (").append(tookMs / 1000).append(" s)\n\n");
+    md.append("## ")
+        .append(name)
+        .append(": ")
+        .append(title)
+        .append(" — ")
+        .append(passed() ? "PASS" : "FAIL")
+        .append(" (")
+        .append(tookMs / 1000)
+        .append(" s)\n\n");
     if (aborted != null) {
       md.append("**Aborted:** ").append(aborted.replace("\n", "\n    ")).append("\n\n");
     }
     if (!facts.isEmpty()) {
       md.append("| | |\n|---|---|\n");
-      facts.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|").replace("\n", "<br>"))
-          .append(" |\n"));
+      facts.forEach(
+          (k, v) ->
+              md.append("| ")
+                  .append(k)
+                  .append(" | ")
+                  .append(v.replace("|", "\\|").replace("\n", "<br>"))
+                  .append(" |\n"));
       md.append('\n');
     }
     for (String table : tables) {
@@ -66,8 +83,13 @@ final class ScenarioReport {
     if (!checks.isEmpty()) {
       md.append("| check | result | detail |\n|---|---|---|\n");
       for (Check c : checks) {
-        md.append("| ").append(c.name()).append(" | ").append(c.ok() ? "ok" : "**FAIL**").append(" | ")
-            .append(c.detail().replace("|", "\\|").replace("\n", "<br>")).append(" |\n");
+        md.append("| ")
+            .append(c.name())
+            .append(" | ")
+            .append(c.ok() ? "ok" : "**FAIL**")
+            .append(" | ")
+            .append(c.detail().replace("|", "\\|").replace("\n", "<br>"))
+            .append(" |\n");
       }
       md.append('\n');
     }
@@ -88,7 +110,8 @@ final class ScenarioReport {
     if (failed.isEmpty()) {
       return name + ": PASS (" + checks.size() + " checks)";
     }
-    StringBuilder s = new StringBuilder(name + ": FAIL " + failed.size() + "/" + checks.size() + " —");
+    StringBuilder s =
+        new StringBuilder(name + ": FAIL " + failed.size() + "/" + checks.size() + " —");
     for (Check c : failed) {
       String detail = c.detail().length() > 160 ? c.detail().substring(0, 160) + "…" : c.detail();
       s.append(" [").append(c.name()).append(": ").append(detail.replace("\n", " ")).append("]");

@@ -1,5 +1,8 @@
 package avalanche.faults;
 
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,13 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
- * Runs the scenarios of a suite on its {@link Cluster} (the fault suite's, the Redis Cluster test's): a stampede
- * over the processes that serve HTTP with an optional fault, the audit of the contract's promises and
- * invariants ({@link Audit}), the ERROR lines logged, and the report ({@code report.md} under the suite's folder).
+ * Runs the scenarios of a suite on its {@link Cluster} (the fault suite's, the Redis Cluster
+ * test's): a stampede over the processes that serve HTTP with an optional fault, the audit of the
+ * contract's promises and invariants ({@link Audit}), the ERROR lines logged, and the report
+ * ({@code report.md} under the suite's folder).
  */
 final class ScenarioRunner {
   static final long PRICE = 100;
@@ -38,6 +39,7 @@ final class ScenarioRunner {
   private final long suiteStarted = System.currentTimeMillis();
   private final Cluster cluster;
   String startup = "";
+
   /** The product of the stampede running now (a fault may aim at where it lives). */
   volatile long product;
 
@@ -46,56 +48,107 @@ final class ScenarioRunner {
     this.out = out;
     this.mode = mode;
     this.cluster = cluster;
-    this.only = Arrays.stream(System.getProperty("faults.only", "").split(","))
-        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    this.only =
+        Arrays.stream(System.getProperty("faults.only", "").split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .collect(Collectors.toSet());
   }
 
-  void stampedeScenario(String key, String title, long expectedFaultMs, Set<String> allowed,
-                        Consumer<Stampede.FaultClock> fault) {
+  void stampedeScenario(
+      String key,
+      String title,
+      long expectedFaultMs,
+      Set<String> allowed,
+      Consumer<Stampede.FaultClock> fault) {
     stampedeScenario(key, title, expectedFaultMs, allowed, false, fault);
   }
 
-  /** {@code redisLosesData}: the fault empties Redis, so orders still in an outbox may be lost with it. */
-  void stampedeScenario(String key, String title, long expectedFaultMs, Set<String> allowed,
-                                boolean redisLosesData, Consumer<Stampede.FaultClock> fault) {
-    scenario(key, title, report -> {
-      AvalancheNode first = cluster.apiNodes().get(0);
-      long product = cluster.api.createProduct(first, key, PRICE, mode.stock());
-      this.product = product;
-      List<Api.User> users = cluster.api.users(first, mode.attempts(), POINTS);
-      report.fact("drop", "product " + product + ": " + mode.stock() + " units at " + PRICE + " points; " + mode.attempts()
-          + " shoppers with " + POINTS + " points and an address, one attempt each, over " + cluster.apiNodes().size()
-          + " processes, at most " + mode.concurrency() + " in flight");
-      Stampede.Plan plan = new Stampede.Plan(0.3, mode.preMs(), fault == null ? 0 : 0.4, expectedFaultMs, mode.tailMs());
-      Stampede.Result result = new Stampede(cluster.api, cluster.apiNodes()).run(product, users, mode.concurrency(), plan, fault);
-      Stampede.FaultClock clock = result.fault();
-      Audit audit = new Audit(cluster, report);
-      if (fault != null) {
-        faultFacts(report, result);
-        report.check("fault injected and undone", clock.failure == null && clock.downAt > 0,
-            clock.failure == null ? "down " + (clock.backAt - clock.downAt) + " ms" : "the fault step failed: " + describe(clock.failure));
-        List<String> healed = cluster.heal();
-        if (!healed.isEmpty()) {
-          report.note("restarted by the suite after the fault step (not by the scenario): " + healed);
-        }
-      }
-      audit.answers(result, allowed);
-      List<String> orderIds = result.orderIds();
-      long quiet = audit.awaitQuiet(product, orderIds, mode.settleLimitMs(), mode.stuckMs());
-      long after = fault == null ? result.endedAt() : Math.max(result.endedAt(), clock.backAt);
-      report.fact("quiet", quiet < 0 ? "no (see notes)" : "after " + (System.currentTimeMillis() - after) / 1000.0
-          + " s from the end of the stampede" + (fault == null ? "" : " / the dependency's return"));
-      Map<Long, Long> start = new HashMap<>();
-      users.forEach(u -> start.put(u.id(), POINTS));
-      audit.settle(product, PRICE, orderIds, start, fault == null ? 0 : clock.backAt, redisLosesData);
-      audit.freshPurchase(key, mode.freshLimitMs());
-      List<Long> products = new ArrayList<>(report.extraProducts);
-      products.add(product);
-      audit.deadLetters(products);
-    });
+  /**
+   * {@code redisLosesData}: the fault empties Redis, so orders still in an outbox may be lost with
+   * it.
+   */
+  void stampedeScenario(
+      String key,
+      String title,
+      long expectedFaultMs,
+      Set<String> allowed,
+      boolean redisLosesData,
+      Consumer<Stampede.FaultClock> fault) {
+    scenario(
+        key,
+        title,
+        report -> {
+          AvalancheNode first = cluster.apiNodes().get(0);
+          long product = cluster.api.createProduct(first, key, PRICE, mode.stock());
+          this.product = product;
+          List<Api.User> users = cluster.api.users(first, mode.attempts(), POINTS);
+          report.fact(
+              "drop",
+              "product "
+                  + product
+                  + ": "
+                  + mode.stock()
+                  + " units at "
+                  + PRICE
+                  + " points; "
+                  + mode.attempts()
+                  + " shoppers with "
+                  + POINTS
+                  + " points and an address, one attempt each, over "
+                  + cluster.apiNodes().size()
+                  + " processes, at most "
+                  + mode.concurrency()
+                  + " in flight");
+          Stampede.Plan plan =
+              new Stampede.Plan(
+                  0.3, mode.preMs(), fault == null ? 0 : 0.4, expectedFaultMs, mode.tailMs());
+          Stampede.Result result =
+              new Stampede(cluster.api, cluster.apiNodes())
+                  .run(product, users, mode.concurrency(), plan, fault);
+          Stampede.FaultClock clock = result.fault();
+          Audit audit = new Audit(cluster, report);
+          if (fault != null) {
+            faultFacts(report, result);
+            report.check(
+                "fault injected and undone",
+                clock.failure == null && clock.downAt > 0,
+                clock.failure == null
+                    ? "down " + (clock.backAt - clock.downAt) + " ms"
+                    : "the fault step failed: " + describe(clock.failure));
+            List<String> healed = cluster.heal();
+            if (!healed.isEmpty()) {
+              report.note(
+                  "restarted by the suite after the fault step (not by the scenario): " + healed);
+            }
+          }
+          audit.answers(result, allowed);
+          List<String> orderIds = result.orderIds();
+          long quiet = audit.awaitQuiet(product, orderIds, mode.settleLimitMs(), mode.stuckMs());
+          long after = fault == null ? result.endedAt() : Math.max(result.endedAt(), clock.backAt);
+          report.fact(
+              "quiet",
+              quiet < 0
+                  ? "no (see notes)"
+                  : "after "
+                      + (System.currentTimeMillis() - after) / 1000.0
+                      + " s from the end of the stampede"
+                      + (fault == null ? "" : " / the dependency's return"));
+          Map<Long, Long> start = new HashMap<>();
+          users.forEach(u -> start.put(u.id(), POINTS));
+          audit.settle(
+              product, PRICE, orderIds, start, fault == null ? 0 : clock.backAt, redisLosesData);
+          audit.freshPurchase(key, mode.freshLimitMs());
+          List<Long> products = new ArrayList<>(report.extraProducts);
+          products.add(product);
+          audit.deadLetters(products);
+        });
   }
 
-  /** Runs one scenario (when selected): heals, runs {@code body}, adds the ERROR lines logged, reports. */
+  /**
+   * Runs one scenario (when selected): heals, runs {@code body}, adds the ERROR lines logged,
+   * reports.
+   */
   void scenario(String key, String title, ThrowingConsumer<ScenarioReport> body) {
     assumeTrue(selected(key), "not selected by -Dfaults.only");
     ScenarioReport report = new ScenarioReport(key, title);
@@ -118,9 +171,19 @@ final class ScenarioRunner {
   private void faultFacts(ScenarioReport report, Stampede.Result result) {
     Stampede.FaultClock clock = result.fault();
     long t0 = result.startedAt();
-    report.fact("fault", "injected at t+" + (clock.startedAt - t0) + " ms, dependency down at t+" + (clock.downAt - t0)
-        + " ms, back at t+" + (clock.backAt - t0) + " ms (" + (clock.backAt - clock.downAt) + " ms down); stampede ended at t+"
-        + (result.endedAt() - t0) + " ms");
+    report.fact(
+        "fault",
+        "injected at t+"
+            + (clock.startedAt - t0)
+            + " ms, dependency down at t+"
+            + (clock.downAt - t0)
+            + " ms, back at t+"
+            + (clock.backAt - t0)
+            + " ms ("
+            + (clock.backAt - clock.downAt)
+            + " ms down); stampede ended at t+"
+            + (result.endedAt() - t0)
+            + " ms");
     Map<String, Integer> during = new TreeMap<>();
     Map<String, Integer> afterBack = new TreeMap<>();
     for (Stampede.Outcome o : result.outcomes()) {
@@ -132,15 +195,22 @@ final class ScenarioRunner {
       }
     }
     report.fact("answers to attempts sent while down", during.isEmpty() ? "none" : during);
-    report.fact("first 202 after the fault", result.outcomes().stream()
-        .filter(o -> o.status() == 202 && t0 + o.startMs() >= clock.downAt)
-        .mapToLong(o -> t0 + o.startMs() + o.latencyMs() - clock.downAt).min()
-        .stream().mapToObj(ms -> ms + " ms after it went down (purchases stalled at most that long)").findFirst()
-        .orElse("none"));
-    report.fact("answers to attempts sent after the return", afterBack.isEmpty() ? "none" : afterBack);
+    report.fact(
+        "first 202 after the fault",
+        result.outcomes().stream()
+            .filter(o -> o.status() == 202 && t0 + o.startMs() >= clock.downAt)
+            .mapToLong(o -> t0 + o.startMs() + o.latencyMs() - clock.downAt)
+            .min()
+            .stream()
+            .mapToObj(ms -> ms + " ms after it went down (purchases stalled at most that long)")
+            .findFirst()
+            .orElse("none"));
+    report.fact(
+        "answers to attempts sent after the return", afterBack.isEmpty() ? "none" : afterBack);
   }
 
-  // --- helpers ---------------------------------------------------------------------------------------------------
+  // --- helpers
+  // ---------------------------------------------------------------------------------------------------
 
   private void heal(ScenarioReport report) {
     List<String> healed = cluster.heal();
@@ -178,7 +248,9 @@ final class ScenarioRunner {
 
   static String describe(Throwable e) {
     StringBuilder s = new StringBuilder(e.toString());
-    Arrays.stream(e.getStackTrace()).filter(f -> f.getClassName().startsWith("avalanche.")).limit(4)
+    Arrays.stream(e.getStackTrace())
+        .filter(f -> f.getClassName().startsWith("avalanche."))
+        .limit(4)
         .forEach(f -> s.append("\n  at ").append(f));
     return s.toString();
   }
@@ -200,15 +272,18 @@ final class ScenarioRunner {
     for (AvalancheNode node : cluster.nodes) {
       Mark mark = marks.get(node.name);
       List<String> texts = new ArrayList<>();
-      texts.add(read(mark.log()).substring((int) Math.min(mark.length(), read(mark.log()).length())));
+      texts.add(
+          read(mark.log()).substring((int) Math.min(mark.length(), read(mark.log()).length())));
       if (node.log() != null && !node.log().equals(mark.log())) {
         texts.add(read(node.log()));
       }
       for (String text : texts) {
         for (String line : text.split("\n")) {
           if (line.contains(" ERROR ")) {
-            String message = line.replaceFirst("^\\S+ ERROR\\s+", "").replaceAll("[0-9a-f]{26}-\\d+", "<order>")
-                .replaceAll("\\d+", "N");
+            String message =
+                line.replaceFirst("^\\S+ ERROR\\s+", "")
+                    .replaceAll("[0-9a-f]{26}-\\d+", "<order>")
+                    .replaceAll("\\d+", "N");
             message = message.length() > 200 ? message.substring(0, 200) + "…" : message;
             errors.merge(node.name + ": " + message, 1, Integer::sum);
           }
@@ -216,22 +291,38 @@ final class ScenarioRunner {
       }
     }
     if (!errors.isEmpty()) {
-      report.fact("ERROR lines logged", errors.values().stream().mapToInt(Integer::intValue).sum() + " ("
-          + errors.size() + " distinct), e.g. " + errors.entrySet().stream().limit(4)
-          .map(e -> e.getValue() + "× " + e.getKey()).collect(Collectors.joining("; ")));
+      report.fact(
+          "ERROR lines logged",
+          errors.values().stream().mapToInt(Integer::intValue).sum()
+              + " ("
+              + errors.size()
+              + " distinct), e.g. "
+              + errors.entrySet().stream()
+                  .limit(4)
+                  .map(e -> e.getValue() + "× " + e.getKey())
+                  .collect(Collectors.joining("; ")));
     }
   }
 
   private static String read(Path path) {
     try {
-      return path == null || !Files.exists(path) ? "" : Files.readString(path, StandardCharsets.UTF_8);
+      return path == null || !Files.exists(path)
+          ? ""
+          : Files.readString(path, StandardCharsets.UTF_8);
     } catch (IOException | UncheckedIOException e) {
       return "";
     }
   }
 
   String summary() {
-    StringBuilder s = new StringBuilder(suiteName + " (" + mode.name() + ") in " + (System.currentTimeMillis() - suiteStarted) / 1000 + " s:\n");
+    StringBuilder s =
+        new StringBuilder(
+            suiteName
+                + " ("
+                + mode.name()
+                + ") in "
+                + (System.currentTimeMillis() - suiteStarted) / 1000
+                + " s:\n");
     reports.forEach(r -> s.append("  ").append(r.summaryLine()).append('\n'));
     return s.toString();
   }
@@ -239,17 +330,30 @@ final class ScenarioRunner {
   synchronized void writeReport() {
     StringBuilder md = new StringBuilder("# " + suiteName + " report\n\n");
     md.append("- mode: **").append(mode.name()).append("** (").append(mode).append(")\n");
-    md.append("- run: ").append(Instant.ofEpochMilli(suiteStarted)).append(", ")
-        .append((System.currentTimeMillis() - suiteStarted) / 1000).append(" s so far; ")
-        .append(Runtime.getRuntime().availableProcessors()).append(" cores\n");
+    md.append("- run: ")
+        .append(Instant.ofEpochMilli(suiteStarted))
+        .append(", ")
+        .append((System.currentTimeMillis() - suiteStarted) / 1000)
+        .append(" s so far; ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores\n");
     md.append("- ").append(startup.isEmpty() ? "servers not started" : startup).append("\n");
     md.append("- logs: ").append(out.resolve("logs")).append("\n\n");
     md.append("| scenario | result | time | failed checks |\n|---|---|---|---|\n");
     for (ScenarioReport r : reports) {
-      md.append("| ").append(r.name).append(" | ").append(r.aborted != null ? "ABORTED" : r.passed() ? "PASS" : "FAIL")
-          .append(" | ").append(r.tookMs / 1000).append(" s | ")
-          .append(r.aborted != null ? r.aborted.lines().findFirst().orElse("").replace("|", "\\|")
-              : r.failures().stream().map(ScenarioReport.Check::name).collect(Collectors.joining(", ")))
+      md.append("| ")
+          .append(r.name)
+          .append(" | ")
+          .append(r.aborted != null ? "ABORTED" : r.passed() ? "PASS" : "FAIL")
+          .append(" | ")
+          .append(r.tookMs / 1000)
+          .append(" s | ")
+          .append(
+              r.aborted != null
+                  ? r.aborted.lines().findFirst().orElse("").replace("|", "\\|")
+                  : r.failures().stream()
+                      .map(ScenarioReport.Check::name)
+                      .collect(Collectors.joining(", ")))
           .append(" |\n");
     }
     md.append('\n');
@@ -260,4 +364,5 @@ final class ScenarioRunner {
     } catch (IOException e) {
       System.err.println("could not write the report: " + e);
     }
-  }}
+  }
+}

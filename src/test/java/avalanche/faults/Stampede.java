@@ -5,7 +5,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,18 +17,21 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 /**
- * The purchase stampede: one attempt per shopper, alternating between the processes, at most {@code concurrency}
- * in flight, paced in three phases so the fault lands mid-stampede and the stampede goes on through it:
+ * The purchase stampede: one attempt per shopper, alternating between the processes, at most {@code
+ * concurrency} in flight, paced in three phases so the fault lands mid-stampede and the stampede
+ * goes on through it:
+ *
  * <ol>
- *   <li>the first {@code faultAt} share of the attempts over {@code preMs}; then the fault is injected (on its own
- *   thread);</li>
- *   <li>while the dependency is down, up to {@code duringShare} of the attempts at a pace that spreads them over the
- *   expected outage;</li>
- *   <li>once it is back, the rest over {@code tailMs}.</li>
+ *   <li>the first {@code faultAt} share of the attempts over {@code preMs}; then the fault is
+ *       injected (on its own thread);
+ *   <li>while the dependency is down, up to {@code duringShare} of the attempts at a pace that
+ *       spreads them over the expected outage;
+ *   <li>once it is back, the rest over {@code tailMs}.
  * </ol>
- * Every request has a hard timeout ({@link #TIMEOUT_MS}), so a hang shows up as a slow answer or TIMEOUT, never a
- * stuck suite. A refused connection (the process is down) is sent once to the other process, as a load balancer
- * would; any other failure is recorded as it is.
+ *
+ * Every request has a hard timeout ({@link #TIMEOUT_MS}), so a hang shows up as a slow answer or
+ * TIMEOUT, never a stuck suite. A refused connection (the process is down) is sent once to the
+ * other process, as a load balancer would; any other failure is recorded as it is.
  */
 final class Stampede {
   static final long TIMEOUT_MS = 10_000;
@@ -38,8 +40,16 @@ final class Stampede {
   record Plan(double faultAt, long preMs, double duringShare, long expectedFaultMs, long tailMs) {}
 
   /** One attempt's answer. {@code startMs} is relative to the stampede's start. */
-  record Outcome(int index, String node, int status, String code, String orderId, long startMs, long latencyMs,
-                 String error, boolean failedOver) {
+  record Outcome(
+      int index,
+      String node,
+      int status,
+      String code,
+      String orderId,
+      long startMs,
+      long latencyMs,
+      String error,
+      boolean failedOver) {
     String key() {
       if (error != null) {
         return error;
@@ -82,7 +92,10 @@ final class Stampede {
     }
 
     List<String> orderIds() {
-      return outcomes.stream().filter(o -> o.status() == 202 && o.orderId() != null).map(Outcome::orderId).toList();
+      return outcomes.stream()
+          .filter(o -> o.status() == 202 && o.orderId() != null)
+          .map(Outcome::orderId)
+          .toList();
     }
   }
 
@@ -94,7 +107,12 @@ final class Stampede {
     this.nodes = nodes;
   }
 
-  Result run(long productId, List<Api.User> users, int concurrency, Plan plan, Consumer<FaultClock> fault) {
+  Result run(
+      long productId,
+      List<Api.User> users,
+      int concurrency,
+      Plan plan,
+      Consumer<FaultClock> fault) {
     int n = users.size();
     int pre = (int) Math.round(n * plan.faultAt());
     int during = fault == null ? 0 : (int) Math.round(n * plan.duringShare());
@@ -113,17 +131,20 @@ final class Stampede {
     // the fault, on its own thread; the stampede goes on
     if (fault != null) {
       clock.startedAt = System.currentTimeMillis();
-      faultThread = new Thread(() -> {
-        try {
-          fault.accept(clock);
-        } catch (Throwable e) {
-          clock.failure = e;
-        } finally {
-          if (clock.backAt == 0) {
-            clock.back();
-          }
-        }
-      }, "fault");
+      faultThread =
+          new Thread(
+              () -> {
+                try {
+                  fault.accept(clock);
+                } catch (Throwable e) {
+                  clock.failure = e;
+                } finally {
+                  if (clock.backAt == 0) {
+                    clock.back();
+                  }
+                }
+              },
+              "fault");
       faultThread.start();
       // 2. during the outage
       long t1 = System.nanoTime();
@@ -133,7 +154,8 @@ final class Stampede {
         fire(i, productId, users.get(i), slots, outcomes, t0);
       }
       try {
-        // a dependency that takes longer to come back than planned: the stampede waits for it (bounded)
+        // a dependency that takes longer to come back than planned: the stampede waits for it
+        // (bounded)
         clock.back.await(5, TimeUnit.MINUTES);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -169,30 +191,59 @@ final class Stampede {
     }
   }
 
-  private void fire(int index, long productId, Api.User user, Semaphore slots, AtomicReferenceArray<Outcome> outcomes,
-                    long t0) {
+  private void fire(
+      int index,
+      long productId,
+      Api.User user,
+      Semaphore slots,
+      AtomicReferenceArray<Outcome> outcomes,
+      long t0) {
     slots.acquireUninterruptibly();
     long start = System.nanoTime();
     int first = index % nodes.size();
-    attempt(nodes.get(first), productId, user).recover(e -> {
-      if (isRefused(e)) {
-        int other = (first + 1) % nodes.size();
-        return attempt(nodes.get(other), productId, user).map(o -> o.failedOver(true));
-      }
-      return Future.failedFuture(e);
-    }).onComplete(done -> {
-      long latency = (System.nanoTime() - start) / 1_000_000;
-      long startMs = (start - t0) / 1_000_000;
-      Outcome outcome;
-      if (done.succeeded()) {
-        Attempt a = done.result();
-        outcome = new Outcome(index, a.node, a.status, a.code, a.orderId, startMs, latency, null, a.failedOver);
-      } else {
-        outcome = new Outcome(index, nodes.get(first).name, 0, null, null, startMs, latency, errorKey(done.cause()), false);
-      }
-      outcomes.set(index, outcome);
-      slots.release();
-    });
+    attempt(nodes.get(first), productId, user)
+        .recover(
+            e -> {
+              if (isRefused(e)) {
+                int other = (first + 1) % nodes.size();
+                return attempt(nodes.get(other), productId, user).map(o -> o.failedOver(true));
+              }
+              return Future.failedFuture(e);
+            })
+        .onComplete(
+            done -> {
+              long latency = (System.nanoTime() - start) / 1_000_000;
+              long startMs = (start - t0) / 1_000_000;
+              Outcome outcome;
+              if (done.succeeded()) {
+                Attempt a = done.result();
+                outcome =
+                    new Outcome(
+                        index,
+                        a.node,
+                        a.status,
+                        a.code,
+                        a.orderId,
+                        startMs,
+                        latency,
+                        null,
+                        a.failedOver);
+              } else {
+                outcome =
+                    new Outcome(
+                        index,
+                        nodes.get(first).name,
+                        0,
+                        null,
+                        null,
+                        startMs,
+                        latency,
+                        errorKey(done.cause()),
+                        false);
+              }
+              outcomes.set(index, outcome);
+              slots.release();
+            });
   }
 
   private record Attempt(String node, int status, String code, String orderId, boolean failedOver) {
@@ -203,35 +254,41 @@ final class Stampede {
 
   private Future<Attempt> attempt(AvalancheNode node, long productId, Api.User user) {
     Promise<Attempt> promise = Promise.promise();
-    // Hard timeout of our own on top of the client's: whatever happens on the wire, the attempt ends.
-    long timer = api.vertx.setTimer(TIMEOUT_MS + 500, t -> promise.tryFail(new java.util.concurrent.TimeoutException("hard timeout")));
-    api.client.post(node.port, "127.0.0.1", "/api/products/" + productId + "/purchase")
+    // Hard timeout of our own on top of the client's: whatever happens on the wire, the attempt
+    // ends.
+    long timer =
+        api.vertx.setTimer(
+            TIMEOUT_MS + 500,
+            t -> promise.tryFail(new java.util.concurrent.TimeoutException("hard timeout")));
+    api.client
+        .post(node.port, "127.0.0.1", "/api/products/" + productId + "/purchase")
         .bearerTokenAuthentication(user.token())
         .timeout(TIMEOUT_MS)
         .send()
-        .onComplete(done -> {
-          api.vertx.cancelTimer(timer);
-          if (done.failed()) {
-            promise.tryFail(done.cause());
-            return;
-          }
-          HttpResponse<Buffer> r = done.result();
-          String code = null;
-          String orderId = null;
-          try {
-            JsonObject body = r.bodyAsJsonObject();
-            if (body != null) {
-              code = body.getString("error", body.getString("outcome"));
-              orderId = body.getString("orderId");
-            }
-          } catch (RuntimeException notJson) {
-            code = "NOT_JSON";
-          }
-          if (r.statusCode() == 202) {
-            code = null;
-          }
-          promise.tryComplete(new Attempt(node.name, r.statusCode(), code, orderId, false));
-        });
+        .onComplete(
+            done -> {
+              api.vertx.cancelTimer(timer);
+              if (done.failed()) {
+                promise.tryFail(done.cause());
+                return;
+              }
+              HttpResponse<Buffer> r = done.result();
+              String code = null;
+              String orderId = null;
+              try {
+                JsonObject body = r.bodyAsJsonObject();
+                if (body != null) {
+                  code = body.getString("error", body.getString("outcome"));
+                  orderId = body.getString("orderId");
+                }
+              } catch (RuntimeException notJson) {
+                code = "NOT_JSON";
+              }
+              if (r.statusCode() == 202) {
+                code = null;
+              }
+              promise.tryComplete(new Attempt(node.name, r.statusCode(), code, orderId, false));
+            });
     return promise.future();
   }
 

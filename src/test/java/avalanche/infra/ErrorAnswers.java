@@ -1,15 +1,17 @@
 package avalanche.infra;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/** Assertions on the contract's error answers: status, {@code {"error", "message"}} as JSON, no stack trace. */
+/**
+ * Assertions on the contract's error answers: status, {@code {"error", "message"}} as JSON, no
+ * stack trace.
+ */
 final class ErrorAnswers {
   private ErrorAnswers() {}
 
@@ -19,24 +21,34 @@ final class ErrorAnswers {
         .recover(e -> Future.failedFuture(new AssertionError(label + ": " + e.getMessage(), e)));
   }
 
-  static Future<HttpResponse<Buffer>> expect(String label, Future<HttpResponse<Buffer>> call, int status,
-                                             String code, String... messageMentions) {
-    return labelled(label, call).map(r -> {
-      assertError(label, r, status, code, messageMentions);
-      return r;
-    });
+  static Future<HttpResponse<Buffer>> expect(
+      String label,
+      Future<HttpResponse<Buffer>> call,
+      int status,
+      String code,
+      String... messageMentions) {
+    return labelled(label, call)
+        .map(
+            r -> {
+              assertError(label, r, status, code, messageMentions);
+              return r;
+            });
   }
 
   /** Any 4xx is fine where the contract names none, but it must be the JSON error shape. */
-  static Future<HttpResponse<Buffer>> expectClientError(String label, Future<HttpResponse<Buffer>> call) {
-    return labelled(label, call).map(r -> {
-      assertThat(r.statusCode()).as(label + ": " + r.bodyAsString()).isBetween(400, 499);
-      assertErrorShape(label, r, r.statusCode(), r.bodyAsJsonObject().getString("error"));
-      return r;
-    });
+  static Future<HttpResponse<Buffer>> expectClientError(
+      String label, Future<HttpResponse<Buffer>> call) {
+    return labelled(label, call)
+        .map(
+            r -> {
+              assertThat(r.statusCode()).as(label + ": " + r.bodyAsString()).isBetween(400, 499);
+              assertErrorShape(label, r, r.statusCode(), r.bodyAsJsonObject().getString("error"));
+              return r;
+            });
   }
 
-  static void assertError(String label, HttpResponse<Buffer> r, int status, String code, String... messageMentions) {
+  static void assertError(
+      String label, HttpResponse<Buffer> r, int status, String code, String... messageMentions) {
     assertErrorShape(label, r, status, code);
     for (String mention : messageMentions) {
       assertThat(r.bodyAsJsonObject().getString("message")).as(label).contains(mention);

@@ -1,5 +1,7 @@
 package avalanche.infra;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import avalanche.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -7,77 +9,133 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code /health}, {@code /ready} and {@code /metrics} of a running server. */
 @ExtendWith(VertxExtension.class)
 class OpsRoutesTest {
   // RARE never wins here, so a LOST outcome can be produced on purpose.
   @RegisterExtension
-  static final TestServer server = TestServer.extension(new JsonObject().put("drop", new JsonObject()
-      .put("winProbability", new JsonObject().put("COMMON", 1.0).put("RARE", 0.0).put("LEGENDARY", 0.1))));
+  static final TestServer server =
+      TestServer.extension(
+          new JsonObject()
+              .put(
+                  "drop",
+                  new JsonObject()
+                      .put(
+                          "winProbability",
+                          new JsonObject()
+                              .put("COMMON", 1.0)
+                              .put("RARE", 0.0)
+                              .put("LEGENDARY", 0.1))));
 
   @Test
   void healthIsUp(VertxTestContext test) {
-    server.http().get("/health").send().map(r -> {
-      assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.getHeader("Content-Type")).isEqualTo("application/json");
-      assertThat(r.bodyAsJsonObject()).isEqualTo(new JsonObject().put("status", "UP"));
-      return r;
-    }).onComplete(test.succeedingThenComplete());
+    server
+        .http()
+        .get("/health")
+        .send()
+        .map(
+            r -> {
+              assertThat(r.statusCode()).isEqualTo(200);
+              assertThat(r.getHeader("Content-Type")).isEqualTo("application/json");
+              assertThat(r.bodyAsJsonObject()).isEqualTo(new JsonObject().put("status", "UP"));
+              return r;
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
   void readyChecksRedisPostgresAndKafka(VertxTestContext test) {
-    server.http().get("/ready").send().map(r -> {
-      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
-      assertThat(r.bodyAsJsonObject().getJsonObject("checks"))
-          .isEqualTo(new JsonObject().put("redis", "UP").put("postgres", "UP").put("kafka", "UP"));
-      return r;
-    }).onComplete(test.succeedingThenComplete());
+    server
+        .http()
+        .get("/ready")
+        .send()
+        .map(
+            r -> {
+              assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+              assertThat(r.bodyAsJsonObject().getJsonObject("checks"))
+                  .isEqualTo(
+                      new JsonObject().put("redis", "UP").put("postgres", "UP").put("kafka", "UP"));
+              return r;
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
   void metricsCountRequestsPerRouteAndDropOutcomes(VertxTestContext test) {
-    server.createProduct("COMMON", 10, 1).compose(common -> server.createProduct("RARE", 10, 1).compose(rare ->
-            server.createUsers(3, 0).compose(users -> {
-              String a = server.token(users.get(0));
-              String b = server.token(users.get(1));
-              String c = server.token(users.get(2));
-              return purchase(common, a).map(r -> expectStatus(r, 202))
-                  .compose(x -> purchase(common, b)).map(r -> expectStatus(r, 409))  // SOLD_OUT
-                  .compose(x -> purchase(common, a)).map(r -> expectStatus(r, 409))  // ALREADY_PURCHASED
-                  .compose(x -> purchase(rare, c)).map(r -> expectStatus(r, 200));   // LOST
-            })))
+    server
+        .createProduct("COMMON", 10, 1)
+        .compose(
+            common ->
+                server
+                    .createProduct("RARE", 10, 1)
+                    .compose(
+                        rare ->
+                            server
+                                .createUsers(3, 0)
+                                .compose(
+                                    users -> {
+                                      String a = server.token(users.get(0));
+                                      String b = server.token(users.get(1));
+                                      String c = server.token(users.get(2));
+                                      return purchase(common, a)
+                                          .map(r -> expectStatus(r, 202))
+                                          .compose(x -> purchase(common, b))
+                                          .map(r -> expectStatus(r, 409)) // SOLD_OUT
+                                          .compose(x -> purchase(common, a))
+                                          .map(r -> expectStatus(r, 409)) // ALREADY_PURCHASED
+                                          .compose(x -> purchase(rare, c))
+                                          .map(r -> expectStatus(r, 200)); // LOST
+                                    })))
         .compose(x -> server.http().get("/metrics").send())
-        .map(r -> {
-          assertThat(r.statusCode()).isEqualTo(200);
-          assertThat(r.getHeader("Content-Type")).startsWith("text/plain");
-          String text = r.bodyAsString();
-          assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"ALL\"")).isEqualTo(4);
-          assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"RESERVED\"")).isEqualTo(1);
-          assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"SOLD_OUT\"")).isEqualTo(1);
-          assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"LOST\"")).isEqualTo(1);
-          assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"REJECTED\"")).isEqualTo(1);
-          assertThat(counter(text, "vertx_http_server_requests_total",
-              "route=\"/api/products/:productId/purchase\"", "code=\"202\"")).isEqualTo(1);
-          assertThat(counter(text, "vertx_http_server_requests_total",
-              "route=\"/api/products/:productId/purchase\"", "code=\"409\"")).isEqualTo(2);
-          assertThat(text).containsPattern("vertx_http_server_response_time_seconds_count\\{[^}]*route=\"/api/products/:productId/purchase\"");
-          return r;
-        })
+        .map(
+            r -> {
+              assertThat(r.statusCode()).isEqualTo(200);
+              assertThat(r.getHeader("Content-Type")).startsWith("text/plain");
+              String text = r.bodyAsString();
+              assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"ALL\""))
+                  .isEqualTo(4);
+              assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"RESERVED\""))
+                  .isEqualTo(1);
+              assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"SOLD_OUT\""))
+                  .isEqualTo(1);
+              assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"LOST\""))
+                  .isEqualTo(1);
+              assertThat(counter(text, "avalanche_drop_attempts_total", "outcome=\"REJECTED\""))
+                  .isEqualTo(1);
+              assertThat(
+                      counter(
+                          text,
+                          "vertx_http_server_requests_total",
+                          "route=\"/api/products/:productId/purchase\"",
+                          "code=\"202\""))
+                  .isEqualTo(1);
+              assertThat(
+                      counter(
+                          text,
+                          "vertx_http_server_requests_total",
+                          "route=\"/api/products/:productId/purchase\"",
+                          "code=\"409\""))
+                  .isEqualTo(2);
+              assertThat(text)
+                  .containsPattern(
+                      "vertx_http_server_response_time_seconds_count\\{[^}]*route=\"/api/products/:productId/purchase\"");
+              return r;
+            })
         .onComplete(test.succeedingThenComplete());
   }
 
   private static Future<HttpResponse<Buffer>> purchase(long productId, String token) {
-    return server.http().post("/api/products/" + productId + "/purchase").bearerTokenAuthentication(token).send();
+    return server
+        .http()
+        .post("/api/products/" + productId + "/purchase")
+        .bearerTokenAuthentication(token)
+        .send();
   }
 
   private static HttpResponse<Buffer> expectStatus(HttpResponse<Buffer> r, int status) {

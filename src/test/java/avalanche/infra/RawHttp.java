@@ -1,7 +1,6 @@
 package avalanche.infra;
 
 import io.vertx.core.json.JsonObject;
-
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,13 +13,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * HTTP/1.1 by hand over a plain socket, for requests no HTTP client would send (a request line of 10 KB, a
- * {@code Content-Length} of "abc", HTTP/9.9). Blocking: call it from the test thread, never an event loop.
+ * HTTP/1.1 by hand over a plain socket, for requests no HTTP client would send (a request line of
+ * 10 KB, a {@code Content-Length} of "abc", HTTP/9.9). Blocking: call it from the test thread,
+ * never an event loop.
  */
 final class RawHttp {
   private RawHttp() {}
 
-  /** What came back: the status line's code (0 when the server closed without answering), headers, body. */
+  /**
+   * What came back: the status line's code (0 when the server closed without answering), headers,
+   * body.
+   */
   record Answer(int status, Map<String, String> headers, byte[] body) {
     String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
@@ -44,11 +47,15 @@ final class RawHttp {
     return exchange(port, request.getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  /** Writes {@code request} as is and reads one answer (its {@code Content-Length}, or up to the close). */
+  /**
+   * Writes {@code request} as is and reads one answer (its {@code Content-Length}, or up to the
+   * close).
+   */
   static Answer exchange(int port, byte[] request) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
-      // The output is not shut down: the server could take the half-close for the end of the connection.
+      // The output is not shut down: the server could take the half-close for the end of the
+      // connection.
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
       return read(new BufferedInputStream(socket.getInputStream()));
@@ -72,7 +79,9 @@ final class RawHttp {
     Map<String, String> headers = new LinkedHashMap<>();
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
-      headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+      headers.put(
+          lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          lines[i].substring(colon + 1).trim());
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     String length = headers.get("content-length");

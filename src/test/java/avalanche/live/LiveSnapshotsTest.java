@@ -1,22 +1,43 @@
 package avalanche.live;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The snapshot arithmetic alone: rates from counter differences, which products are listed, the queue hook. */
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The snapshot arithmetic alone: rates from counter differences, which products are listed, the
+ * queue hook.
+ */
 class LiveSnapshotsTest {
   private static final long T0 = 1_800_000_000_000L;
 
-  private static ProductSample product(long id, long dropAt, long available, long won, long lost, long soldOut,
-                                       long already, long sold, long returns) {
-    return new ProductSample(id, "p" + id, dropAt, available, won - sold - returns, sold, won, lost, soldOut, already,
-        returns, null);
+  private static ProductSample product(
+      long id,
+      long dropAt,
+      long available,
+      long won,
+      long lost,
+      long soldOut,
+      long already,
+      long sold,
+      long returns) {
+    return new ProductSample(
+        id,
+        "p" + id,
+        dropAt,
+        available,
+        won - sold - returns,
+        sold,
+        won,
+        lost,
+        soldOut,
+        already,
+        returns,
+        null);
   }
 
   private static Sample sample(long at, List<ProductSample> products, Map<Long, Long> rejected) {
@@ -26,15 +47,30 @@ class LiveSnapshotsTest {
   @Test
   void ratesAreCounterDifferencesPerSecondAcrossSamples() {
     LiveSnapshots snapshots = new LiveSnapshots();
-    JsonObject first = snapshots.next(sample(T0, List.of(product(1, T0 - 1, 10, 0, 0, 0, 0, 0, 0)), Map.of()));
-    assertThat(first.getJsonArray("products").getJsonObject(0).getDouble("attemptsPerSecond")).isZero();
+    JsonObject first =
+        snapshots.next(sample(T0, List.of(product(1, T0 - 1, 10, 0, 0, 0, 0, 0, 0)), Map.of()));
+    assertThat(first.getJsonArray("products").getJsonObject(0).getDouble("attemptsPerSecond"))
+        .isZero();
 
-    // Two seconds later: 6 won (2 sold, 1 returned), 4 lost, 2 sold out, 2 already purchased, 4 refused here.
-    JsonObject second = snapshots.next(sample(T0 + 2_000,
-        List.of(product(1, T0 - 1, 4, 6, 4, 2, 2, 2, 1)), Map.of(1L, 4L)));
+    // Two seconds later: 6 won (2 sold, 1 returned), 4 lost, 2 sold out, 2 already purchased, 4
+    // refused here.
+    JsonObject second =
+        snapshots.next(
+            sample(T0 + 2_000, List.of(product(1, T0 - 1, 4, 6, 4, 2, 2, 2, 1)), Map.of(1L, 4L)));
     JsonObject p = second.getJsonArray("products").getJsonObject(0);
-    assertThat(p.getJsonObject("outcomesPerSecond").getMap()).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "RESERVED", 3.0, "LOST", 2.0, "SOLD_OUT", 1.0, "ALREADY_PURCHASED", 1.0, "REJECTED", 2.0));
+    assertThat(p.getJsonObject("outcomesPerSecond").getMap())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "RESERVED",
+                3.0,
+                "LOST",
+                2.0,
+                "SOLD_OUT",
+                1.0,
+                "ALREADY_PURCHASED",
+                1.0,
+                "REJECTED",
+                2.0));
     assertThat(p.getDouble("attemptsPerSecond")).isEqualTo(9.0);
     assertThat(p.getLong("available")).isEqualTo(4);
     assertThat(p.getLong("reserved")).isEqualTo(3);
@@ -58,14 +94,17 @@ class LiveSnapshotsTest {
 
     ProductSample busyNow = product(3, T0 - 1, 0, 5, 0, 9, 0, 5, 0);
     // Refused attempts (e.g. before the drop opens) count as attempts too.
-    JsonObject snapshot = snapshots.next(sample(T0 + 1_000, List.of(future, soldOutQuiet, busyNow, open),
-        Map.of(1L, 3L)));
+    JsonObject snapshot =
+        snapshots.next(
+            sample(T0 + 1_000, List.of(future, soldOutQuiet, busyNow, open), Map.of(1L, 3L)));
     assertThat(ids(snapshot.getJsonArray("products"))).containsExactlyInAnyOrder("1", "3", "4");
 
     // 61 s later, nothing attempted since: only the open drop stays.
-    snapshots.next(sample(T0 + 30_000, List.of(future, soldOutQuiet, busyNow, open), Map.of(1L, 3L)));
-    JsonObject later = snapshots.next(sample(T0 + 62_000, List.of(future, soldOutQuiet, busyNow, open),
-        Map.of(1L, 3L)));
+    snapshots.next(
+        sample(T0 + 30_000, List.of(future, soldOutQuiet, busyNow, open), Map.of(1L, 3L)));
+    JsonObject later =
+        snapshots.next(
+            sample(T0 + 62_000, List.of(future, soldOutQuiet, busyNow, open), Map.of(1L, 3L)));
     assertThat(ids(later.getJsonArray("products"))).containsExactly("4");
   }
 
@@ -76,9 +115,14 @@ class LiveSnapshotsTest {
     ProductSample room = new ProductSample(2, "p2", T0 - 1, 3, 0, 0, 0, 0, 0, 0, 0, 42L);
     JsonObject snapshot = snapshots.next(sample(T0, List.of(withoutRoom, room), Map.of()));
     JsonArray products = snapshot.getJsonArray("products");
-    JsonObject withRoom = products.getJsonObject(0).getString("productId").equals("2")
-        ? products.getJsonObject(0) : products.getJsonObject(1);
-    JsonObject noRoom = products.getJsonObject(0) == withRoom ? products.getJsonObject(1) : products.getJsonObject(0);
+    JsonObject withRoom =
+        products.getJsonObject(0).getString("productId").equals("2")
+            ? products.getJsonObject(0)
+            : products.getJsonObject(1);
+    JsonObject noRoom =
+        products.getJsonObject(0) == withRoom
+            ? products.getJsonObject(1)
+            : products.getJsonObject(0);
     assertThat(withRoom.getLong("queueWaiting")).isEqualTo(42);
     assertThat(noRoom.containsKey("queueWaiting")).isFalse();
   }
@@ -87,9 +131,11 @@ class LiveSnapshotsTest {
   void aCounterThatWentBackAfterARebuildGivesNoNegativeRate() {
     LiveSnapshots snapshots = new LiveSnapshots();
     snapshots.next(sample(T0, List.of(product(1, T0 - 1, 0, 9, 0, 0, 0, 9, 0)), Map.of()));
-    JsonObject after = snapshots.next(sample(T0 + 1_000, List.of(product(1, T0 - 1, 5, 4, 0, 0, 0, 4, 0)),
-        Map.of()));
-    assertThat(after.getJsonArray("products").getJsonObject(0).getDouble("attemptsPerSecond")).isZero();
+    JsonObject after =
+        snapshots.next(
+            sample(T0 + 1_000, List.of(product(1, T0 - 1, 5, 4, 0, 0, 0, 4, 0)), Map.of()));
+    assertThat(after.getJsonArray("products").getJsonObject(0).getDouble("attemptsPerSecond"))
+        .isZero();
     assertThat(after.getDouble("ordersSettledPerSecond")).isZero();
   }
 

@@ -1,11 +1,10 @@
 package avalanche.order;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashSet;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class OrderIdsTest {
   @Test
@@ -26,7 +25,10 @@ class OrderIdsTest {
     for (int i = 0; i < 100_000; i++) {
       String next = OrderIds.next(Long.MAX_VALUE);
       assertThat(next.substring(12, 20)).as("node").isEqualTo(previous.substring(12, 20));
-      long step = (Long.parseLong(next.substring(20, 26), 16) - Long.parseLong(previous.substring(20, 26), 16)) & 0xffffff;
+      long step =
+          (Long.parseLong(next.substring(20, 26), 16)
+                  - Long.parseLong(previous.substring(20, 26), 16))
+              & 0xffffff;
       assertThat(step).isEqualTo(1);
       assertThat(ids.add(next)).isTrue();
       previous = next;

@@ -1,8 +1,8 @@
 package avalanche.order;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 /** Which paths the direct purchase handler takes; every other spelling is left to the router. */
 class PurchasePathTest {
@@ -15,10 +15,21 @@ class PurchasePathTest {
 
   @Test
   void leavesEverythingElseToTheRouter() {
-    for (String path : new String[] {
-        "/api/products//purchase", "/api/products/4a/purchase", "/api/products/%34/purchase",
-        "/api/products/42/purchase/", "/api/products/42/purchases", "/api/products/42", "/api/products/purchase",
-        "/api/products/1/2/purchase", "//api/products/42/purchase", "/api/products/./42/purchase", "", null}) {
+    for (String path :
+        new String[] {
+          "/api/products//purchase",
+          "/api/products/4a/purchase",
+          "/api/products/%34/purchase",
+          "/api/products/42/purchase/",
+          "/api/products/42/purchases",
+          "/api/products/42",
+          "/api/products/purchase",
+          "/api/products/1/2/purchase",
+          "//api/products/42/purchase",
+          "/api/products/./42/purchase",
+          "",
+          null
+        }) {
       assertThat(PurchaseRoutes.productId(path)).as(path).isNull();
     }
   }

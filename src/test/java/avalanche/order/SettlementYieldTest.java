@@ -1,10 +1,10 @@
 package avalanche.order;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class SettlementYieldTest {
   @Test
@@ -14,7 +14,8 @@ class SettlementYieldTest {
     assertFalse(y.observe(2_500, 1_000, 0), "2,500/s is within what the saga settles live");
     assertTrue(y.observe(6_000, 2_000, 900), "3,500/s is a burst");
     assertEquals(3_500, y.winsPerSecond());
-    assertTrue(y.observe(7_800, 3_000, 1_900), "1,800/s is still above half the bound: no flapping");
+    assertTrue(
+        y.observe(7_800, 3_000, 1_900), "1,800/s is still above half the bound: no flapping");
     assertFalse(y.observe(8_000, 4_000, 2_900), "200/s: the burst is over, drain the outbox");
     assertFalse(y.holding());
   }
@@ -24,7 +25,9 @@ class SettlementYieldTest {
     SettlementYield y = new SettlementYield(1_000, 5_000);
     y.observe(0, 0, 0);
     assertTrue(y.observe(10_000, 1_000, 1_000));
-    assertFalse(y.observe(20_000, 2_000, 5_001), "the oldest order waited past the bound: relay it mid-burst");
+    assertFalse(
+        y.observe(20_000, 2_000, 5_001),
+        "the oldest order waited past the bound: relay it mid-burst");
     assertTrue(y.observe(30_000, 3_000, 100), "once the oldest went out, hold back again");
   }
 

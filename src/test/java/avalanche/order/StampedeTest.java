@@ -1,5 +1,7 @@
 package avalanche.order;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import avalanche.TestServer;
 import avalanche.stock.StockKeys;
 import io.vertx.core.Future;
@@ -15,10 +17,6 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,12 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Many shoppers at once over real HTTP: 1,000 users fire 2 attempts each, all concurrently, at a product
- * with 100 units. Exactly the stock is reserved, one order per user at most, and the counters add up.
+ * Many shoppers at once over real HTTP: 1,000 users fire 2 attempts each, all concurrently, at a
+ * product with 100 units. Exactly the stock is reserved, one order per user at most, and the
+ * counters add up.
  */
 @ExtendWith(VertxExtension.class)
 class StampedeTest {
@@ -39,11 +39,11 @@ class StampedeTest {
   private static final int ATTEMPTS_PER_USER = 2;
   private static final int STOCK = 100;
 
-  @RegisterExtension
-  static final TestServer server = TestServer.extension();
+  @RegisterExtension static final TestServer server = TestServer.extension();
 
   /** One answer of the stampede. */
-  private record Attempt(long userId, int status, String contentType, JsonObject body, String location) {
+  private record Attempt(
+      long userId, int status, String contentType, JsonObject body, String location) {
     String code() {
       return body.getString(status == 409 ? "error" : "outcome");
     }
@@ -52,54 +52,69 @@ class StampedeTest {
   @Test
   @Timeout(value = 3, timeUnit = TimeUnit.MINUTES)
   void commonProductSellsExactlyItsStock(Vertx vertx, VertxTestContext test) {
-    stampede(vertx, "COMMON").map(run -> {
-      Map<Integer, Long> byStatus = run.countByStatus();
-      assertThat(run.attempts).hasSize(USERS * ATTEMPTS_PER_USER);
-      assertThat(byStatus.getOrDefault(202, 0L)).as("202 RESERVED").isEqualTo(STOCK);
-      assertThat(byStatus.keySet()).containsOnly(202, 409);
-      assertContractAnswers(run.attempts);
-      assertOneOrderPerUser(run);
-      assertThat(run.stats.getLong("available")).isZero();
-      assertThat(run.stats.getLong("won")).isEqualTo(STOCK);
-      assertThat(run.stats.getLong("lost")).isZero();
-      assertThat(run.stats.getLong("attempts")).isEqualTo((long) USERS * ATTEMPTS_PER_USER);
-      assertThat(run.stats.getLong("soldOutRejections") + run.stats.getLong("alreadyPurchased"))
-          .isEqualTo(byStatus.get(409));
-      assertThat(run.buyers.values()).doesNotContain("LOST");
-      return run;
-    }).onComplete(test.succeedingThenComplete());
+    stampede(vertx, "COMMON")
+        .map(
+            run -> {
+              Map<Integer, Long> byStatus = run.countByStatus();
+              assertThat(run.attempts).hasSize(USERS * ATTEMPTS_PER_USER);
+              assertThat(byStatus.getOrDefault(202, 0L)).as("202 RESERVED").isEqualTo(STOCK);
+              assertThat(byStatus.keySet()).containsOnly(202, 409);
+              assertContractAnswers(run.attempts);
+              assertOneOrderPerUser(run);
+              assertThat(run.stats.getLong("available")).isZero();
+              assertThat(run.stats.getLong("won")).isEqualTo(STOCK);
+              assertThat(run.stats.getLong("lost")).isZero();
+              assertThat(run.stats.getLong("attempts")).isEqualTo((long) USERS * ATTEMPTS_PER_USER);
+              assertThat(
+                      run.stats.getLong("soldOutRejections")
+                          + run.stats.getLong("alreadyPurchased"))
+                  .isEqualTo(byStatus.get(409));
+              assertThat(run.buyers.values()).doesNotContain("LOST");
+              return run;
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
   @Timeout(value = 3, timeUnit = TimeUnit.MINUTES)
   void rareProductLosesDrawsAndStillSellsExactlyItsStock(Vertx vertx, VertxTestContext test) {
-    stampede(vertx, "RARE").map(run -> {
-      Map<Integer, Long> byStatus = run.countByStatus();
-      long lostAnswers = run.attempts.stream().filter(a -> a.status == 200).count();
-      assertThat(run.attempts).hasSize(USERS * ATTEMPTS_PER_USER);
-      // With 1,000 users at p = 0.5, fewer than 100 winners before the stock runs out is practically impossible.
-      assertThat(byStatus.getOrDefault(202, 0L)).as("202 RESERVED").isEqualTo(STOCK);
-      assertThat(lostAnswers).as("200 LOST").isPositive();
-      assertThat(byStatus.keySet()).containsOnly(200, 202, 409);
-      run.attempts.stream().filter(a -> a.status == 200)
-          .forEach(a -> assertThat(a.body).isEqualTo(new JsonObject().put("outcome", "LOST")));
-      assertContractAnswers(run.attempts);
-      assertOneOrderPerUser(run);
-      assertThat(run.stats.getLong("available")).isZero();
-      assertThat(run.stats.getLong("won")).isEqualTo(STOCK);
-      assertThat(run.stats.getLong("lost")).isEqualTo(lostAnswers);
-      assertThat(run.stats.getLong("attempts")).isEqualTo((long) USERS * ATTEMPTS_PER_USER);
-      // A user who lost holds no order: one attempt per user per product.
-      Set<Long> losers = new HashSet<>();
-      run.attempts.stream().filter(a -> a.status == 200).forEach(a -> losers.add(a.userId));
-      assertThat(losers).hasSize((int) lostAnswers);
-      run.attempts.stream().filter(a -> a.status == 202).forEach(a -> assertThat(losers).doesNotContain(a.userId));
-      assertThat(run.buyers.values().stream().filter("LOST"::equals).count()).isEqualTo(lostAnswers);
-      return run;
-    }).onComplete(test.succeedingThenComplete());
+    stampede(vertx, "RARE")
+        .map(
+            run -> {
+              Map<Integer, Long> byStatus = run.countByStatus();
+              long lostAnswers = run.attempts.stream().filter(a -> a.status == 200).count();
+              assertThat(run.attempts).hasSize(USERS * ATTEMPTS_PER_USER);
+              // With 1,000 users at p = 0.5, fewer than 100 winners before the stock runs out is
+              // practically impossible.
+              assertThat(byStatus.getOrDefault(202, 0L)).as("202 RESERVED").isEqualTo(STOCK);
+              assertThat(lostAnswers).as("200 LOST").isPositive();
+              assertThat(byStatus.keySet()).containsOnly(200, 202, 409);
+              run.attempts.stream()
+                  .filter(a -> a.status == 200)
+                  .forEach(
+                      a -> assertThat(a.body).isEqualTo(new JsonObject().put("outcome", "LOST")));
+              assertContractAnswers(run.attempts);
+              assertOneOrderPerUser(run);
+              assertThat(run.stats.getLong("available")).isZero();
+              assertThat(run.stats.getLong("won")).isEqualTo(STOCK);
+              assertThat(run.stats.getLong("lost")).isEqualTo(lostAnswers);
+              assertThat(run.stats.getLong("attempts")).isEqualTo((long) USERS * ATTEMPTS_PER_USER);
+              // A user who lost holds no order: one attempt per user per product.
+              Set<Long> losers = new HashSet<>();
+              run.attempts.stream().filter(a -> a.status == 200).forEach(a -> losers.add(a.userId));
+              assertThat(losers).hasSize((int) lostAnswers);
+              run.attempts.stream()
+                  .filter(a -> a.status == 202)
+                  .forEach(a -> assertThat(losers).doesNotContain(a.userId));
+              assertThat(run.buyers.values().stream().filter("LOST"::equals).count())
+                  .isEqualTo(lostAnswers);
+              return run;
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
-  private record Run(long productId, List<Attempt> attempts, JsonObject stats, Map<String, String> buyers) {
+  private record Run(
+      long productId, List<Attempt> attempts, JsonObject stats, Map<String, String> buyers) {
     Map<Integer, Long> countByStatus() {
       Map<Integer, Long> counts = new HashMap<>();
       attempts.forEach(a -> counts.merge(a.status, 1L, Long::sum));
@@ -108,52 +123,95 @@ class StampedeTest {
   }
 
   private static Future<Run> stampede(Vertx vertx, String grade) {
-    WebClient client = WebClient.create(vertx,
-        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.app().httpPort()).setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(USERS).setMaxWaitQueueSize(-1));
-    return server.createProduct(grade, 1, STOCK)
-        .compose(productId -> server.createUsers(USERS, 1_000_000).compose(users -> {
-          List<Future<Attempt>> all = new ArrayList<>();
-          long started = System.nanoTime();
-          for (long userId : users) {
-            String token = server.token(userId);
-            for (int i = 0; i < ATTEMPTS_PER_USER; i++) {
-              all.add(client.post("/api/products/" + productId + "/purchase").bearerTokenAuthentication(token).send()
-                  .map(response -> attempt(userId, response)));
-            }
-          }
-          return Future.all(all).map(done -> {
-            long millis = Math.max(1, (System.nanoTime() - started) / 1_000_000);
-            System.out.printf("stampede %s: %d attempts in %d ms (%d/s)%n", grade, all.size(), millis,
-                all.size() * 1000L / millis);
-            List<Attempt> attempts = new ArrayList<>();
-            all.forEach(f -> attempts.add(f.result()));
-            return attempts;
-          });
-        })
-        .compose(attempts -> server.adminToken()
-            .compose(admin -> server.http().get("/api/admin/products/" + productId + "/stats")
-                .bearerTokenAuthentication(admin).send())
-            .compose(stats -> buyers(productId).map(buyers -> {
-              assertThat(stats.statusCode()).isEqualTo(200);
-              return new Run(productId, attempts, stats.bodyAsJsonObject(), buyers);
-            }))))
+    WebClient client =
+        WebClient.create(
+            vertx,
+            new WebClientOptions()
+                .setDefaultHost("127.0.0.1")
+                .setDefaultPort(server.app().httpPort())
+                .setKeepAlive(true),
+            new PoolOptions().setHttp1MaxSize(USERS).setMaxWaitQueueSize(-1));
+    return server
+        .createProduct(grade, 1, STOCK)
+        .compose(
+            productId ->
+                server
+                    .createUsers(USERS, 1_000_000)
+                    .compose(
+                        users -> {
+                          List<Future<Attempt>> all = new ArrayList<>();
+                          long started = System.nanoTime();
+                          for (long userId : users) {
+                            String token = server.token(userId);
+                            for (int i = 0; i < ATTEMPTS_PER_USER; i++) {
+                              all.add(
+                                  client
+                                      .post("/api/products/" + productId + "/purchase")
+                                      .bearerTokenAuthentication(token)
+                                      .send()
+                                      .map(response -> attempt(userId, response)));
+                            }
+                          }
+                          return Future.all(all)
+                              .map(
+                                  done -> {
+                                    long millis =
+                                        Math.max(1, (System.nanoTime() - started) / 1_000_000);
+                                    System.out.printf(
+                                        "stampede %s: %d attempts in %d ms (%d/s)%n",
+                                        grade, all.size(), millis, all.size() * 1000L / millis);
+                                    List<Attempt> attempts = new ArrayList<>();
+                                    all.forEach(f -> attempts.add(f.result()));
+                                    return attempts;
+                                  });
+                        })
+                    .compose(
+                        attempts ->
+                            server
+                                .adminToken()
+                                .compose(
+                                    admin ->
+                                        server
+                                            .http()
+                                            .get("/api/admin/products/" + productId + "/stats")
+                                            .bearerTokenAuthentication(admin)
+                                            .send())
+                                .compose(
+                                    stats ->
+                                        buyers(productId)
+                                            .map(
+                                                buyers -> {
+                                                  assertThat(stats.statusCode()).isEqualTo(200);
+                                                  return new Run(
+                                                      productId,
+                                                      attempts,
+                                                      stats.bodyAsJsonObject(),
+                                                      buyers);
+                                                }))))
         .onComplete(done -> client.close());
   }
 
   private static Attempt attempt(long userId, HttpResponse<Buffer> response) {
-    return new Attempt(userId, response.statusCode(), response.getHeader("Content-Type"), response.bodyAsJsonObject(),
+    return new Attempt(
+        userId,
+        response.statusCode(),
+        response.getHeader("Content-Type"),
+        response.bodyAsJsonObject(),
         response.getHeader("Location"));
   }
 
   private static Future<Map<String, String>> buyers(long productId) {
-    return server.redis().send(Request.cmd(Command.HGETALL).arg(StockKeys.buyers(productId))).map(r -> {
-      Map<String, String> out = new HashMap<>();
-      for (String userId : r.getKeys()) {
-        out.put(userId, r.get(userId).toString());
-      }
-      return out;
-    });
+    return server
+        .redis()
+        .send(Request.cmd(Command.HGETALL).arg(StockKeys.buyers(productId)))
+        .map(
+            r -> {
+              Map<String, String> out = new HashMap<>();
+              for (String userId : r.getKeys()) {
+                out.put(userId, r.get(userId).toString());
+              }
+              return out;
+            });
   }
 
   private static void assertContractAnswers(List<Attempt> attempts) {
@@ -191,8 +249,12 @@ class StampedeTest {
     assertThat(new HashSet<>(orders.values())).hasSize(STOCK);
     long total = run.stats.getLong("total");
     assertThat(total).isEqualTo(STOCK);
-    assertThat(run.stats.getLong("available") + run.stats.getLong("reserved") + run.stats.getLong("sold"))
-        .as("total == available + reserved + sold").isEqualTo(total);
+    assertThat(
+            run.stats.getLong("available")
+                + run.stats.getLong("reserved")
+                + run.stats.getLong("sold"))
+        .as("total == available + reserved + sold")
+        .isEqualTo(total);
     assertThat(run.stats.getLong("reserved") + run.stats.getLong("sold")).isEqualTo(STOCK);
   }
 }

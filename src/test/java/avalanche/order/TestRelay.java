@@ -10,14 +10,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.redis.client.Redis;
-
 import java.util.List;
 import java.util.Map;
 
 /**
- * An {@link OutboxRelay} for tests, wired as {@code OutboxRelayVerticle} wires it but over the test's own products
- * only (the servers are shared by the test JVM, so other classes' outboxes are left alone), with the test's producer
- * settings (e.g. a Kafka that does not answer) and counters of its own.
+ * An {@link OutboxRelay} for tests, wired as {@code OutboxRelayVerticle} wires it but over the
+ * test's own products only (the servers are shared by the test JVM, so other classes' outboxes are
+ * left alone), with the test's producer settings (e.g. a Kafka that does not answer) and counters
+ * of its own.
  */
 public final class TestRelay extends VerticleBase {
   private final List<Long> products;
@@ -29,8 +29,11 @@ public final class TestRelay extends VerticleBase {
   private OutboxRelay relay;
   private String deployment;
 
-  private TestRelay(List<Long> products, Map<String, String> producerConfig, OutboxRelay.Settings settings,
-                    OutboxMetrics metrics) {
+  private TestRelay(
+      List<Long> products,
+      Map<String, String> producerConfig,
+      OutboxRelay.Settings settings,
+      OutboxMetrics metrics) {
     this.products = products;
     this.producerConfig = producerConfig;
     this.settings = settings;
@@ -40,48 +43,81 @@ public final class TestRelay extends VerticleBase {
   /** The production settings, with the claim after {@code claimIdleMs} looked for every 200 ms. */
   public static OutboxRelay.Settings settings(TestServer server, long claimIdleMs) {
     OutboxRelay.Settings s = OutboxRelay.Settings.from(server.app().config());
-    return new OutboxRelay.Settings(s.batchSize(), s.idlePollMs(), s.retryMaxMs(), claimIdleMs, 200,
-        s.productRefreshMs(), 200, s.forgetConsumerMs(), s.yieldAboveWinsPerSecond(), s.yieldMaxLagMs());
+    return new OutboxRelay.Settings(
+        s.batchSize(),
+        s.idlePollMs(),
+        s.retryMaxMs(),
+        claimIdleMs,
+        200,
+        s.productRefreshMs(),
+        200,
+        s.forgetConsumerMs(),
+        s.yieldAboveWinsPerSecond(),
+        s.yieldMaxLagMs());
   }
 
   /** A relay of {@code products} that reaches the test JVM's Kafka. */
-  public static Future<TestRelay> deploy(TestServer server, List<Long> products, OutboxRelay.Settings settings) {
-    return deploy(server, products, Clients.relayProducerConfig(server.app().config()), settings,
+  public static Future<TestRelay> deploy(
+      TestServer server, List<Long> products, OutboxRelay.Settings settings) {
+    return deploy(
+        server,
+        products,
+        Clients.relayProducerConfig(server.app().config()),
+        settings,
         OutboxMetrics.of(new SimpleMeterRegistry()));
   }
 
-  /** As {@link #deploy}, measuring into the server's own registry: its {@code /metrics} shows this relay's gauges. */
-  public static Future<TestRelay> deployExported(TestServer server, List<Long> products, OutboxRelay.Settings settings) {
-    return deploy(server, products, Clients.relayProducerConfig(server.app().config()), settings,
+  /**
+   * As {@link #deploy}, measuring into the server's own registry: its {@code /metrics} shows this
+   * relay's gauges.
+   */
+  public static Future<TestRelay> deployExported(
+      TestServer server, List<Long> products, OutboxRelay.Settings settings) {
+    return deploy(
+        server,
+        products,
+        Clients.relayProducerConfig(server.app().config()),
+        settings,
         OutboxMetrics.of(DropMetrics.registry(server.app().config())));
   }
 
   /**
-   * A relay of {@code products} whose Kafka never answers: its bootstrap is a port nobody listens on, so every
-   * send fails (after 500 ms without the topic's metadata) and its entries stay pending to it.
+   * A relay of {@code products} whose Kafka never answers: its bootstrap is a port nobody listens
+   * on, so every send fails (after 500 ms without the topic's metadata) and its entries stay
+   * pending to it.
    */
-  public static Future<TestRelay> deployUnreachable(TestServer server, List<Long> products, OutboxRelay.Settings settings) {
+  public static Future<TestRelay> deployUnreachable(
+      TestServer server, List<Long> products, OutboxRelay.Settings settings) {
     Map<String, String> config = Clients.relayProducerConfig(server.app().config());
     config.put("bootstrap.servers", "127.0.0.1:" + FreePorts.pick());
     config.put("max.block.ms", "500");
     return deploy(server, products, config, settings, OutboxMetrics.of(new SimpleMeterRegistry()));
   }
 
-  private static Future<TestRelay> deploy(TestServer server, List<Long> products, Map<String, String> producerConfig,
-                                          OutboxRelay.Settings settings, OutboxMetrics metrics) {
+  private static Future<TestRelay> deploy(
+      TestServer server,
+      List<Long> products,
+      Map<String, String> producerConfig,
+      OutboxRelay.Settings settings,
+      OutboxMetrics metrics) {
     TestRelay relay = new TestRelay(List.copyOf(products), producerConfig, settings, metrics);
-    return server.vertx().deployVerticle(relay, new DeploymentOptions().setConfig(server.app().config()))
-        .map(id -> {
-          relay.deployment = id;
-          return relay;
-        });
+    return server
+        .vertx()
+        .deployVerticle(relay, new DeploymentOptions().setConfig(server.app().config()))
+        .map(
+            id -> {
+              relay.deployment = id;
+              return relay;
+            });
   }
 
   @Override
   public Future<?> start() {
     redis = Clients.redis(vertx, config());
     producer = KafkaProducer.create(vertx, producerConfig);
-    relay = new OutboxRelay(vertx, redis, producer, () -> Future.succeededFuture(products), settings, metrics);
+    relay =
+        new OutboxRelay(
+            vertx, redis, producer, () -> Future.succeededFuture(products), settings, metrics);
     return relay.start();
   }
 
@@ -90,7 +126,10 @@ public final class TestRelay extends VerticleBase {
     return relay.stop().eventually(() -> Future.join(producer.close(), redis.close()));
   }
 
-  /** Stops this relay: it reads and acknowledges nothing more (what it holds stays pending to it, as to a dead one). */
+  /**
+   * Stops this relay: it reads and acknowledges nothing more (what it holds stays pending to it, as
+   * to a dead one).
+   */
   public Future<Void> undeploy() {
     return vertx.undeploy(deployment);
   }

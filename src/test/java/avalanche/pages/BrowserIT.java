@@ -1,6 +1,23 @@
 package avalanche.pages;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,29 +39,12 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * The pages in a real browser (Debian's chromium, headless, through chromedriver) against the packaged jar: a shopper
- * signs up, verifies with the link the embedded mode logs, waits for the countdown, buys and sees COMPLETED; a second
- * shopper sees SOLD_OUT; a keyboard-only purchase; /ops charts moving during a small stampede, their figures matching
- * the stats; a queued drop (needs the waiting room). Screenshots of each step in target/screenshots.
+ * The pages in a real browser (Debian's chromium, headless, through chromedriver) against the
+ * packaged jar: a shopper signs up, verifies with the link the embedded mode logs, waits for the
+ * countdown, buys and sees COMPLETED; a second shopper sees SOLD_OUT; a keyboard-only purchase;
+ * /ops charts moving during a small stampede, their figures matching the stats; a queued drop
+ * (needs the waiting room). Screenshots of each step in target/screenshots.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserIT {
@@ -71,10 +71,20 @@ class BrowserIT {
 
   @BeforeEach
   void openBrowser() {
-    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1400");
-    browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-        .build(), options);
+    ChromeOptions options =
+        new ChromeOptions()
+            .setBinary("/usr/bin/chromium")
+            .addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--window-size=1280,1400");
+    browser =
+        new ChromeDriver(
+            new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+                .build(),
+            options);
   }
 
   @AfterEach
@@ -101,7 +111,10 @@ class BrowserIT {
     input.sendKeys(value);
   }
 
-  /** Signs up and verifies through the page (the link from the server's log, as the page tells the user). */
+  /**
+   * Signs up and verifies through the page (the link from the server's log, as the page tells the
+   * user).
+   */
   private String signUpAndVerify(String prefix) throws Exception {
     String email = prefix + "-" + UUID.randomUUID() + "@example.com";
     browser.get(server.base() + "/");
@@ -133,8 +146,15 @@ class BrowserIT {
   void aShopperSignsUpWaitsForTheCountdownAndBuys() throws Exception {
     signUpAndVerify("first");
     // Opens in 15 s: the signed-in shopper sees it appear and watches the countdown reach zero.
-    scarce = server.createProduct(admin, new JsonObject().put("name", "Golden ticket").put("price", 100)
-        .put("stock", 1).put("grade", "COMMON").put("dropAt", Instant.now().plusSeconds(15).toString()));
+    scarce =
+        server.createProduct(
+            admin,
+            new JsonObject()
+                .put("name", "Golden ticket")
+                .put("price", 100)
+                .put("stock", 1)
+                .put("grade", "COMMON")
+                .put("dropAt", Instant.now().plusSeconds(15).toString()));
     String card = "#drop-" + scarce;
     waiting().until(d -> !d.findElements(By.cssSelector(card)).isEmpty());
     String countdown = text(card + " .countdown");
@@ -156,8 +176,11 @@ class BrowserIT {
   void aSecondShopperSeesSoldOut() throws Exception {
     signUpAndVerify("second");
     String card = "#drop-" + scarce;
-    waiting().until(d -> !d.findElements(By.cssSelector(card + " .buy")).isEmpty()
-        && d.findElement(By.cssSelector(card + " .buy")).isEnabled());
+    waiting()
+        .until(
+            d ->
+                !d.findElements(By.cssSelector(card + " .buy")).isEmpty()
+                    && d.findElement(By.cssSelector(card + " .buy")).isEnabled());
     browser.findElement(By.cssSelector(card + " .buy")).click();
     waiting().until(d -> result(scarce).startsWith("SOLD_OUT"));
     shot("second-sold-out");
@@ -166,21 +189,47 @@ class BrowserIT {
   @Test
   @Order(3)
   void aKeyboardOnlyPurchase() throws Exception {
-    String productId = server.createProduct(admin, new JsonObject().put("name", "Keyboard").put("price", 10)
-        .put("stock", 5).put("grade", "COMMON"));
+    String productId =
+        server.createProduct(
+            admin,
+            new JsonObject()
+                .put("name", "Keyboard")
+                .put("price", 10)
+                .put("stock", 5)
+                .put("grade", "COMMON"));
     String email = "keys-" + UUID.randomUUID() + "@example.com";
-    JsonObject signup = server.call("POST", "/api/auth/signup", null, new JsonObject().put("email", email)
-        .put("password", "keyboard-pass-1").put("name", "Key Board").put("phone", "+1 555 0100")
-        .put("address", "1 Home Row"));
+    JsonObject signup =
+        server.call(
+            "POST",
+            "/api/auth/signup",
+            null,
+            new JsonObject()
+                .put("email", email)
+                .put("password", "keyboard-pass-1")
+                .put("name", "Key Board")
+                .put("phone", "+1 555 0100")
+                .put("address", "1 Home Row"));
     assertThat(signup.getInteger("_status")).isEqualTo(201);
     String link = server.verificationLink(email);
-    assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(link.replaceFirst("^https?://[^/]+",
-        server.base()))).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    assertThat(
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(link.replaceFirst("^https?://[^/]+", server.base())))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(200);
 
     browser.get(server.base() + "/");
     waiting().until(d -> !d.findElements(By.cssSelector("#drop-" + productId + " .buy")).isEmpty());
     tabTo("in-email", null);
-    new Actions(browser).sendKeys(email).sendKeys(Keys.TAB).sendKeys("keyboard-pass-1").sendKeys(Keys.ENTER).perform();
+    new Actions(browser)
+        .sendKeys(email)
+        .sendKeys(Keys.TAB)
+        .sendKeys("keyboard-pass-1")
+        .sendKeys(Keys.ENTER)
+        .perform();
     waiting().until(d -> text("#who-name").contains("points"));
     tabTo(null, "#drop-" + productId + " .buy");
     new Actions(browser).sendKeys(Keys.ENTER).perform();
@@ -188,9 +237,13 @@ class BrowserIT {
     shot("keyboard-completed");
   }
 
-  /** Presses Tab (at most 60 times) until the element with this id, or matching this selector, has the focus. */
+  /**
+   * Presses Tab (at most 60 times) until the element with this id, or matching this selector, has
+   * the focus.
+   */
   private void tabTo(String id, String css) {
-    WebElement target = id != null ? browser.findElement(By.id(id)) : browser.findElement(By.cssSelector(css));
+    WebElement target =
+        id != null ? browser.findElement(By.id(id)) : browser.findElement(By.cssSelector(css));
     for (int i = 0; i < 60; i++) {
       if (target.equals(browser.switchTo().activeElement())) {
         return;
@@ -203,31 +256,53 @@ class BrowserIT {
   @Test
   @Order(4)
   void opsShowsMovingChartsDuringAStampede() throws Exception {
-    String productId = server.createProduct(admin, new JsonObject().put("name", "Stampede").put("price", 10)
-        .put("stock", 40).put("grade", "RARE"));
+    String productId =
+        server.createProduct(
+            admin,
+            new JsonObject()
+                .put("name", "Stampede")
+                .put("price", 10)
+                .put("stock", 40)
+                .put("grade", "RARE"));
     browser.get(server.base() + "/ops");
     type("in-email", JarServer.ADMIN_EMAIL);
     type("in-password", JarServer.ADMIN_PASSWORD);
     browser.findElement(By.cssSelector("#sign-in button")).click();
     String card = "#drop-" + productId;
-    waiting().until(d -> text("#feed-status").equals("Live") && !d.findElements(By.cssSelector(card)).isEmpty());
+    waiting()
+        .until(
+            d ->
+                text("#feed-status").equals("Live")
+                    && !d.findElements(By.cssSelector(card)).isEmpty());
 
     List<JsonObject> users = new ArrayList<>();
-    server.call("POST", "/api/admin/loadtest/users", admin, new JsonObject().put("count", 120).put("points", 1000))
-        .getJsonArray("users").forEach(u -> users.add((JsonObject) u));
+    server
+        .call(
+            "POST",
+            "/api/admin/loadtest/users",
+            admin,
+            new JsonObject().put("count", 120).put("points", 1000))
+        .getJsonArray("users")
+        .forEach(u -> users.add((JsonObject) u));
     // A small stampede over about six seconds: waves of 20 shoppers.
     List<String> attemptsSeen = new ArrayList<>();
     List<String> availableSeen = new ArrayList<>();
     for (int wave = 0; wave < 6; wave++) {
       List<CompletableFuture<?>> calls = new ArrayList<>();
       for (JsonObject user : users.subList(wave * 20, wave * 20 + 20)) {
-        calls.add(CompletableFuture.runAsync(() -> {
-          try {
-            server.call("POST", "/api/products/" + productId + "/purchase", user.getString("accessToken"), null);
-          } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        }));
+        calls.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    server.call(
+                        "POST",
+                        "/api/products/" + productId + "/purchase",
+                        user.getString("accessToken"),
+                        null);
+                  } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                }));
       }
       CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
       Thread.sleep(1_000);
@@ -237,25 +312,35 @@ class BrowserIT {
         shot("ops-stampede");
       }
     }
-    assertThat(attemptsSeen.stream().distinct().count()).as("attempts/s moved: " + attemptsSeen).isGreaterThan(1);
-    assertThat(availableSeen.stream().distinct().count()).as("available moved: " + availableSeen).isGreaterThan(1);
-    int points = Integer.parseInt(browser.findElement(By.cssSelector(card)).getAttribute("data-points"));
+    assertThat(attemptsSeen.stream().distinct().count())
+        .as("attempts/s moved: " + attemptsSeen)
+        .isGreaterThan(1);
+    assertThat(availableSeen.stream().distinct().count())
+        .as("available moved: " + availableSeen)
+        .isGreaterThan(1);
+    int points =
+        Integer.parseInt(browser.findElement(By.cssSelector(card)).getAttribute("data-points"));
     assertThat(points).as("chart points").isGreaterThanOrEqualTo(5);
     // Once quiet, the page's figures are the stats.
-    waiting().until(d -> {
-      try {
-        JsonObject stats = server.call("GET", "/api/admin/products/" + productId + "/stats", admin, null);
-        return text(card + " .available").equals(stats.getLong("available").toString())
-            && text(card + " .reserved").equals(stats.getLong("reserved").toString())
-            && text(card + " .sold").equals(stats.getLong("sold").toString())
-            && stats.getLong("sold") > 0;
-      } catch (IOException | InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    waiting()
+        .until(
+            d -> {
+              try {
+                JsonObject stats =
+                    server.call("GET", "/api/admin/products/" + productId + "/stats", admin, null);
+                return text(card + " .available").equals(stats.getLong("available").toString())
+                    && text(card + " .reserved").equals(stats.getLong("reserved").toString())
+                    && text(card + " .sold").equals(stats.getLong("sold").toString())
+                    && stats.getLong("sold") > 0;
+              } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     shot("ops");
-    Object drawn = ((JavascriptExecutor) browser).executeScript(
-        "return document.querySelectorAll(arguments[0] + ' canvas').length", card);
+    Object drawn =
+        ((JavascriptExecutor) browser)
+            .executeScript(
+                "return document.querySelectorAll(arguments[0] + ' canvas').length", card);
     assertThat(((Number) drawn).intValue()).as("uPlot canvases").isGreaterThanOrEqualTo(2);
   }
 
@@ -269,22 +354,42 @@ class BrowserIT {
     shot("docs");
   }
 
-  /** Page weight (bytes over the wire, compressed) and first contentful paint on loopback, printed for the report. */
+  /**
+   * Page weight (bytes over the wire, compressed) and first contentful paint on loopback, printed
+   * for the report.
+   */
   @Test
   @Order(6)
   void pagesAreLight() {
     for (String page : new String[] {"/", "/ops", "/docs"}) {
       browser.get(server.base() + page);
-      waiting().until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
+      waiting()
+          .until(
+              d ->
+                  "complete"
+                      .equals(
+                          ((JavascriptExecutor) d).executeScript("return document.readyState")));
       JavascriptExecutor js = (JavascriptExecutor) browser;
-      Number bytes = (Number) js.executeScript("return performance.getEntriesByType('navigation')[0].transferSize"
-          + " + performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)");
-      waiting().until(d -> ((Number) js.executeScript(
-          "return performance.getEntriesByName('first-contentful-paint').length")).intValue() > 0);
-      Number paint = (Number) js.executeScript(
-          "return performance.getEntriesByName('first-contentful-paint')[0].startTime");
-      System.out.printf("page %s: %d bytes transferred, first contentful paint %.0f ms%n", page, bytes.longValue(),
-          paint.doubleValue());
+      Number bytes =
+          (Number)
+              js.executeScript(
+                  "return performance.getEntriesByType('navigation')[0].transferSize"
+                      + " + performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)");
+      waiting()
+          .until(
+              d ->
+                  ((Number)
+                              js.executeScript(
+                                  "return performance.getEntriesByName('first-contentful-paint').length"))
+                          .intValue()
+                      > 0);
+      Number paint =
+          (Number)
+              js.executeScript(
+                  "return performance.getEntriesByName('first-contentful-paint')[0].startTime");
+      System.out.printf(
+          "page %s: %d bytes transferred, first contentful paint %.0f ms%n",
+          page, bytes.longValue(), paint.doubleValue());
       if (!page.equals("/docs")) {
         assertThat(bytes.longValue()).as(page + " weighs little").isLessThan(100_000);
       }
@@ -294,19 +399,37 @@ class BrowserIT {
   @Test
   @Order(7)
   void aQueuedDropShowsThePlaceAndAdmits() throws Exception {
-    // Needs the waiting room (branch waitroom): a drop behind a room admitting one shopper a second.
-    String productId = server.createProduct(admin, new JsonObject().put("name", "Queued").put("price", 10)
-        .put("stock", 5).put("grade", "COMMON").put("waitingRoom", new JsonObject().put("admitPerSecond", 1)));
+    // Needs the waiting room (branch waitroom): a drop behind a room admitting one shopper a
+    // second.
+    String productId =
+        server.createProduct(
+            admin,
+            new JsonObject()
+                .put("name", "Queued")
+                .put("price", 10)
+                .put("stock", 5)
+                .put("grade", "COMMON")
+                .put("waitingRoom", new JsonObject().put("admitPerSecond", 1)));
     List<JsonObject> ahead = new ArrayList<>();
-    server.call("POST", "/api/admin/loadtest/users", admin, new JsonObject().put("count", 3).put("points", 1000))
-        .getJsonArray("users").forEach(u -> ahead.add((JsonObject) u));
+    server
+        .call(
+            "POST",
+            "/api/admin/loadtest/users",
+            admin,
+            new JsonObject().put("count", 3).put("points", 1000))
+        .getJsonArray("users")
+        .forEach(u -> ahead.add((JsonObject) u));
     for (JsonObject user : ahead) {
-      server.call("POST", "/api/products/" + productId + "/queue", user.getString("accessToken"), null);
+      server.call(
+          "POST", "/api/products/" + productId + "/queue", user.getString("accessToken"), null);
     }
     signUpAndVerify("queued");
     String card = "#drop-" + productId;
-    waiting().until(d -> !d.findElements(By.cssSelector(card + " .buy")).isEmpty()
-        && d.findElement(By.cssSelector(card + " .buy")).isEnabled());
+    waiting()
+        .until(
+            d ->
+                !d.findElements(By.cssSelector(card + " .buy")).isEmpty()
+                    && d.findElement(By.cssSelector(card + " .buy")).isEnabled());
     browser.findElement(By.cssSelector(card + " .buy")).click();
     waiting().until(d -> text(card + " .queue").contains("place"));
     shot("queued-place");

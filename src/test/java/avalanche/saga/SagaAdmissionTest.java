@@ -1,5 +1,7 @@
 package avalanche.saga;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.verticles.PointVerticle;
@@ -10,29 +12,36 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Admission under overload: with the point participant away, sagas stay open; once {@code saga.maxOpen} of
- * them are, new orders wait in {@code order.requested} (no row, no timer running) instead of being started,
- * and when the participant comes back every order, those that waited too, completes.
+ * Admission under overload: with the point participant away, sagas stay open; once {@code
+ * saga.maxOpen} of them are, new orders wait in {@code order.requested} (no row, no timer running)
+ * instead of being started, and when the participant comes back every order, those that waited too,
+ * completes.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 150, timeUnit = TimeUnit.SECONDS)
 class SagaAdmissionTest {
   private static final int MAX_OPEN = 10;
   private static final int WAITING = 20;
+
   @RegisterExtension
-  static final TestServer server = TestServer.extension(new JsonObject()
-      .put("saga", new JsonObject().put("maxOpen", MAX_OPEN).put("admissionCheckMs", 50).put("timeoutSeconds", 120))
-      .put("verticles", new JsonObject().put("point", 0)));
+  static final TestServer server =
+      TestServer.extension(
+          new JsonObject()
+              .put(
+                  "saga",
+                  new JsonObject()
+                      .put("maxOpen", MAX_OPEN)
+                      .put("admissionCheckMs", 50)
+                      .put("timeoutSeconds", 120))
+              .put("verticles", new JsonObject().put("point", 0)));
+
   private static final SagaTests saga = new SagaTests(server);
 
   @Test
@@ -47,66 +56,120 @@ class SagaAdmissionTest {
 
   @Test
   void ordersPastTheBoundWaitInKafkaAndAllCompleteOnceSagasClose(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 100), server.createUsers(MAX_OPEN + WAITING, 1_000))
-        .compose(setup -> {
-          long productId = setup.resultAt(0);
-          List<Long> users = setup.resultAt(1);
-          List<Long> first = users.subList(0, MAX_OPEN);
-          List<Long> later = users.subList(MAX_OPEN, users.size());
-          return drainEarlierSagas()
-              .compose(drained -> buy(productId, first))
-              .compose(started -> Eventually.eventually(server.vertx(), 20_000, () -> stored(productId), n -> n == MAX_OPEN))
-              // Twenty checks: the gate has seen the ten open sagas.
-              .compose(stored -> server.vertx().timer(1_000))
-              .compose(closed -> buy(productId, later))
-              .compose(waiting -> server.vertx().timer(2_000)
-                  .compose(t -> Future.all(stored(productId), saga.order(waiting.get(0), later.get(0))))
-                  .compose(held -> {
-                    test.verify(() -> {
-                      assertThat(held.<Long>resultAt(0)).as("orders started past the bound").isEqualTo(MAX_OPEN);
-                      assertThat(held.<JsonObject>resultAt(1).getString("status")).isEqualTo("PENDING");
-                    });
-                    return server.vertx().deployVerticle(PointVerticle::new,
-                        new DeploymentOptions().setConfig(server.app().config()));
-                  })
-                  .compose(points -> Eventually.eventually(server.vertx(), 90_000, () -> saga.completedOrders(productId),
-                          n -> n == MAX_OPEN + WAITING)
-                      .compose(completed -> Eventually.eventually(server.vertx(), 10_000, () -> saga.stock(productId),
-                          stats -> stats.getLong("reserved") == 0))
-                      .map(stats -> {
-                        test.verify(() -> {
-                          assertThat(stats.getLong("sold")).isEqualTo(MAX_OPEN + WAITING);
-                          assertThat(stats.getLong("available")).isEqualTo(100 - MAX_OPEN - WAITING);
-                        });
-                        return stats;
-                      })
-                      .eventually(() -> server.vertx().undeploy(points))));
-        })
+    Future.all(
+            server.createProduct("COMMON", 100, 100), server.createUsers(MAX_OPEN + WAITING, 1_000))
+        .compose(
+            setup -> {
+              long productId = setup.resultAt(0);
+              List<Long> users = setup.resultAt(1);
+              List<Long> first = users.subList(0, MAX_OPEN);
+              List<Long> later = users.subList(MAX_OPEN, users.size());
+              return drainEarlierSagas()
+                  .compose(drained -> buy(productId, first))
+                  .compose(
+                      started ->
+                          Eventually.eventually(
+                              server.vertx(), 20_000, () -> stored(productId), n -> n == MAX_OPEN))
+                  // Twenty checks: the gate has seen the ten open sagas.
+                  .compose(stored -> server.vertx().timer(1_000))
+                  .compose(closed -> buy(productId, later))
+                  .compose(
+                      waiting ->
+                          server
+                              .vertx()
+                              .timer(2_000)
+                              .compose(
+                                  t ->
+                                      Future.all(
+                                          stored(productId),
+                                          saga.order(waiting.get(0), later.get(0))))
+                              .compose(
+                                  held -> {
+                                    test.verify(
+                                        () -> {
+                                          assertThat(held.<Long>resultAt(0))
+                                              .as("orders started past the bound")
+                                              .isEqualTo(MAX_OPEN);
+                                          assertThat(
+                                                  held.<JsonObject>resultAt(1).getString("status"))
+                                              .isEqualTo("PENDING");
+                                        });
+                                    return server
+                                        .vertx()
+                                        .deployVerticle(
+                                            PointVerticle::new,
+                                            new DeploymentOptions()
+                                                .setConfig(server.app().config()));
+                                  })
+                              .compose(
+                                  points ->
+                                      Eventually.eventually(
+                                              server.vertx(),
+                                              90_000,
+                                              () -> saga.completedOrders(productId),
+                                              n -> n == MAX_OPEN + WAITING)
+                                          .compose(
+                                              completed ->
+                                                  Eventually.eventually(
+                                                      server.vertx(),
+                                                      10_000,
+                                                      () -> saga.stock(productId),
+                                                      stats -> stats.getLong("reserved") == 0))
+                                          .map(
+                                              stats -> {
+                                                test.verify(
+                                                    () -> {
+                                                      assertThat(stats.getLong("sold"))
+                                                          .isEqualTo(MAX_OPEN + WAITING);
+                                                      assertThat(stats.getLong("available"))
+                                                          .isEqualTo(100 - MAX_OPEN - WAITING);
+                                                    });
+                                                return stats;
+                                              })
+                                          .eventually(() -> server.vertx().undeploy(points))));
+            })
         .onComplete(test.succeedingThenComplete());
   }
 
   /**
-   * The bound counts every open saga in the shared PostgreSQL, earlier test classes' too: a point participant
-   * runs until they have all ended, then goes, so the open sagas from here on are this test's.
+   * The bound counts every open saga in the shared PostgreSQL, earlier test classes' too: a point
+   * participant runs until they have all ended, then goes, so the open sagas from here on are this
+   * test's.
    */
   private Future<Void> drainEarlierSagas() {
-    return server.vertx().deployVerticle(PointVerticle::new, new DeploymentOptions().setConfig(server.app().config()))
-        .compose(points -> Eventually.eventually(server.vertx(), 60_000, () -> server.pg().query(
-                    "SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL").execute()
-                .map(rows -> rows.iterator().next().getLong(0)), open -> open == 0)
-            .eventually(() -> server.vertx().undeploy(points)))
+    return server
+        .vertx()
+        .deployVerticle(
+            PointVerticle::new, new DeploymentOptions().setConfig(server.app().config()))
+        .compose(
+            points ->
+                Eventually.eventually(
+                        server.vertx(),
+                        60_000,
+                        () ->
+                            server
+                                .pg()
+                                .query("SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL")
+                                .execute()
+                                .map(rows -> rows.iterator().next().getLong(0)),
+                        open -> open == 0)
+                    .eventually(() -> server.vertx().undeploy(points)))
         .mapEmpty();
   }
 
   /** One purchase per user, all at once; the order ids in the users' order. */
   private Future<List<String>> buy(long productId, List<Long> users) {
-    return Future.all(users.stream().map(user -> saga.reserve(productId, user, SagaTests.ADDRESS)).toList())
+    return Future.all(
+            users.stream().map(user -> saga.reserve(productId, user, SagaTests.ADDRESS)).toList())
         .map(all -> all.<String>list());
   }
 
   /** Orders of the product the coordinator has stored (started). */
   private Future<Long> stored(long productId) {
-    return server.pg().preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1")
-        .execute(Tuple.of(productId)).map(rows -> rows.iterator().next().getLong(0));
+    return server
+        .pg()
+        .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1")
+        .execute(Tuple.of(productId))
+        .map(rows -> rows.iterator().next().getLong(0));
   }
 }

@@ -1,11 +1,5 @@
 package avalanche.saga;
 
-import avalanche.messages.SagaStep;
-import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static avalanche.messages.SagaStep.APPLY_POINTS;
 import static avalanche.messages.SagaStep.CHECK_STOCK;
 import static avalanche.messages.SagaStep.PREPARE_SHIPPING;
@@ -18,6 +12,11 @@ import static avalanche.saga.SagaMove.Kind.SELL;
 import static avalanche.saga.SagaMove.Kind.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import avalanche.messages.SagaStep;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 /** The coordinator's decisions, from a saga's stored state alone: no server. */
 class SagaMoveTest {
   private static final long STARTED = 1_000_000;
@@ -25,9 +24,16 @@ class SagaMoveTest {
   private static final long EARLY = STARTED + 10_000;
   private static final long LATE = STARTED + TIMEOUT_MS;
 
-  /** A saga whose steps are CHECK_STOCK, APPLY_POINTS, PREPARE_SHIPPING in that order; null: not in the map. */
-  private static SagaSnapshot saga(SagaState state, StepStatus stock, StepStatus points, StepStatus shipping,
-                                   JsonObject compensations) {
+  /**
+   * A saga whose steps are CHECK_STOCK, APPLY_POINTS, PREPARE_SHIPPING in that order; null: not in
+   * the map.
+   */
+  private static SagaSnapshot saga(
+      SagaState state,
+      StepStatus stock,
+      StepStatus points,
+      StepStatus shipping,
+      JsonObject compensations) {
     JsonObject commands = new JsonObject();
     put(commands, CHECK_STOCK, stock);
     put(commands, APPLY_POINTS, points);
@@ -52,14 +58,17 @@ class SagaMoveTest {
   @Test
   void everyStepSucceededSoTheUnitIsConfirmed() {
     assertThat(SagaMove.next(running(S, S, S), false, EARLY, TIMEOUT_MS).kind()).isEqualTo(CONFIRM);
-    assertThat(SagaMove.next(running(S, S, S), true, LATE, TIMEOUT_MS).kind()).as("even when overdue").isEqualTo(CONFIRM);
+    assertThat(SagaMove.next(running(S, S, S), true, LATE, TIMEOUT_MS).kind())
+        .as("even when overdue")
+        .isEqualTo(CONFIRM);
   }
 
   @Test
   void aReplyStillMissingMeansWaitUntilTheSagaIsDue() {
     assertThat(SagaMove.next(running(S, P, S), false, EARLY, TIMEOUT_MS).kind()).isEqualTo(WAIT);
     assertThat(SagaMove.next(running(F, P, S), false, EARLY, TIMEOUT_MS).kind())
-        .as("a failure waits for the other replies, so every success is known before compensating").isEqualTo(WAIT);
+        .as("a failure waits for the other replies, so every success is known before compensating")
+        .isEqualTo(WAIT);
   }
 
   @Test
@@ -96,13 +105,15 @@ class SagaMoveTest {
     SagaMove move = SagaMove.next(running(S, P, F), true, LATE, TIMEOUT_MS);
     assertThat(move.kind()).isEqualTo(COMPENSATE);
     assertThat(move.reason()).isEqualTo(FailureReason.TIMEOUT);
-    assertThat(move.steps()).as("the silent step too: its late command must become a no-op")
+    assertThat(move.steps())
+        .as("the silent step too: its late command must become a no-op")
         .containsExactly(CHECK_STOCK, APPLY_POINTS);
   }
 
   @Test
   void aSagaPastItsTimeoutIsNotGivenUpByAReplyOnlyByTheScanner() {
-    assertThat(SagaMove.next(running(S, P, S), false, LATE + 60_000, TIMEOUT_MS).kind()).isEqualTo(WAIT);
+    assertThat(SagaMove.next(running(S, P, S), false, LATE + 60_000, TIMEOUT_MS).kind())
+        .isEqualTo(WAIT);
   }
 
   @Test
@@ -114,7 +125,8 @@ class SagaMoveTest {
 
   @Test
   void compensationsStillMissingAreSentAgainOnlyWhenDue() {
-    JsonObject compensations = new JsonObject().put("CHECK_STOCK", "SUCCESS").put("PREPARE_SHIPPING", "PENDING");
+    JsonObject compensations =
+        new JsonObject().put("CHECK_STOCK", "SUCCESS").put("PREPARE_SHIPPING", "PENDING");
     SagaSnapshot compensating = saga(SagaState.COMPENSATING, S, F, S, compensations);
     assertThat(SagaMove.next(compensating, false, EARLY, TIMEOUT_MS).kind()).isEqualTo(WAIT);
     SagaMove due = SagaMove.next(compensating, true, EARLY, TIMEOUT_MS);
@@ -124,7 +136,8 @@ class SagaMoveTest {
 
   @Test
   void everyCompensationAnsweredCancels() {
-    JsonObject compensations = new JsonObject().put("CHECK_STOCK", "SUCCESS").put("PREPARE_SHIPPING", "SUCCESS");
+    JsonObject compensations =
+        new JsonObject().put("CHECK_STOCK", "SUCCESS").put("PREPARE_SHIPPING", "SUCCESS");
     SagaSnapshot compensating = saga(SagaState.COMPENSATING, S, F, S, compensations);
     assertThat(SagaMove.next(compensating, false, EARLY, TIMEOUT_MS).kind()).isEqualTo(CANCEL);
   }
@@ -132,7 +145,8 @@ class SagaMoveTest {
   @Test
   void anEndedSagaStaysAsItIs() {
     for (SagaState ended : List.of(SagaState.COMPLETED, SagaState.CANCELLED)) {
-      assertThat(SagaMove.next(saga(ended, S, S, S, new JsonObject()), true, LATE, TIMEOUT_MS).kind())
+      assertThat(
+              SagaMove.next(saga(ended, S, S, S, new JsonObject()), true, LATE, TIMEOUT_MS).kind())
           .isEqualTo(WAIT);
     }
   }

@@ -1,5 +1,7 @@
 package avalanche.saga;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import avalanche.TestServer;
 import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
@@ -15,30 +17,26 @@ import io.vertx.junit5.VertxTestContext;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Kafka delivers at least once: the same command, compensation or reply published again, several times,
- * straight to its topic, must change nothing after the first. Each check waits until the consumer group
- * committed past the duplicates, so they were really processed.
+ * Kafka delivers at least once: the same command, compensation or reply published again, several
+ * times, straight to its topic, must change nothing after the first. Each check waits until the
+ * consumer group committed past the duplicates, so they were really processed.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
 class SagaRedeliveryTest {
   private static final int TIMES = 5;
   private static final long WAIT_MS = 30_000;
-  @RegisterExtension
-  static final TestServer server = TestServer.extension();
+  @RegisterExtension static final TestServer server = TestServer.extension();
   private static final SagaTests saga = new SagaTests(server);
   private static KafkaProducer<String, byte[]> producer;
 
@@ -54,134 +52,294 @@ class SagaRedeliveryTest {
 
   @Test
   void repeatedCommandsAndRepliesOfACompletedOrderChangeNothing(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000)).compose(setup -> {
-      long productId = setup.resultAt(0);
-      long userId = setup.<List<Long>>resultAt(1).get(0);
-      return saga.reserve(productId, userId, SagaTests.ADDRESS).compose(orderId -> saga.terminal(orderId, userId, 20_000)
-          .compose(done -> Future.all(
-              again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMMAND),
-              again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMMAND),
-              again(orderId, productId, userId, SagaStep.CHECK_STOCK, SagaAction.COMMAND),
-              replies(orderId, SagaAction.COMMAND, StepOutcome.SUCCESS),
-              // A contradicting late reply for a step already recorded is a duplicate too.
-              replies(orderId, SagaAction.COMMAND, StepOutcome.FAILED)))
-          .compose(processed -> Future.all(saga.order(orderId, userId), saga.points(userId), saga.ledger(orderId),
-              shipments(orderId), saga.stock(productId), saga.completedOrders(productId)))
-          .map(facts -> {
-            test.verify(() -> {
-              JsonObject order = facts.resultAt(0);
-              assertThat(order.getString("status")).isEqualTo("COMPLETED");
-              assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
-                  Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"),
-                  Map.entry("PREPARE_SHIPPING", "SUCCESS"));
-              assertThat(order.getValue("failureReason")).isNull();
-              assertThat(facts.<Long>resultAt(1)).isEqualTo(900);
-              assertThat(facts.<Map<String, Long>>resultAt(2)).containsEntry("DEDUCT", -100L).containsEntry("rows", 1L);
-              assertThat(facts.<List<String>>resultAt(3)).containsExactly("REGISTERED");
-              JsonObject stock = facts.resultAt(4);
-              assertThat(stock.getLong("available")).isEqualTo(3);
-              assertThat(stock.getLong("reserved")).isEqualTo(0);
-              assertThat(stock.getLong("sold")).isEqualTo(1);
-              assertThat(facts.<Long>resultAt(5)).isEqualTo(1);
-            });
-            return facts;
-          }));
-    }).onComplete(test.succeedingThenComplete());
+    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000))
+        .compose(
+            setup -> {
+              long productId = setup.resultAt(0);
+              long userId = setup.<List<Long>>resultAt(1).get(0);
+              return saga.reserve(productId, userId, SagaTests.ADDRESS)
+                  .compose(
+                      orderId ->
+                          saga.terminal(orderId, userId, 20_000)
+                              .compose(
+                                  done ->
+                                      Future.all(
+                                          again(
+                                              orderId,
+                                              productId,
+                                              userId,
+                                              SagaStep.APPLY_POINTS,
+                                              SagaAction.COMMAND),
+                                          again(
+                                              orderId,
+                                              productId,
+                                              userId,
+                                              SagaStep.PREPARE_SHIPPING,
+                                              SagaAction.COMMAND),
+                                          again(
+                                              orderId,
+                                              productId,
+                                              userId,
+                                              SagaStep.CHECK_STOCK,
+                                              SagaAction.COMMAND),
+                                          replies(orderId, SagaAction.COMMAND, StepOutcome.SUCCESS),
+                                          // A contradicting late reply for a step already recorded
+                                          // is a duplicate too.
+                                          replies(orderId, SagaAction.COMMAND, StepOutcome.FAILED)))
+                              .compose(
+                                  processed ->
+                                      Future.all(
+                                          saga.order(orderId, userId),
+                                          saga.points(userId),
+                                          saga.ledger(orderId),
+                                          shipments(orderId),
+                                          saga.stock(productId),
+                                          saga.completedOrders(productId)))
+                              .map(
+                                  facts -> {
+                                    test.verify(
+                                        () -> {
+                                          JsonObject order = facts.resultAt(0);
+                                          assertThat(order.getString("status"))
+                                              .isEqualTo("COMPLETED");
+                                          assertThat(
+                                                  order.getJsonObject("commandStatuses").getMap())
+                                              .containsOnly(
+                                                  Map.entry("CHECK_STOCK", "SUCCESS"),
+                                                  Map.entry("APPLY_POINTS", "SUCCESS"),
+                                                  Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+                                          assertThat(order.getValue("failureReason")).isNull();
+                                          assertThat(facts.<Long>resultAt(1)).isEqualTo(900);
+                                          assertThat(facts.<Map<String, Long>>resultAt(2))
+                                              .containsEntry("DEDUCT", -100L)
+                                              .containsEntry("rows", 1L);
+                                          assertThat(facts.<List<String>>resultAt(3))
+                                              .containsExactly("REGISTERED");
+                                          JsonObject stock = facts.resultAt(4);
+                                          assertThat(stock.getLong("available")).isEqualTo(3);
+                                          assertThat(stock.getLong("reserved")).isEqualTo(0);
+                                          assertThat(stock.getLong("sold")).isEqualTo(1);
+                                          assertThat(facts.<Long>resultAt(5)).isEqualTo(1);
+                                        });
+                                    return facts;
+                                  }));
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
   void repeatedCompensationsRefundAndReleaseOnce(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000)).compose(setup -> {
-      long productId = setup.resultAt(0);
-      long userId = setup.<List<Long>>resultAt(1).get(0);
-      // An unusable address: points and stock succeed and are compensated.
-      return saga.reserve(productId, userId, "??").compose(orderId -> saga.terminal(orderId, userId, 20_000)
-          .compose(done -> Future.all(
-              again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMPENSATION),
-              again(orderId, productId, userId, SagaStep.CHECK_STOCK, SagaAction.COMPENSATION),
-              again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMPENSATION),
-              // The command once more after its compensation: replays its first outcome, takes nothing.
-              again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMMAND),
-              replies(orderId, SagaAction.COMPENSATION, StepOutcome.SUCCESS)))
-          .compose(processed -> Future.all(saga.order(orderId, userId), saga.points(userId), saga.ledger(orderId),
-              shipments(orderId), saga.stock(productId)))
-          .map(facts -> {
-            test.verify(() -> {
-              JsonObject order = facts.resultAt(0);
-              assertThat(order.getString("status")).isEqualTo("CANCELLED");
-              assertThat(order.getString("failureReason")).isEqualTo("INVALID_ADDRESS");
-              assertThat(order.getJsonObject("compensationStatuses").getMap()).containsOnly(
-                  Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"));
-              assertThat(facts.<Long>resultAt(1)).isEqualTo(1_000);
-              assertThat(facts.<Map<String, Long>>resultAt(2)).containsEntry("DEDUCT", -100L)
-                  .containsEntry("REFUND", 100L).containsEntry("rows", 2L);
-              assertThat(facts.<List<String>>resultAt(3)).isEmpty();
-              JsonObject stock = facts.resultAt(4);
-              assertThat(stock.getLong("available")).isEqualTo(4);
-              assertThat(stock.getLong("reserved")).isEqualTo(0);
-              assertThat(stock.getLong("sold")).isEqualTo(0);
-            });
-            return facts;
-          }));
-    }).onComplete(test.succeedingThenComplete());
+    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000))
+        .compose(
+            setup -> {
+              long productId = setup.resultAt(0);
+              long userId = setup.<List<Long>>resultAt(1).get(0);
+              // An unusable address: points and stock succeed and are compensated.
+              return saga.reserve(productId, userId, "??")
+                  .compose(
+                      orderId ->
+                          saga.terminal(orderId, userId, 20_000)
+                              .compose(
+                                  done ->
+                                      Future.all(
+                                          again(
+                                              orderId,
+                                              productId,
+                                              userId,
+                                              SagaStep.APPLY_POINTS,
+                                              SagaAction.COMPENSATION),
+                                          again(
+                                              orderId,
+                                              productId,
+                                              userId,
+                                              SagaStep.CHECK_STOCK,
+                                              SagaAction.COMPENSATION),
+                                          again(
+                                              orderId,
+                                              productId,
+                                              userId,
+                                              SagaStep.PREPARE_SHIPPING,
+                                              SagaAction.COMPENSATION),
+                                          // The command once more after its compensation: replays
+                                          // its first outcome, takes nothing.
+                                          again(
+                                              orderId,
+                                              productId,
+                                              userId,
+                                              SagaStep.APPLY_POINTS,
+                                              SagaAction.COMMAND),
+                                          replies(
+                                              orderId,
+                                              SagaAction.COMPENSATION,
+                                              StepOutcome.SUCCESS)))
+                              .compose(
+                                  processed ->
+                                      Future.all(
+                                          saga.order(orderId, userId),
+                                          saga.points(userId),
+                                          saga.ledger(orderId),
+                                          shipments(orderId),
+                                          saga.stock(productId)))
+                              .map(
+                                  facts -> {
+                                    test.verify(
+                                        () -> {
+                                          JsonObject order = facts.resultAt(0);
+                                          assertThat(order.getString("status"))
+                                              .isEqualTo("CANCELLED");
+                                          assertThat(order.getString("failureReason"))
+                                              .isEqualTo("INVALID_ADDRESS");
+                                          assertThat(
+                                                  order
+                                                      .getJsonObject("compensationStatuses")
+                                                      .getMap())
+                                              .containsOnly(
+                                                  Map.entry("CHECK_STOCK", "SUCCESS"),
+                                                  Map.entry("APPLY_POINTS", "SUCCESS"));
+                                          assertThat(facts.<Long>resultAt(1)).isEqualTo(1_000);
+                                          assertThat(facts.<Map<String, Long>>resultAt(2))
+                                              .containsEntry("DEDUCT", -100L)
+                                              .containsEntry("REFUND", 100L)
+                                              .containsEntry("rows", 2L);
+                                          assertThat(facts.<List<String>>resultAt(3)).isEmpty();
+                                          JsonObject stock = facts.resultAt(4);
+                                          assertThat(stock.getLong("available")).isEqualTo(4);
+                                          assertThat(stock.getLong("reserved")).isEqualTo(0);
+                                          assertThat(stock.getLong("sold")).isEqualTo(0);
+                                        });
+                                    return facts;
+                                  }));
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
   void aCompensationBeforeItsCommandTurnsTheCommandIntoANoOp(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000)).compose(setup -> {
-      long productId = setup.resultAt(0);
-      long userId = setup.<List<Long>>resultAt(1).get(0);
-      String orderId = OrderIds.next(productId);
-      return again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMPENSATION)
-          .compose(v -> again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMMAND))
-          .compose(v -> again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMPENSATION))
-          .compose(v -> again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMMAND))
-          .compose(v -> Future.all(saga.points(userId), saga.ledger(orderId), shipments(orderId),
-              server.pg().preparedQuery("""
+    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000))
+        .compose(
+            setup -> {
+              long productId = setup.resultAt(0);
+              long userId = setup.<List<Long>>resultAt(1).get(0);
+              String orderId = OrderIds.next(productId);
+              return again(
+                      orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMPENSATION)
+                  .compose(
+                      v ->
+                          again(
+                              orderId,
+                              productId,
+                              userId,
+                              SagaStep.APPLY_POINTS,
+                              SagaAction.COMMAND))
+                  .compose(
+                      v ->
+                          again(
+                              orderId,
+                              productId,
+                              userId,
+                              SagaStep.PREPARE_SHIPPING,
+                              SagaAction.COMPENSATION))
+                  .compose(
+                      v ->
+                          again(
+                              orderId,
+                              productId,
+                              userId,
+                              SagaStep.PREPARE_SHIPPING,
+                              SagaAction.COMMAND))
+                  .compose(
+                      v ->
+                          Future.all(
+                              saga.points(userId),
+                              saga.ledger(orderId),
+                              shipments(orderId),
+                              server
+                                  .pg()
+                                  .preparedQuery(
+                                      """
                       SELECT step, command_outcome, command_reason, compensated FROM participant_steps
-                       WHERE order_id = $1 ORDER BY step""").execute(Tuple.of(orderId))))
-          .map(facts -> {
-            test.verify(() -> {
-              assertThat(facts.<Long>resultAt(0)).isEqualTo(1_000);
-              assertThat(facts.<Map<String, Long>>resultAt(1)).containsEntry("rows", 0L);
-              assertThat(facts.<List<String>>resultAt(2)).isEmpty();
-              List<String> steps = facts.<io.vertx.sqlclient.RowSet<Row>>resultAt(3).stream()
-                  .map(row -> row.getString(0) + ":" + row.getString(1) + ":" + row.getString(2) + ":" + row.getBoolean(3))
-                  .toList();
-              assertThat(steps).containsExactly("APPLY_POINTS:FAILED:COMPENSATED:true",
-                  "PREPARE_SHIPPING:FAILED:COMPENSATED:true");
-            });
-            return facts;
-          });
-    }).onComplete(test.succeedingThenComplete());
+                       WHERE order_id = $1 ORDER BY step""")
+                                  .execute(Tuple.of(orderId))))
+                  .map(
+                      facts -> {
+                        test.verify(
+                            () -> {
+                              assertThat(facts.<Long>resultAt(0)).isEqualTo(1_000);
+                              assertThat(facts.<Map<String, Long>>resultAt(1))
+                                  .containsEntry("rows", 0L);
+                              assertThat(facts.<List<String>>resultAt(2)).isEmpty();
+                              List<String> steps =
+                                  facts.<io.vertx.sqlclient.RowSet<Row>>resultAt(3).stream()
+                                      .map(
+                                          row ->
+                                              row.getString(0)
+                                                  + ":"
+                                                  + row.getString(1)
+                                                  + ":"
+                                                  + row.getString(2)
+                                                  + ":"
+                                                  + row.getBoolean(3))
+                                      .toList();
+                              assertThat(steps)
+                                  .containsExactly(
+                                      "APPLY_POINTS:FAILED:COMPENSATED:true",
+                                      "PREPARE_SHIPPING:FAILED:COMPENSATED:true");
+                            });
+                        return facts;
+                      });
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
-  /** Publishes one command or compensation {@link #TIMES} times and waits until its participant took them all. */
-  private static Future<Void> again(String orderId, long productId, long userId, SagaStep step, SagaAction action) {
-    byte[] value = SagaTests.bytes(SagaTests.command(orderId, productId, userId, 100, step, action, SagaTests.ADDRESS));
-    String group = switch (step) {
-      case CHECK_STOCK -> "stock-participant";
-      case APPLY_POINTS -> "point-participant";
-      case PREPARE_SHIPPING -> "shipping-participant";
-    };
+  /**
+   * Publishes one command or compensation {@link #TIMES} times and waits until its participant took
+   * them all.
+   */
+  private static Future<Void> again(
+      String orderId, long productId, long userId, SagaStep step, SagaAction action) {
+    byte[] value =
+        SagaTests.bytes(
+            SagaTests.command(orderId, productId, userId, 100, step, action, SagaTests.ADDRESS));
+    String group =
+        switch (step) {
+          case CHECK_STOCK -> "stock-participant";
+          case APPLY_POINTS -> "point-participant";
+          case PREPARE_SHIPPING -> "shipping-participant";
+        };
     return SagaTests.publish(producer, SagaSteps.topic(step), orderId, value, TIMES)
         .compose(last -> saga.consumed(group, last, WAIT_MS));
   }
 
-  /** Publishes every step's reply {@link #TIMES} times and waits until the coordinator took them all. */
+  /**
+   * Publishes every step's reply {@link #TIMES} times and waits until the coordinator took them
+   * all.
+   */
   private static Future<Void> replies(String orderId, SagaAction action, StepOutcome outcome) {
     Future<Void> all = Future.succeededFuture();
     for (SagaStep step : SagaStep.values()) {
-      byte[] value = SagaTests.bytes(SagaTests.reply(orderId, step, action, outcome,
-          outcome == StepOutcome.FAILED ? "INSUFFICIENT_POINTS" : null));
-      all = all.compose(v -> SagaTests.publish(producer, Topics.SAGA_REPLIES, orderId, value, TIMES)
-          .compose(last -> saga.consumed(SagaCoordinatorVerticle.GROUP, last, WAIT_MS)));
+      byte[] value =
+          SagaTests.bytes(
+              SagaTests.reply(
+                  orderId,
+                  step,
+                  action,
+                  outcome,
+                  outcome == StepOutcome.FAILED ? "INSUFFICIENT_POINTS" : null));
+      all =
+          all.compose(
+              v ->
+                  SagaTests.publish(producer, Topics.SAGA_REPLIES, orderId, value, TIMES)
+                      .compose(
+                          last -> saga.consumed(SagaCoordinatorVerticle.GROUP, last, WAIT_MS)));
     }
     return all;
   }
 
   private static Future<List<String>> shipments(String orderId) {
-    return server.pg().preparedQuery("SELECT status FROM shipments WHERE order_id = $1").execute(Tuple.of(orderId))
+    return server
+        .pg()
+        .preparedQuery("SELECT status FROM shipments WHERE order_id = $1")
+        .execute(Tuple.of(orderId))
         .map(rows -> rows.stream().map(row -> row.getString(0)).toList());
   }
 }

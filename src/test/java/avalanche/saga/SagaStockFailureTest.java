@@ -1,8 +1,11 @@
 package avalanche.saga;
 
-import avalanche.infra.Channels;
+import static avalanche.App.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import avalanche.Eventually;
 import avalanche.TestServer;
+import avalanche.infra.Channels;
 import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
@@ -11,24 +14,24 @@ import avalanche.verticles.StockParticipantVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static avalanche.App.await;
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * The reservation is gone when the saga needs it. The server runs without a stock participant, so the test
- * can release the unit (as an expiry would) at the exact moment it wants, then start the participant.
+ * The reservation is gone when the saga needs it. The server runs without a stock participant, so
+ * the test can release the unit (as an expiry would) at the exact moment it wants, then start the
+ * participant.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SagaStockFailureTest {
   @RegisterExtension
-  static final TestServer server = TestServer.extension(new JsonObject().put("verticles", new JsonObject().put("stockParticipant", 0)));
+  static final TestServer server =
+      TestServer.extension(
+          new JsonObject().put("verticles", new JsonObject().put("stockParticipant", 0)));
+
   private static final SagaTests saga = new SagaTests(server);
 
   @Test
@@ -45,10 +48,14 @@ class SagaStockFailureTest {
 
       assertThat(order.getString("status")).isEqualTo("CANCELLED");
       assertThat(order.getString("failureReason")).isEqualTo("OUT_OF_STOCK");
-      assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
-          Map.entry("CHECK_STOCK", "FAILED"), Map.entry("APPLY_POINTS", "SUCCESS"), Map.entry("PREPARE_SHIPPING", "SUCCESS"));
-      assertThat(order.getJsonObject("compensationStatuses").getMap()).containsOnly(
-          Map.entry("APPLY_POINTS", "SUCCESS"), Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+      assertThat(order.getJsonObject("commandStatuses").getMap())
+          .containsOnly(
+              Map.entry("CHECK_STOCK", "FAILED"),
+              Map.entry("APPLY_POINTS", "SUCCESS"),
+              Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+      assertThat(order.getJsonObject("compensationStatuses").getMap())
+          .containsOnly(
+              Map.entry("APPLY_POINTS", "SUCCESS"), Map.entry("PREPARE_SHIPPING", "SUCCESS"));
       assertThat(facts.points()).isEqualTo(1_000);
       assertThat(facts.ledger()).containsEntry("REFUND", 100L).containsEntry("rows", 2L);
       assertThat(facts.shipment()).isEqualTo("CANCELLED");
@@ -58,7 +65,8 @@ class SagaStockFailureTest {
 
       // The attempt came back with the released unit.
       String again = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
-      assertThat(await(saga.terminal(again, userId, 20_000)).getString("status")).isEqualTo("COMPLETED");
+      assertThat(await(saga.terminal(again, userId, 20_000)).getString("status"))
+          .isEqualTo("COMPLETED");
     } finally {
       await(server.vertx().undeploy(participant));
     }
@@ -74,15 +82,38 @@ class SagaStockFailureTest {
       await(othersSucceeded(orderId, userId));
       // The stock check passed just before the reservation expired: its SUCCESS reply is in flight.
       await(release(productId, orderId));
-      await(SagaTests.publish(producer, Topics.SAGA_REPLIES, orderId, SagaTests.bytes(
-          SagaTests.reply(orderId, SagaStep.CHECK_STOCK, SagaAction.COMMAND, StepOutcome.SUCCESS, null)), 1));
+      await(
+          SagaTests.publish(
+              producer,
+              Topics.SAGA_REPLIES,
+              orderId,
+              SagaTests.bytes(
+                  SagaTests.reply(
+                      orderId,
+                      SagaStep.CHECK_STOCK,
+                      SagaAction.COMMAND,
+                      StepOutcome.SUCCESS,
+                      null)),
+              1));
       // Confirmation fails, so all three are compensated; the stock one waits for its participant.
-      JsonObject compensating = await(Eventually.eventually(server.vertx(), 20_000, () -> saga.order(orderId, userId),
-          o -> o.getJsonObject("compensationStatuses").size() == 3
-              && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("APPLY_POINTS"))
-              && "SUCCESS".equals(o.getJsonObject("compensationStatuses").getString("PREPARE_SHIPPING"))));
+      JsonObject compensating =
+          await(
+              Eventually.eventually(
+                  server.vertx(),
+                  20_000,
+                  () -> saga.order(orderId, userId),
+                  o ->
+                      o.getJsonObject("compensationStatuses").size() == 3
+                          && "SUCCESS"
+                              .equals(
+                                  o.getJsonObject("compensationStatuses").getString("APPLY_POINTS"))
+                          && "SUCCESS"
+                              .equals(
+                                  o.getJsonObject("compensationStatuses")
+                                      .getString("PREPARE_SHIPPING"))));
       assertThat(compensating.getString("status")).isEqualTo("PENDING");
-      assertThat(compensating.getJsonObject("compensationStatuses").getString("CHECK_STOCK")).isEqualTo("PENDING");
+      assertThat(compensating.getJsonObject("compensationStatuses").getString("CHECK_STOCK"))
+          .isEqualTo("PENDING");
 
       String participant = await(stockParticipant());
       try {
@@ -91,12 +122,16 @@ class SagaStockFailureTest {
 
         assertThat(order.getString("status")).isEqualTo("CANCELLED");
         assertThat(order.getString("failureReason")).isEqualTo("OUT_OF_STOCK");
-        assertThat(order.getJsonObject("commandStatuses").getMap()).containsOnly(
-            Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"),
-            Map.entry("PREPARE_SHIPPING", "SUCCESS"));
-        assertThat(order.getJsonObject("compensationStatuses").getMap()).containsOnly(
-            Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"),
-            Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+        assertThat(order.getJsonObject("commandStatuses").getMap())
+            .containsOnly(
+                Map.entry("CHECK_STOCK", "SUCCESS"),
+                Map.entry("APPLY_POINTS", "SUCCESS"),
+                Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+        assertThat(order.getJsonObject("compensationStatuses").getMap())
+            .containsOnly(
+                Map.entry("CHECK_STOCK", "SUCCESS"),
+                Map.entry("APPLY_POINTS", "SUCCESS"),
+                Map.entry("PREPARE_SHIPPING", "SUCCESS"));
         assertThat(facts.points()).isEqualTo(1_000);
         assertThat(facts.shipment()).isEqualTo("CANCELLED");
         assertThat(facts.stock().getLong("available")).isEqualTo(3);
@@ -118,10 +153,15 @@ class SagaStockFailureTest {
     String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
     await(othersSucceeded(orderId, userId));
     // As if a coordinator recorded the last SUCCESS, moved to CONFIRMING and died before selling.
-    await(server.pg().preparedQuery("""
+    await(
+        server
+            .pg()
+            .preparedQuery(
+                """
             UPDATE orders SET saga_state = 'CONFIRMING', saga_due_at = now(),
                    command_statuses = command_statuses || '{"CHECK_STOCK": "SUCCESS"}'::jsonb
-             WHERE id = $1 AND saga_state = 'RUNNING'""").execute(io.vertx.sqlclient.Tuple.of(orderId)));
+             WHERE id = $1 AND saga_state = 'RUNNING'""")
+            .execute(io.vertx.sqlclient.Tuple.of(orderId)));
 
     JsonObject order = await(saga.terminal(orderId, userId, 20_000));
     SagaTests.Facts facts = await(saga.facts(orderId, userId, productId));
@@ -133,24 +173,38 @@ class SagaStockFailureTest {
   }
 
   private static Future<JsonObject> othersSucceeded(String orderId, long userId) {
-    return Eventually.eventually(server.vertx(), 20_000, () -> saga.order(orderId, userId), o -> {
-      JsonObject steps = o.getJsonObject("commandStatuses");
-      return "SUCCESS".equals(steps.getString("APPLY_POINTS")) && "SUCCESS".equals(steps.getString("PREPARE_SHIPPING"));
-    });
-  }
-
-  private static Future<Void> release(long productId, String orderId) {
-    return server.vertx().eventBus().<JsonObject>request(Channels.STOCK_RELEASE,
-        new JsonObject().put("productId", productId).put("orderId", orderId)).map(reply -> {
-          if (!"RELEASED".equals(reply.body().getString("result"))) {
-            throw new IllegalStateException("not released: " + reply.body());
-          }
-          return null;
+    return Eventually.eventually(
+        server.vertx(),
+        20_000,
+        () -> saga.order(orderId, userId),
+        o -> {
+          JsonObject steps = o.getJsonObject("commandStatuses");
+          return "SUCCESS".equals(steps.getString("APPLY_POINTS"))
+              && "SUCCESS".equals(steps.getString("PREPARE_SHIPPING"));
         });
   }
 
+  private static Future<Void> release(long productId, String orderId) {
+    return server
+        .vertx()
+        .eventBus()
+        .<JsonObject>request(
+            Channels.STOCK_RELEASE,
+            new JsonObject().put("productId", productId).put("orderId", orderId))
+        .map(
+            reply -> {
+              if (!"RELEASED".equals(reply.body().getString("result"))) {
+                throw new IllegalStateException("not released: " + reply.body());
+              }
+              return null;
+            });
+  }
+
   private static Future<String> stockParticipant() {
-    return server.vertx().deployVerticle(StockParticipantVerticle::new,
-        new DeploymentOptions().setConfig(server.app().config()));
+    return server
+        .vertx()
+        .deployVerticle(
+            StockParticipantVerticle::new,
+            new DeploymentOptions().setConfig(server.app().config()));
   }
 }

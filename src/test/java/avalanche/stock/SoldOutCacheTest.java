@@ -1,13 +1,15 @@
 package avalanche.stock;
 
-import avalanche.stock.Reservation.Outcome;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The sold-out cache's bookkeeping alone: when an entry may be made, when it goes stale, what is counted. */
+import avalanche.stock.Reservation.Outcome;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sold-out cache's bookkeeping alone: when an entry may be made, when it goes stale, what is
+ * counted.
+ */
 class SoldOutCacheTest {
   private static final long P = 7;
   private static final long NOW = 1_000_000;

@@ -10,11 +10,13 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
-
 import java.util.ArrayList;
 import java.util.List;
 
-/** Test helpers for the stock operations: reading live Redis state, reserving, recording orders, polling. */
+/**
+ * Test helpers for the stock operations: reading live Redis state, reserving, recording orders,
+ * polling.
+ */
 public final class StockProbe {
   private StockProbe() {}
 
@@ -35,22 +37,35 @@ public final class StockProbe {
 
   /** The product's counters as numbers: total, available, reserved, sold. */
   static Future<JsonObject> counters(Redis redis, long productId) {
-    return hash(redis, StockKeys.product(productId)).map(h -> new JsonObject()
-        .put("total", Long.parseLong(h.getString("total", "-1")))
-        .put("available", Long.parseLong(h.getString("available", "-1")))
-        .put("reserved", Long.parseLong(h.getString("reserved", "-1")))
-        .put("sold", Long.parseLong(h.getString("sold", "-1"))));
+    return hash(redis, StockKeys.product(productId))
+        .map(
+            h ->
+                new JsonObject()
+                    .put("total", Long.parseLong(h.getString("total", "-1")))
+                    .put("available", Long.parseLong(h.getString("available", "-1")))
+                    .put("reserved", Long.parseLong(h.getString("reserved", "-1")))
+                    .put("sold", Long.parseLong(h.getString("sold", "-1"))));
   }
 
   static boolean balanced(JsonObject c) {
     return c.getLong("total") == c.getLong("available") + c.getLong("reserved") + c.getLong("sold");
   }
 
-  /** One reservation through the stock verticle, as the purchase route makes it (a draw of 0 always wins). */
+  /**
+   * One reservation through the stock verticle, as the purchase route makes it (a draw of 0 always
+   * wins).
+   */
   static Future<String> reserve(Vertx vertx, long productId, long userId, String orderId) {
-    return vertx.eventBus().<JsonObject>request(Channels.STOCK_RESERVE, new JsonObject()
-            .put("productId", productId).put("userId", Long.toString(userId)).put("orderId", orderId)
-            .put("draw", 0.0).put("shippingAddress", "1 Test Street"))
+    return vertx
+        .eventBus()
+        .<JsonObject>request(
+            Channels.STOCK_RESERVE,
+            new JsonObject()
+                .put("productId", productId)
+                .put("userId", Long.toString(userId))
+                .put("orderId", orderId)
+                .put("draw", 0.0)
+                .put("shippingAddress", "1 Test Street"))
         .map(reply -> reply.body().getString("outcome"));
   }
 
@@ -60,9 +75,11 @@ public final class StockProbe {
     for (Object[] order : orders) {
       rows.add(Tuple.of(order[0], order[1], productId, 100L, order[2]));
     }
-    return pg.preparedQuery("""
+    return pg.preparedQuery(
+            """
             INSERT INTO orders (id, user_id, product_id, price, status, created_at)
             VALUES ($1, $2, $3, $4, $5, now())""")
-        .executeBatch(rows).mapEmpty();
+        .executeBatch(rows)
+        .mapEmpty();
   }
 }

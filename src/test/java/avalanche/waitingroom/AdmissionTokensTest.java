@@ -1,10 +1,10 @@
 package avalanche.waitingroom;
 
-import avalanche.infra.http.ApiException;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import avalanche.infra.http.ApiException;
+import org.junit.jupiter.api.Test;
 
 /** The admission token alone: who, which product, until when, and that nobody else can make one. */
 class AdmissionTokensTest {
@@ -27,9 +27,23 @@ class AdmissionTokensTest {
     String signature = token.substring(token.lastIndexOf('.') + 1);
     refused(() -> tokens.check("7.42.914." + (NOW + 120_000) + "." + signature, 42, 7, NOW));
     refused(() -> tokens.check("7.42.913." + (NOW + 999_000) + "." + signature, 42, 7, NOW));
-    refused(() -> tokens.check(new AdmissionTokens("another-secret").issue(7, 42, "913", NOW + 120_000), 42, 7, NOW));
-    for (String bad : new String[] {"", ".", "7.42.913", "7.42.913.x.sig", "7.42.913." + NOW + ".sig.more",
-        "-7.42.913." + (NOW + 1) + "." + signature, "x".repeat(500)}) {
+    refused(
+        () ->
+            tokens.check(
+                new AdmissionTokens("another-secret").issue(7, 42, "913", NOW + 120_000),
+                42,
+                7,
+                NOW));
+    for (String bad :
+        new String[] {
+          "",
+          ".",
+          "7.42.913",
+          "7.42.913.x.sig",
+          "7.42.913." + NOW + ".sig.more",
+          "-7.42.913." + (NOW + 1) + "." + signature,
+          "x".repeat(500)
+        }) {
       refused(() -> tokens.check(bad, 42, 7, NOW));
     }
   }
@@ -42,9 +56,12 @@ class AdmissionTokensTest {
   }
 
   private static void refused(Runnable check) {
-    assertThatThrownBy(check::run).isInstanceOfSatisfying(ApiException.class, e -> {
-      assertThat(e.status()).isEqualTo(403);
-      assertThat(e.code()).isEqualTo("NOT_ADMITTED");
-    });
+    assertThatThrownBy(check::run)
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(403);
+              assertThat(e.code()).isEqualTo("NOT_ADMITTED");
+            });
   }
 }

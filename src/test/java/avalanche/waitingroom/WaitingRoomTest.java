@@ -1,5 +1,7 @@
 package avalanche.waitingroom;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import avalanche.App;
 import avalanche.TestServer;
 import io.vertx.core.Future;
@@ -9,11 +11,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,13 +20,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * The waiting room against the real (embedded) Redis, with two servers sharing it: both run the admission step
- * and both serve joins, polls and purchases. Tickets expire after 3 s without a poll and admissions after 3 s here
- * (the contract's 60 s and 120 s are the config's defaults), so expiry is seen in seconds.
+ * The waiting room against the real (embedded) Redis, with two servers sharing it: both run the
+ * admission step and both serve joins, polls and purchases. Tickets expire after 3 s without a poll
+ * and admissions after 3 s here (the contract's 60 s and 120 s are the config's defaults), so
+ * expiry is seen in seconds.
  */
 class WaitingRoomTest {
   private static final long POLL_TIMEOUT_S = 3;
@@ -39,8 +39,14 @@ class WaitingRoomTest {
 
   @BeforeAll
   static void start() {
-    JsonObject overrides = new JsonObject().put("queue", new JsonObject().put("pollTimeoutSeconds", POLL_TIMEOUT_S)
-        .put("admissionTtlSeconds", ADMISSION_TTL_S).put("admitIntervalMs", 50));
+    JsonObject overrides =
+        new JsonObject()
+            .put(
+                "queue",
+                new JsonObject()
+                    .put("pollTimeoutSeconds", POLL_TIMEOUT_S)
+                    .put("admissionTtlSeconds", ADMISSION_TTL_S)
+                    .put("admitIntervalMs", 50));
     one = TestServer.start(overrides);
     two = TestServer.start(overrides);
   }
@@ -69,19 +75,22 @@ class WaitingRoomTest {
       joinOrder.add(ticket.getString("ticket"));
     }
     // Joining again gives the same ticket.
-    assertThat(join(two, productId, shoppers.get(0), 202).getString("ticket")).isEqualTo(shoppers.get(0).ticket);
+    assertThat(join(two, productId, shoppers.get(0), 202).getString("ticket"))
+        .isEqualTo(shoppers.get(0).ticket);
     keepAlive(productId, shoppers, () -> System.currentTimeMillis() > dropAt + 500);
 
     List<String> first = line(productId);
     Map<String, String> room = hash(RoomKeys.room(productId));
     assertThat(room).containsKeys("shuffled", "seed", "admitFrom");
     assertThat(Long.parseLong(room.get("preQueued"))).isEqualTo(crowd);
-    // Two processes ran the step every 50 ms for seconds: the order of who is still in line never changes.
+    // Two processes ran the step every 50 ms for seconds: the order of who is still in line never
+    // changes.
     keepAlive(productId, shoppers, () -> System.currentTimeMillis() > dropAt + 3_000);
     List<String> later = line(productId);
     assertThat(first).containsSubsequence(later);
     assertThat(hash(RoomKeys.room(productId)).get("shuffled")).isEqualTo(room.get("shuffled"));
-    // One random order, not the order of joining: the line's tickets, taken in join order, are another sequence.
+    // One random order, not the order of joining: the line's tickets, taken in join order, are
+    // another sequence.
     assertThat(joinOrder.stream().filter(first::contains).toList()).isNotEqualTo(first);
 
     // Admitted at the shared rate, never more: slot k opens (k - 1) / rate s after admission began.
@@ -92,7 +101,8 @@ class WaitingRoomTest {
     assertThat(admitted).isBetween(1L, bound);
     assertThat(admitted + later.size()).isEqualTo(crowd);
 
-    // What the shoppers see agrees: positions 1..n in line order, waits from the rate; the admitted hold tokens;
+    // What the shoppers see agrees: positions 1..n in line order, waits from the rate; the admitted
+    // hold tokens;
     // places are distinct, from 1 to the crowd, and ordered as the line.
     Map<String, Long> places = new HashMap<>();
     for (Shopper shopper : shoppers) {
@@ -105,7 +115,8 @@ class WaitingRoomTest {
         assertThat(seen.getString("state")).isIn("WAITING", "ADMITTED");
         if ("WAITING".equals(seen.getString("state"))) {
           assertThat(seen.getLong("position")).isBetween(1L, (long) place + 1);
-          assertThat(seen.getLong("estimatedWaitSeconds")).isEqualTo((seen.getLong("position") + rate - 1) / rate);
+          assertThat(seen.getLong("estimatedWaitSeconds"))
+              .isEqualTo((seen.getLong("position") + rate - 1) / rate);
         }
       } else if ("ADMITTED".equals(seen.getString("state"))) {
         assertThat(seen.getString("admission")).isNotBlank();
@@ -129,7 +140,8 @@ class WaitingRoomTest {
       joinOrder.add(ticket.getString("ticket"));
     }
     assertThat(joinOrder).containsSubsequence(line(productId));
-    // Admissions come in join order: whenever someone is admitted, everyone who joined before is too (an admission
+    // Admissions come in join order: whenever someone is admitted, everyone who joined before is
+    // too (an admission
     // left unused shows EXPIRED after 3 s here: admitted all the same).
     long until = System.currentTimeMillis() + 4_500;
     while (System.currentTimeMillis() < until) {
@@ -143,7 +155,8 @@ class WaitingRoomTest {
       }
       sleep(300);
     }
-    assertThat(poll(one, productId, shoppers.get(2), 200).getString("state")).isNotEqualTo("WAITING");
+    assertThat(poll(one, productId, shoppers.get(2), 200).getString("state"))
+        .isNotEqualTo("WAITING");
   }
 
   @Test
@@ -166,7 +179,8 @@ class WaitingRoomTest {
     assertThat(stats.getLong("joined")).isEqualTo(5);
     assertThat(stats.getLong("waiting") + stats.getLong("admitted")).isEqualTo(4);
     // The expired place held nobody up: the first admission went to one of those still there.
-    assertThat(stay.stream().map(s -> poll(two, productId, s, 200).getString("state"))).contains("ADMITTED");
+    assertThat(stay.stream().map(s -> poll(two, productId, s, 200).getString("state")))
+        .contains("ADMITTED");
     // Joining again: a new ticket, at the back.
     JsonObject again = join(one, productId, gone, 202);
     assertThat(again.getString("ticket")).isNotEqualTo(gone.ticket);
@@ -187,7 +201,9 @@ class WaitingRoomTest {
     // The admission unused holds nobody up: the next one is admitted at the rate meanwhile.
     awaitAdmission(two, productId, shoppers.get(1));
     assertThat(System.currentTimeMillis()).isLessThan(admittedAt + ADMISSION_TTL_S * 1000);
-    until(() -> "EXPIRED".equals(poll(two, productId, noShow, 200).getString("state")), (ADMISSION_TTL_S + 2) * 1000);
+    until(
+        () -> "EXPIRED".equals(poll(two, productId, noShow, 200).getString("state")),
+        (ADMISSION_TTL_S + 2) * 1000);
     assertThat(errorOf(purchase(one, productId, noShow, admission))).isEqualTo(403);
     until(() -> stats(productId).getJsonObject("queue").getLong("expired") >= 1, 5_000);
     assertThat(stats(productId).getLong("attempts")).isZero();
@@ -207,18 +223,27 @@ class WaitingRoomTest {
     buyer.ticket = join(one, productId, buyer, 202).getString("ticket");
     String admission = awaitAdmission(two, productId, buyer);
     AdmissionTokens tokens = new AdmissionTokens(TestServer.JWT_SECRET);
-    String forged = admission.substring(0, admission.length() - 2) + (admission.endsWith("AA") ? "BB" : "AA");
-    String expired = tokens.issue(productId, buyer.userId, buyer.ticket, System.currentTimeMillis() - 1);
-    String otherSecret = new AdmissionTokens("another-secret").issue(productId, buyer.userId, buyer.ticket,
-        System.currentTimeMillis() + 60_000);
+    String forged =
+        admission.substring(0, admission.length() - 2) + (admission.endsWith("AA") ? "BB" : "AA");
+    String expired =
+        tokens.issue(productId, buyer.userId, buyer.ticket, System.currentTimeMillis() - 1);
+    String otherSecret =
+        new AdmissionTokens("another-secret")
+            .issue(productId, buyer.userId, buyer.ticket, System.currentTimeMillis() + 60_000);
     assertThat(errorOf(purchase(one, productId, buyer, null))).isEqualTo(403);
     assertThat(errorOf(purchase(one, productId, buyer, forged))).isEqualTo(403);
     assertThat(errorOf(purchase(one, productId, buyer, expired))).isEqualTo(403);
     assertThat(errorOf(purchase(one, productId, buyer, otherSecret))).isEqualTo(403);
     assertThat(errorOf(purchase(one, productId, buyer, "garbage"))).isEqualTo(403);
-    assertThat(errorOf(purchase(two, productId, shoppers.get(1), admission))).as("another user").isEqualTo(403);
-    assertThat(errorOf(purchase(two, other, buyer, admission))).as("another product").isEqualTo(403);
-    assertThat(stats(productId).getLong("attempts")).as("no refused attempt reached the stock").isZero();
+    assertThat(errorOf(purchase(two, productId, shoppers.get(1), admission)))
+        .as("another user")
+        .isEqualTo(403);
+    assertThat(errorOf(purchase(two, other, buyer, admission)))
+        .as("another product")
+        .isEqualTo(403);
+    assertThat(stats(productId).getLong("attempts"))
+        .as("no refused attempt reached the stock")
+        .isZero();
 
     HttpResponse<Buffer> bought = purchase(two, productId, buyer, admission);
     assertThat(bought.statusCode()).isEqualTo(202);
@@ -246,15 +271,21 @@ class WaitingRoomTest {
       JsonObject seen = poll(one, productId, shopper, 200);
       if ("ADMITTED".equals(seen.getString("state"))) {
         first = shopper;
-        assertThat(purchase(two, productId, shopper, seen.getString("admission")).statusCode()).isEqualTo(202);
+        assertThat(purchase(two, productId, shopper, seen.getString("admission")).statusCode())
+            .isEqualTo(202);
         break;
       }
     }
     assertThat(first).as("someone was admitted at dropAt").isNotNull();
     Shopper buyer = first;
-    // Everyone still in line turns SOLD_OUT within seconds; someone admitted meanwhile finds the unit gone.
-    until(() -> shoppers.stream().filter(s -> s != buyer)
-        .noneMatch(s -> "WAITING".equals(poll(two, productId, s, 200).getString("state"))), 5_000);
+    // Everyone still in line turns SOLD_OUT within seconds; someone admitted meanwhile finds the
+    // unit gone.
+    until(
+        () ->
+            shoppers.stream()
+                .filter(s -> s != buyer)
+                .noneMatch(s -> "WAITING".equals(poll(two, productId, s, 200).getString("state"))),
+        5_000);
     long soldOut = 0;
     for (Shopper shopper : shoppers) {
       JsonObject seen = poll(one, productId, shopper, 200);
@@ -280,7 +311,12 @@ class WaitingRoomTest {
     Shopper shopper = shoppers.get(0);
     List<Future<HttpResponse<Buffer>>> joins = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      joins.add(server(i).http().post("/api/products/" + productId + "/queue").bearerTokenAuthentication(shopper.token).send());
+      joins.add(
+          server(i)
+              .http()
+              .post("/api/products/" + productId + "/queue")
+              .bearerTokenAuthentication(shopper.token)
+              .send());
     }
     App.await(Future.all(joins));
     Set<String> tickets = new HashSet<>();
@@ -304,10 +340,13 @@ class WaitingRoomTest {
     long productId = product(100, dropAt, 1, 60);
     JsonObject refused = join(one, productId, shoppers(1).get(0), 409);
     assertThat(refused.getString("error")).isEqualTo("QUEUE_NOT_OPEN");
-    assertThat(refused.getString("opensAt")).isEqualTo(Instant.ofEpochMilli(dropAt - 60_000).toString());
-    JsonObject shown = App.await(one.http().get("/api/products/" + productId).send()).bodyAsJsonObject();
+    assertThat(refused.getString("opensAt"))
+        .isEqualTo(Instant.ofEpochMilli(dropAt - 60_000).toString());
+    JsonObject shown =
+        App.await(one.http().get("/api/products/" + productId).send()).bodyAsJsonObject();
     assertThat(shown.getJsonObject("waitingRoom").getMap())
-        .containsEntry("admitPerSecond", 1).containsEntry("opensSecondsBefore", 60)
+        .containsEntry("admitPerSecond", 1)
+        .containsEntry("opensSecondsBefore", 60)
         .containsEntry("opensAt", Instant.ofEpochMilli(dropAt - 60_000).toString());
   }
 
@@ -329,9 +368,19 @@ class WaitingRoomTest {
   }
 
   private static long product(long stock, long dropAt, long rate, long opensBefore) {
-    return App.await(one.createProduct(new JsonObject().put("name", "room").put("price", 10).put("stock", stock)
-        .put("grade", "COMMON").put("dropAt", Instant.ofEpochMilli(dropAt).toString())
-        .put("waitingRoom", new JsonObject().put("admitPerSecond", rate).put("opensSecondsBefore", opensBefore))));
+    return App.await(
+        one.createProduct(
+            new JsonObject()
+                .put("name", "room")
+                .put("price", 10)
+                .put("stock", stock)
+                .put("grade", "COMMON")
+                .put("dropAt", Instant.ofEpochMilli(dropAt).toString())
+                .put(
+                    "waitingRoom",
+                    new JsonObject()
+                        .put("admitPerSecond", rate)
+                        .put("opensSecondsBefore", opensBefore))));
   }
 
   private static List<Shopper> shoppers(int count) {
@@ -343,31 +392,49 @@ class WaitingRoomTest {
   }
 
   private static JsonObject join(TestServer server, long productId, Shopper shopper, int status) {
-    HttpResponse<Buffer> response = App.await(server.http().post("/api/products/" + productId + "/queue")
-        .bearerTokenAuthentication(shopper.token).send());
+    HttpResponse<Buffer> response =
+        App.await(
+            server
+                .http()
+                .post("/api/products/" + productId + "/queue")
+                .bearerTokenAuthentication(shopper.token)
+                .send());
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
     return response.bodyAsJsonObject();
   }
 
   private static JsonObject poll(TestServer server, long productId, Shopper shopper, int status) {
-    HttpResponse<Buffer> response = App.await(server.http().get("/api/products/" + productId + "/queue/" + shopper.ticket)
-        .bearerTokenAuthentication(shopper.token).send());
+    HttpResponse<Buffer> response =
+        App.await(
+            server
+                .http()
+                .get("/api/products/" + productId + "/queue/" + shopper.ticket)
+                .bearerTokenAuthentication(shopper.token)
+                .send());
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
     return response.bodyAsJsonObject();
   }
 
-  private static HttpResponse<Buffer> purchase(TestServer server, long productId, Shopper shopper, String admission) {
-    var request = server.http().post("/api/products/" + productId + "/purchase").bearerTokenAuthentication(shopper.token);
+  private static HttpResponse<Buffer> purchase(
+      TestServer server, long productId, Shopper shopper, String admission) {
+    var request =
+        server
+            .http()
+            .post("/api/products/" + productId + "/purchase")
+            .bearerTokenAuthentication(shopper.token);
     if (admission != null) {
       request.putHeader(AdmissionTokens.HEADER, admission);
     }
     // With an address, so the saga completes the order (these users have none of their own).
-    return App.await(request.sendJsonObject(new JsonObject().put("shippingAddress", "1 Test Street")));
+    return App.await(
+        request.sendJsonObject(new JsonObject().put("shippingAddress", "1 Test Street")));
   }
 
   /** The status of a refused purchase, whose body must then be NOT_ADMITTED. */
   private static int errorOf(HttpResponse<Buffer> response) {
-    assertThat(response.bodyAsJsonObject().getString("error")).as(response.bodyAsString()).isEqualTo("NOT_ADMITTED");
+    assertThat(response.bodyAsJsonObject().getString("error"))
+        .as(response.bodyAsString())
+        .isEqualTo("NOT_ADMITTED");
     return response.statusCode();
   }
 
@@ -385,16 +452,24 @@ class WaitingRoomTest {
 
   private static JsonObject stats(long productId) {
     String admin = App.await(one.adminToken());
-    return App.await(one.http().get("/api/admin/products/" + productId + "/stats").bearerTokenAuthentication(admin).send())
+    return App.await(
+            one.http()
+                .get("/api/admin/products/" + productId + "/stats")
+                .bearerTokenAuthentication(admin)
+                .send())
         .bodyAsJsonObject();
   }
 
-  /** Polls every shopper's ticket about once a second, as a waiting shopper's page would, until {@code done}. */
+  /**
+   * Polls every shopper's ticket about once a second, as a waiting shopper's page would, until
+   * {@code done}.
+   */
   private static void keepAlive(long productId, List<Shopper> shoppers, BooleanSupplier done) {
     keepAlive(productId, shoppers, done, 60_000);
   }
 
-  private static void keepAlive(long productId, List<Shopper> shoppers, BooleanSupplier done, long atMostMs) {
+  private static void keepAlive(
+      long productId, List<Shopper> shoppers, BooleanSupplier done, long atMostMs) {
     long until = System.currentTimeMillis() + atMostMs;
     while (!done.getAsBoolean() && System.currentTimeMillis() < until) {
       for (int i = 0; i < shoppers.size(); i++) {
@@ -406,7 +481,9 @@ class WaitingRoomTest {
 
   private static List<String> line(long productId) {
     List<String> tickets = new ArrayList<>();
-    App.await(one.redis().send(Request.cmd(Command.ZRANGE).arg(RoomKeys.line(productId)).arg(0).arg(-1)))
+    App.await(
+            one.redis()
+                .send(Request.cmd(Command.ZRANGE).arg(RoomKeys.line(productId)).arg(0).arg(-1)))
         .forEach(r -> tickets.add(r.toString()));
     return tickets;
   }

@@ -6,7 +6,6 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -41,7 +40,8 @@ public final class AppConfig {
     ENV.put("AVALANCHE_SIGNUP_POINTS", new Setting("signupPoints", v -> nonNegativeLong(v)));
     ENV.put("AVALANCHE_LOADTEST", new Setting("loadtest", AppConfig::bool));
     ENV.put("AVALANCHE_PII_KEY", new Setting("pii.key", v -> v));
-    ENV.put("AVALANCHE_SAGA_TIMEOUT_SECONDS", new Setting("saga.timeoutSeconds", v -> positiveInt(v)));
+    ENV.put(
+        "AVALANCHE_SAGA_TIMEOUT_SECONDS", new Setting("saga.timeoutSeconds", v -> positiveInt(v)));
     ENV.put("AVALANCHE_SAGA_MAX_OPEN", new Setting("saga.maxOpen", v -> positiveInt(v)));
     ENV.put("AVALANCHE_STOCK_INSTANCES", new Setting("verticles.stock", v -> positiveInt(v)));
   }
@@ -49,35 +49,43 @@ public final class AppConfig {
   private AppConfig() {}
 
   /** Reads defaults and overrides; fails with a {@link ConfigException} naming the bad setting. */
-  public static Future<JsonObject> load(Vertx vertx, Map<String, String> env, JsonObject overrides) {
-    var defaults = new ConfigStoreOptions().setType("file").setFormat("json")
-        .setConfig(new JsonObject().put("path", "conf/avalanche.json"));
-    var retriever = ConfigRetriever.create(vertx,
-        new ConfigRetrieverOptions().setScanPeriod(0).addStore(defaults));
-    return retriever.getConfig()
+  public static Future<JsonObject> load(
+      Vertx vertx, Map<String, String> env, JsonObject overrides) {
+    var defaults =
+        new ConfigStoreOptions()
+            .setType("file")
+            .setFormat("json")
+            .setConfig(new JsonObject().put("path", "conf/avalanche.json"));
+    var retriever =
+        ConfigRetriever.create(
+            vertx, new ConfigRetrieverOptions().setScanPeriod(0).addStore(defaults));
+    return retriever
+        .getConfig()
         .eventually(retriever::close)
-        .map(tree -> {
-          applyEnvironment(tree, env);
-          tree.mergeIn(overrides, true);
-          validate(tree);
-          return tree;
-        });
+        .map(
+            tree -> {
+              applyEnvironment(tree, env);
+              tree.mergeIn(overrides, true);
+              validate(tree);
+              return tree;
+            });
   }
 
   static void applyEnvironment(JsonObject tree, Map<String, String> env) {
-    ENV.forEach((name, setting) -> {
-      String raw = env.get(name);
-      if (raw == null || raw.isBlank()) {
-        return;
-      }
-      Object value;
-      try {
-        value = setting.parse.apply(raw.trim());
-      } catch (ConfigException e) {
-        throw new ConfigException(name + ": " + e.getMessage());
-      }
-      put(tree, setting.path, value);
-    });
+    ENV.forEach(
+        (name, setting) -> {
+          String raw = env.get(name);
+          if (raw == null || raw.isBlank()) {
+            return;
+          }
+          Object value;
+          try {
+            value = setting.parse.apply(raw.trim());
+          } catch (ConfigException e) {
+            throw new ConfigException(name + ": " + e.getMessage());
+          }
+          put(tree, setting.path, value);
+        });
   }
 
   private static void validate(JsonObject tree) {
@@ -87,12 +95,18 @@ public final class AppConfig {
       throw new ConfigException("roles: " + e.getMessage());
     }
     String redisUrl = text(tree, "redis.url");
-    if (redisUrl != null && redisUrl.contains(",") && !tree.getJsonObject("redis").getBoolean("cluster", false)) {
-      throw new ConfigException("AVALANCHE_REDIS_URL: several seed nodes need AVALANCHE_REDIS_CLUSTER=true");
+    if (redisUrl != null
+        && redisUrl.contains(",")
+        && !tree.getJsonObject("redis").getBoolean("cluster", false)) {
+      throw new ConfigException(
+          "AVALANCHE_REDIS_URL: several seed nodes need AVALANCHE_REDIS_CLUSTER=true");
     }
-    if (tree.getJsonObject("redis").getBoolean("cluster", false) && tree.getJsonObject("drop").getInteger("waitReplicas", 0) > 0) {
-      // WAIT has no key: the cluster client would send it to any master, not to the one that took the win.
-      throw new ConfigException("drop.waitReplicas: not available with AVALANCHE_REDIS_CLUSTER=true");
+    if (tree.getJsonObject("redis").getBoolean("cluster", false)
+        && tree.getJsonObject("drop").getInteger("waitReplicas", 0) > 0) {
+      // WAIT has no key: the cluster client would send it to any master, not to the one that took
+      // the win.
+      throw new ConfigException(
+          "drop.waitReplicas: not available with AVALANCHE_REDIS_CLUSTER=true");
     }
     int port = tree.getJsonObject("http").getInteger("port", -1);
     if (port < 0 || port > 65535) {
@@ -176,7 +190,8 @@ public final class AppConfig {
         return v;
       }
     }
-    throw new ConfigException("must start with " + String.join(" or ", schemes) + ", got '" + v + "'");
+    throw new ConfigException(
+        "must start with " + String.join(" or ", schemes) + ", got '" + v + "'");
   }
 
   /** One URL, or with {@code AVALANCHE_REDIS_CLUSTER=true} a comma-separated list of seed nodes. */

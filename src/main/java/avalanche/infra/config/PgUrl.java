@@ -1,7 +1,6 @@
 package avalanche.infra.config;
 
 import io.vertx.pgclient.PgConnectOptions;
-
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +17,12 @@ public record PgUrl(String host, int port, String database, String user, String 
       user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
       password = parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : "";
     }
-    String database = uri.getPath() == null || uri.getPath().length() <= 1 ? "avalanche" : uri.getPath().substring(1);
-    return new PgUrl(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 5432, database, user, password);
+    String database =
+        uri.getPath() == null || uri.getPath().length() <= 1
+            ? "avalanche"
+            : uri.getPath().substring(1);
+    return new PgUrl(
+        uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 5432, database, user, password);
   }
 
   public String jdbcUrl() {
@@ -27,7 +30,13 @@ public record PgUrl(String host, int port, String database, String user, String 
   }
 
   public PgConnectOptions connectOptions() {
-    return new PgConnectOptions().setHost(host).setPort(port).setDatabase(database)
-        .setUser(user).setPassword(password).setCachePreparedStatements(true).setPipeliningLimit(256);
+    return new PgConnectOptions()
+        .setHost(host)
+        .setPort(port)
+        .setDatabase(database)
+        .setUser(user)
+        .setPassword(password)
+        .setCachePreparedStatements(true)
+        .setPipeliningLimit(256);
   }
 }

@@ -1,9 +1,5 @@
 package avalanche.infra.embedded;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.Uuid;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,8 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
 
-/** A real single-node KRaft Kafka broker, run as a child JVM from the kafka_2.13 artifact on our classpath. */
+/**
+ * A real single-node KRaft Kafka broker, run as a child JVM from the kafka_2.13 artifact on our
+ * classpath.
+ */
 public final class EmbeddedKafka implements EmbeddedServer {
   private static final long START_TIMEOUT_MS = 90_000;
 
@@ -30,20 +32,27 @@ public final class EmbeddedKafka implements EmbeddedServer {
     int controllerPort = FreePorts.pick();
     try {
       Path properties = dir.resolve("server.properties");
-      Files.writeString(properties, serverProperties(port, controllerPort, dir.resolve("logs").toAbsolutePath()));
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xms128m", "-Xmx768m", "-XX:+UseG1GC",
-          "-Dlogback.configurationFile=logback-kafka.xml",
-          "-cp", System.getProperty("java.class.path"),
-          KafkaChild.class.getName(),
-          Long.toString(ProcessHandle.current().pid()),
-          properties.toAbsolutePath().toString(),
-          Uuid.randomUuid().toString()));
-      Process process = new ProcessBuilder(OwnSession.command(command))
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("kafka.log").toFile())
-          .start();
+      Files.writeString(
+          properties, serverProperties(port, controllerPort, dir.resolve("logs").toAbsolutePath()));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xms128m",
+                  "-Xmx768m",
+                  "-XX:+UseG1GC",
+                  "-Dlogback.configurationFile=logback-kafka.xml",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  KafkaChild.class.getName(),
+                  Long.toString(ProcessHandle.current().pid()),
+                  properties.toAbsolutePath().toString(),
+                  Uuid.randomUuid().toString()));
+      Process process =
+          new ProcessBuilder(OwnSession.command(command))
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("kafka.log").toFile())
+              .start();
       EmbeddedKafka kafka = new EmbeddedKafka(process, port);
       kafka.awaitReady(dir);
       return kafka;
@@ -53,11 +62,12 @@ public final class EmbeddedKafka implements EmbeddedServer {
   }
 
   /**
-   * A single-node KRaft broker and controller on loopback, sized for a laptop or a 2-core box. The fault suite
-   * starts brokers of its own with the same settings.
+   * A single-node KRaft broker and controller on loopback, sized for a laptop or a 2-core box. The
+   * fault suite starts brokers of its own with the same settings.
    */
   public static String serverProperties(int port, int controllerPort, Path logDir) {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "process.roles=broker,controller",
         "node.id=1",
         "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
@@ -75,7 +85,8 @@ public final class EmbeddedKafka implements EmbeddedServer {
         "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
         "num.partitions=8",
-        // Sized for a laptop or a 2-core box, not for a cluster node: fewer threads, less switching.
+        // Sized for a laptop or a 2-core box, not for a cluster node: fewer threads, less
+        // switching.
         "num.network.threads=2",
         "num.io.threads=2",
         "background.threads=2",
@@ -86,10 +97,12 @@ public final class EmbeddedKafka implements EmbeddedServer {
   private void awaitReady(Path dir) {
     long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
     awaitListening(dir, deadline);
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000",
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000"))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000"))) {
       while (true) {
         if (!process.isAlive()) {
           throw new IllegalStateException("embedded Kafka exited; see " + dir.resolve("kafka.log"));
@@ -101,7 +114,8 @@ public final class EmbeddedKafka implements EmbeddedServer {
         } catch (Exception notYet) {
           if (System.currentTimeMillis() > deadline) {
             close();
-            throw new IllegalStateException("embedded Kafka not ready after " + START_TIMEOUT_MS + " ms");
+            throw new IllegalStateException(
+                "embedded Kafka not ready after " + START_TIMEOUT_MS + " ms");
           }
         }
         try {
@@ -114,7 +128,9 @@ public final class EmbeddedKafka implements EmbeddedServer {
     }
   }
 
-  /** Waits for the broker port before asking it anything, so the admin client does not log refusals. */
+  /**
+   * Waits for the broker port before asking it anything, so the admin client does not log refusals.
+   */
   private void awaitListening(Path dir, long deadline) {
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {

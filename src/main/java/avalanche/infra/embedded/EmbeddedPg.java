@@ -1,12 +1,14 @@
 package avalanche.infra.embedded;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
-/** A real PostgreSQL 17 server from the zonky binaries, with its data folder in the run's temp folder. */
+/**
+ * A real PostgreSQL 17 server from the zonky binaries, with its data folder in the run's temp
+ * folder.
+ */
 public final class EmbeddedPg implements EmbeddedServer {
   private final EmbeddedPostgres postgres;
 
@@ -16,21 +18,25 @@ public final class EmbeddedPg implements EmbeddedServer {
 
   public static EmbeddedPg start(Path dir) {
     try {
-      EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-          .setDataDirectory(dir.resolve("data"))
-          .setOverrideWorkingDirectory(dir.toFile())
-          .setCleanDataDirectory(true)
-          .setRegisterShutdownHook(false)
-          .setServerConfig("max_connections", "200")
-          .setServerConfig("fsync", "off")
-          .setServerConfig("synchronous_commit", "off")
-          // The working set is in memory: an index probe is not 4 times a sequential page read. With the
-          // default, a round of 200 ids seq-scans a table of 60,000 rows rather than probing its primary key.
-          .setServerConfig("random_page_cost", "1.1")
-          .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
-          .setErrorRedirector(ProcessBuilder.Redirect.DISCARD)
-          .start();
-      try (var c = postgres.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
+      EmbeddedPostgres postgres =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(dir.resolve("data"))
+              .setOverrideWorkingDirectory(dir.toFile())
+              .setCleanDataDirectory(true)
+              .setRegisterShutdownHook(false)
+              .setServerConfig("max_connections", "200")
+              .setServerConfig("fsync", "off")
+              .setServerConfig("synchronous_commit", "off")
+              // The working set is in memory: an index probe is not 4 times a sequential page read.
+              // With the
+              // default, a round of 200 ids seq-scans a table of 60,000 rows rather than probing
+              // its primary key.
+              .setServerConfig("random_page_cost", "1.1")
+              .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
+              .setErrorRedirector(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      try (var c = postgres.getPostgresDatabase().getConnection();
+          var s = c.createStatement()) {
         s.execute("CREATE DATABASE avalanche");
       }
       return new EmbeddedPg(postgres);

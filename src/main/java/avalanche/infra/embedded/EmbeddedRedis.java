@@ -1,9 +1,5 @@
 package avalanche.infra.embedded;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import redis.embedded.core.ExecutableProvider;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,16 +8,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.embedded.core.ExecutableProvider;
 
 /**
- * A real redis-server 6.2 process, the binary taken from the embedded-redis artifact, bound to loopback.
- * We run the process ourselves: the library's RedisServer registers a JVM shutdown hook that kills Redis
- * while the verticles still drain; here only {@link #close()} (called by App.close, last) stops it.
+ * A real redis-server 6.2 process, the binary taken from the embedded-redis artifact, bound to
+ * loopback. We run the process ourselves: the library's RedisServer registers a JVM shutdown hook
+ * that kills Redis while the verticles still drain; here only {@link #close()} (called by
+ * App.close, last) stops it.
  */
 public final class EmbeddedRedis implements EmbeddedServer {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRedis.class);
-  /** The port is picked free, then bound by another process: someone may take it in between, so try again. */
+
+  /**
+   * The port is picked free, then bound by another process: someone may take it in between, so try
+   * again.
+   */
   private static final int ATTEMPTS = 3;
+
   private static final long START_TIMEOUT_MS = 10_000;
 
   private final Process process;
@@ -34,23 +39,44 @@ public final class EmbeddedRedis implements EmbeddedServer {
 
   public static EmbeddedRedis start(Path dir) {
     try {
-      String binary = ExecutableProvider.newJarResourceProvider(Files.createDirectories(dir.resolve("bin")).toFile())
-          .get().getAbsolutePath();
+      String binary =
+          ExecutableProvider.newJarResourceProvider(
+                  Files.createDirectories(dir.resolve("bin")).toFile())
+              .get()
+              .getAbsolutePath();
       for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
         int port = FreePorts.pick();
-        Process process = new ProcessBuilder(OwnSession.command(List.of(binary, "--bind", "127.0.0.1",
-                "--port", Integer.toString(port), "--dir", dir.toAbsolutePath().toString(), "--save", "",
-                "--appendonly", "no", "--maxmemory-policy", "noeviction")))
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis.log").toFile())
-            .start();
+        Process process =
+            new ProcessBuilder(
+                    OwnSession.command(
+                        List.of(
+                            binary,
+                            "--bind",
+                            "127.0.0.1",
+                            "--port",
+                            Integer.toString(port),
+                            "--dir",
+                            dir.toAbsolutePath().toString(),
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no",
+                            "--maxmemory-policy",
+                            "noeviction")))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
         if (listening(process, port)) {
           return new EmbeddedRedis(process, port);
         }
         process.destroyForcibly();
-        LOG.warn("embedded Redis did not start on port {}; trying another port (see {})", port, dir.resolve("redis.log"));
+        LOG.warn(
+            "embedded Redis did not start on port {}; trying another port (see {})",
+            port,
+            dir.resolve("redis.log"));
       }
-      throw new IllegalStateException("embedded Redis did not start; see " + dir.resolve("redis.log"));
+      throw new IllegalStateException(
+          "embedded Redis did not start; see " + dir.resolve("redis.log"));
     } catch (IOException e) {
       throw new UncheckedIOException("embedded Redis did not start", e);
     }

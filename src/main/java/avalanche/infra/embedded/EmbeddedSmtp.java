@@ -12,7 +12,8 @@ public final class EmbeddedSmtp implements EmbeddedServer {
   }
 
   public static EmbeddedSmtp start() {
-    GreenMail greenMail = new GreenMail(new ServerSetup(FreePorts.pick(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    GreenMail greenMail =
+        new GreenMail(new ServerSetup(FreePorts.pick(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
     greenMail.start();
     return new EmbeddedSmtp(greenMail);
   }

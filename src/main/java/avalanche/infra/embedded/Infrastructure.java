@@ -2,7 +2,6 @@ package avalanche.infra.embedded;
 
 import avalanche.infra.config.AppConfig;
 import io.vertx.core.json.JsonObject;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,8 +14,9 @@ import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 
 /**
- * Starts an embedded real server for every part whose address is not configured, in one temp folder of
- * the run, and writes their addresses into the config tree. Blocking: call it off the event loop.
+ * Starts an embedded real server for every part whose address is not configured, in one temp folder
+ * of the run, and writes their addresses into the config tree. Blocking: call it off the event
+ * loop.
  */
 public final class Infrastructure implements AutoCloseable {
   private final Path dir;
@@ -31,26 +31,30 @@ public final class Infrastructure implements AutoCloseable {
   }
 
   /**
-   * Writes the addresses of the embedded servers into another config tree (tests share one set). A part the
-   * tree already names (e.g. {@code smtp.host}) keeps its own address, so a test can point one part elsewhere.
+   * Writes the addresses of the embedded servers into another config tree (tests share one set). A
+   * part the tree already names (e.g. {@code smtp.host}) keeps its own address, so a test can point
+   * one part elsewhere.
    */
   public void applyTo(JsonObject config) {
     java.util.Set<String> external = new java.util.HashSet<>();
-    EXTERNAL.forEach((part, setting) -> {
-      if (AppConfig.text(config, setting) != null) {
-        external.add(part);
-      }
-    });
-    endpoints.forEach(e -> {
-      if (!external.contains(e.getKey().substring(0, e.getKey().indexOf('.')))) {
-        AppConfig.put(config, e.getKey(), e.getValue());
-      }
-    });
+    EXTERNAL.forEach(
+        (part, setting) -> {
+          if (AppConfig.text(config, setting) != null) {
+            external.add(part);
+          }
+        });
+    endpoints.forEach(
+        e -> {
+          if (!external.contains(e.getKey().substring(0, e.getKey().indexOf('.')))) {
+            AppConfig.put(config, e.getKey(), e.getValue());
+          }
+        });
   }
 
   /** The setting that names an external server for each part. */
-  private static final java.util.Map<String, String> EXTERNAL = java.util.Map.of(
-      "redis", "redis.url", "pg", "pg.url", "kafka", "kafka.bootstrap", "smtp", "smtp.host");
+  private static final java.util.Map<String, String> EXTERNAL =
+      java.util.Map.of(
+          "redis", "redis.url", "pg", "pg.url", "kafka", "kafka.bootstrap", "smtp", "smtp.host");
 
   public static Infrastructure start(JsonObject config) {
     Path dir;
@@ -59,12 +63,18 @@ public final class Infrastructure implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    var redis = AppConfig.text(config, "redis.url") == null
-        ? CompletableFuture.supplyAsync(() -> EmbeddedRedis.start(subdir(dir, "redis"))) : null;
-    var pg = AppConfig.text(config, "pg.url") == null
-        ? CompletableFuture.supplyAsync(() -> EmbeddedPg.start(subdir(dir, "postgres"))) : null;
-    var kafka = AppConfig.text(config, "kafka.bootstrap") == null
-        ? CompletableFuture.supplyAsync(() -> EmbeddedKafka.start(subdir(dir, "kafka"))) : null;
+    var redis =
+        AppConfig.text(config, "redis.url") == null
+            ? CompletableFuture.supplyAsync(() -> EmbeddedRedis.start(subdir(dir, "redis")))
+            : null;
+    var pg =
+        AppConfig.text(config, "pg.url") == null
+            ? CompletableFuture.supplyAsync(() -> EmbeddedPg.start(subdir(dir, "postgres")))
+            : null;
+    var kafka =
+        AppConfig.text(config, "kafka.bootstrap") == null
+            ? CompletableFuture.supplyAsync(() -> EmbeddedKafka.start(subdir(dir, "kafka")))
+            : null;
     EmbeddedSmtp smtp = AppConfig.text(config, "smtp.host") == null ? EmbeddedSmtp.start() : null;
     if (redis != null || pg != null || kafka != null) {
       RunDirWatchdog.watch(dir);
@@ -75,14 +85,21 @@ public final class Infrastructure implements AutoCloseable {
       started.add(smtp);
     }
     RuntimeException failure = null;
-    for (var pending : List.of(redis == null ? done() : redis, pg == null ? done() : pg, kafka == null ? done() : kafka)) {
+    for (var pending :
+        List.of(
+            redis == null ? done() : redis,
+            pg == null ? done() : pg,
+            kafka == null ? done() : kafka)) {
       try {
         EmbeddedServer server = pending.join();
         if (server != null) {
           started.add(server);
         }
       } catch (CompletionException e) {
-        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        failure =
+            e.getCause() instanceof RuntimeException r
+                ? r
+                : new IllegalStateException(e.getCause());
       }
     }
     Infrastructure infrastructure = new Infrastructure(dir, started, smtp);
@@ -92,7 +109,10 @@ public final class Infrastructure implements AutoCloseable {
     }
     JsonObject endpoints = infrastructure.endpoints;
     if (smtp != null) {
-      endpoints.put("smtp.host", smtp.host()).put("smtp.port", smtp.port()).put("smtp.embedded", true);
+      endpoints
+          .put("smtp.host", smtp.host())
+          .put("smtp.port", smtp.port())
+          .put("smtp.embedded", true);
     }
     if (redis != null) {
       endpoints.put("redis.url", redis.join().url());

@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs an embedded server's process in a session of its own ({@code setsid}, where the system has it). A Ctrl-C
- * in the terminal signals the whole foreground process group; the servers must not get it, because the
- * application stops them itself, after its verticles have drained.
+ * Runs an embedded server's process in a session of its own ({@code setsid}, where the system has
+ * it). A Ctrl-C in the terminal signals the whole foreground process group; the servers must not
+ * get it, because the application stops them itself, after its verticles have drained.
  */
 final class OwnSession {
   private static final Path SETSID = Path.of("/usr/bin/setsid");

@@ -2,7 +2,10 @@ package avalanche.infra.http;
 
 import io.vertx.core.json.JsonObject;
 
-/** A failure with its contract status and code; the router's failure handler turns it into the error JSON. */
+/**
+ * A failure with its contract status and code; the router's failure handler turns it into the error
+ * JSON.
+ */
 public class ApiException extends RuntimeException {
   private final int status;
   private final String code;
@@ -17,7 +20,8 @@ public class ApiException extends RuntimeException {
     this(status, code, message, extra, 0);
   }
 
-  private ApiException(int status, String code, String message, JsonObject extra, long retryAfterSeconds) {
+  private ApiException(
+      int status, String code, String message, JsonObject extra, long retryAfterSeconds) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;

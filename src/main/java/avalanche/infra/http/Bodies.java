@@ -5,7 +5,6 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -15,7 +14,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Reads and checks JSON request bodies; every problem is a 400 VALIDATION_FAILED naming the field. */
+/**
+ * Reads and checks JSON request bodies; every problem is a 400 VALIDATION_FAILED naming the field.
+ */
 public final class Bodies {
   private Bodies() {}
 
@@ -30,11 +31,12 @@ public final class Bodies {
   }
 
   /**
-   * {@link #object(RoutingContext, boolean)} for a body read without the router. The bytes must be UTF-8 (the
-   * JSON parser alone would take UTF-16 or UTF-32 for it, and lets overlong and surrogate encodings through;
-   * a raw NUL byte is then bad JSON), and no string of the object, name or value, may hold a NUL character or
-   * half a surrogate pair (both can be written as JSON escapes): PostgreSQL cannot store either, so such input
-   * would otherwise fail only after part of the work was done.
+   * {@link #object(RoutingContext, boolean)} for a body read without the router. The bytes must be
+   * UTF-8 (the JSON parser alone would take UTF-16 or UTF-32 for it, and lets overlong and
+   * surrogate encodings through; a raw NUL byte is then bad JSON), and no string of the object,
+   * name or value, may hold a NUL character or half a surrogate pair (both can be written as JSON
+   * escapes): PostgreSQL cannot store either, so such input would otherwise fail only after part of
+   * the work was done.
    */
   public static JsonObject object(Buffer body, boolean optional) {
     if (body == null || body.length() <= 0) {
@@ -55,18 +57,23 @@ public final class Bodies {
     }
     for (Map.Entry<String, Object> field : object) {
       if (!storableText(field.getKey())) {
-        throw ApiException.validation("field names must be valid Unicode text without NUL characters");
+        throw ApiException.validation(
+            "field names must be valid Unicode text without NUL characters");
       }
       if (!storable(field.getValue())) {
-        throw ApiException.validation(field.getKey() + " must be valid Unicode text without NUL characters");
+        throw ApiException.validation(
+            field.getKey() + " must be valid Unicode text without NUL characters");
       }
     }
     return object;
   }
 
   private static String utf8(Buffer body) {
-    CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder strict =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     try {
       return strict.decode(ByteBuffer.wrap(body.getBytes())).toString();
     } catch (CharacterCodingException e) {
@@ -135,10 +142,10 @@ public final class Bodies {
   }
 
   /**
-   * A whole number from {@code min} to {@code max}, checked on the number's exact value: a fraction, a number
-   * beyond 64 bits (which {@code JsonObject.getLong} would wrap) or one out of range is refused, never
-   * rounded or wrapped. Integral numbers written with an exponent or a zero fraction ({@code 1e2}, {@code 100.0})
-   * count as the integer they are.
+   * A whole number from {@code min} to {@code max}, checked on the number's exact value: a
+   * fraction, a number beyond 64 bits (which {@code JsonObject.getLong} would wrap) or one out of
+   * range is refused, never rounded or wrapped. Integral numbers written with an exponent or a zero
+   * fraction ({@code 1e2}, {@code 100.0}) count as the integer they are.
    */
   public static long integer(JsonObject body, String field, long min, long max) {
     Object value = body.getValue(field);
@@ -146,16 +153,23 @@ public final class Bodies {
       throw ApiException.validation(field + " is required");
     }
     BigDecimal exact = exact(value);
-    if (exact == null || exact.stripTrailingZeros().scale() > 0
-        || exact.compareTo(BigDecimal.valueOf(min)) < 0 || exact.compareTo(BigDecimal.valueOf(max)) > 0) {
+    if (exact == null
+        || exact.stripTrailingZeros().scale() > 0
+        || exact.compareTo(BigDecimal.valueOf(min)) < 0
+        || exact.compareTo(BigDecimal.valueOf(max)) > 0) {
       throw ApiException.validation(field + " must be an integer from " + min + " to " + max);
     }
     return exact.longValueExact();
   }
 
-  /** The exact value of a parsed JSON number; null for anything else, NaN and infinities included. */
+  /**
+   * The exact value of a parsed JSON number; null for anything else, NaN and infinities included.
+   */
   private static BigDecimal exact(Object value) {
-    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+    if (value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
+        || value instanceof Byte) {
       return BigDecimal.valueOf(((Number) value).longValue());
     }
     if (value instanceof BigInteger big) {

@@ -1,14 +1,13 @@
 package avalanche.infra.http;
 
 import io.vertx.core.Vertx;
-
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Fixed one-second windows per key, in the memory of one verticle instance (so one event loop: no locks).
- * With N ingress instances a client may get up to N times the limit; it guards the hot path against
- * hammering without a Redis round trip.
+ * Fixed one-second windows per key, in the memory of one verticle instance (so one event loop: no
+ * locks). With N ingress instances a client may get up to N times the limit; it guards the hot path
+ * against hammering without a Redis round trip.
  */
 public final class RateLimiter {
   private final int perSecond;

@@ -1,15 +1,14 @@
 package avalanche.infra.kafka;
 
-import org.apache.avro.message.BinaryMessageDecoder;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import org.apache.avro.message.BinaryMessageDecoder;
 
 /**
- * Kafka values in Avro single-object encoding: a marker, the writer schema's 64-bit fingerprint, then the
- * binary record. A decoder knows the fingerprints of the schemas it can read, so a payload of another
- * type, of an unknown schema version or cut short is refused as a {@link PoisonMessage}.
+ * Kafka values in Avro single-object encoding: a marker, the writer schema's 64-bit fingerprint,
+ * then the binary record. A decoder knows the fingerprints of the schemas it can read, so a payload
+ * of another type, of an unknown schema version or cut short is refused as a {@link PoisonMessage}.
  */
 public final class AvroMessages {
   private AvroMessages() {}

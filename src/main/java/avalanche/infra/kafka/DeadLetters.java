@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Parks a record that cannot be processed on {@code dead.letters}: same key and bytes, and headers naming
- * where it came from and why ({@code dlt.topic}, {@code dlt.partition}, {@code dlt.offset}, {@code dlt.group},
- * {@code dlt.error}), so an operator can inspect or replay it.
+ * Parks a record that cannot be processed on {@code dead.letters}: same key and bytes, and headers
+ * naming where it came from and why ({@code dlt.topic}, {@code dlt.partition}, {@code dlt.offset},
+ * {@code dlt.group}, {@code dlt.error}), so an operator can inspect or replay it.
  */
 public final class DeadLetters {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
@@ -22,18 +22,26 @@ public final class DeadLetters {
     this.producer = producer;
   }
 
-  public Future<Void> park(KafkaConsumerRecord<String, byte[]> record, String group, Throwable error) {
+  public Future<Void> park(
+      KafkaConsumerRecord<String, byte[]> record, String group, Throwable error) {
     String reason = String.valueOf(error.getMessage());
     if (reason.length() > MAX_ERROR_LENGTH) {
       reason = reason.substring(0, MAX_ERROR_LENGTH);
     }
-    LOG.warn("dead-lettering {}-{}@{} ({}): {}", record.topic(), record.partition(), record.offset(), group, reason);
-    KafkaProducerRecord<String, byte[]> letter = KafkaProducerRecord.create(Topics.DEAD_LETTERS, record.key(), record.value())
-        .addHeader("dlt.topic", record.topic())
-        .addHeader("dlt.partition", Integer.toString(record.partition()))
-        .addHeader("dlt.offset", Long.toString(record.offset()))
-        .addHeader("dlt.group", group)
-        .addHeader("dlt.error", reason);
+    LOG.warn(
+        "dead-lettering {}-{}@{} ({}): {}",
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        group,
+        reason);
+    KafkaProducerRecord<String, byte[]> letter =
+        KafkaProducerRecord.create(Topics.DEAD_LETTERS, record.key(), record.value())
+            .addHeader("dlt.topic", record.topic())
+            .addHeader("dlt.partition", Integer.toString(record.partition()))
+            .addHeader("dlt.offset", Long.toString(record.offset()))
+            .addHeader("dlt.group", group)
+            .addHeader("dlt.error", reason);
     return producer.send(letter).mapEmpty();
   }
 }

@@ -3,9 +3,9 @@ package avalanche.infra.redis;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Redis Cluster's key → slot function (CRC16/XMODEM of the key, or of its first non-empty {@code {...}} hash
- * tag, modulo 16384), as the Redis Cluster specification defines it. Used to keep a batch on one node and to
- * place hash tags on chosen masters.
+ * Redis Cluster's key → slot function (CRC16/XMODEM of the key, or of its first non-empty {@code
+ * {...}} hash tag, modulo 16384), as the Redis Cluster specification defines it. Used to keep a
+ * batch on one node and to place hash tags on chosen masters.
  */
 public final class HashSlots {
   public static final int COUNT = 16_384;

@@ -8,10 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A feed from Redis on a connection of its own (a pub/sub subscription, a blocking stream read) that must be
- * in place for an in-memory cache to be trusted. The feed is live only while its connection is open and
- * {@link Reader#open} succeeded on it; when the connection drops or fails, the reader is told at once (so the
- * cache stops being trusted), and the feed reconnects with backoff (100 ms doubling to 5 s) until it is live again.
+ * A feed from Redis on a connection of its own (a pub/sub subscription, a blocking stream read)
+ * that must be in place for an in-memory cache to be trusted. The feed is live only while its
+ * connection is open and {@link Reader#open} succeeded on it; when the connection drops or fails,
+ * the reader is told at once (so the cache stops being trusted), and the feed reconnects with
+ * backoff (100 ms doubling to 5 s) until it is live again.
  */
 public final class RedisFeed {
   private static final Logger LOG = LoggerFactory.getLogger(RedisFeed.class);
@@ -27,8 +28,9 @@ public final class RedisFeed {
     void live(boolean live);
 
     /**
-     * One read on a live connection (a blocking read, say), made again as soon as it succeeds, for as long as the
-     * connection is the feed's; a failed read drops the connection. Null when Redis pushes (a subscription).
+     * One read on a live connection (a blocking read, say), made again as soon as it succeeds, for
+     * as long as the connection is the feed's; a failed read drops the connection. Null when Redis
+     * pushes (a subscription).
      */
     default Future<Void> next(RedisConnection connection) {
       return null;
@@ -55,22 +57,27 @@ public final class RedisFeed {
 
   /** Connects; fails when the first attempt does, and keeps retrying in the background. */
   public Future<Void> start() {
-    return client.connect()
+    return client
+        .connect()
         .onFailure(e -> lost(null, e))
-        .compose(c -> {
-          connection = c;
-          c.exceptionHandler(e -> lost(c, e));
-          c.endHandler(v -> lost(c, null));
-          return reader.open(c).onComplete(ar -> {
-            if (ar.failed()) {
-              lost(c, ar.cause());
-            } else if (current(c)) {
-              retryDelayMs = FIRST_RETRY_MS;
-              reader.live(true);
-              follow(c);
-            }
-          });
-        });
+        .compose(
+            c -> {
+              connection = c;
+              c.exceptionHandler(e -> lost(c, e));
+              c.endHandler(v -> lost(c, null));
+              return reader
+                  .open(c)
+                  .onComplete(
+                      ar -> {
+                        if (ar.failed()) {
+                          lost(c, ar.cause());
+                        } else if (current(c)) {
+                          retryDelayMs = FIRST_RETRY_MS;
+                          reader.live(true);
+                          follow(c);
+                        }
+                      });
+            });
   }
 
   private boolean current(RedisConnection c) {
@@ -96,15 +103,21 @@ public final class RedisFeed {
     if (c != null) {
       c.close();
     }
-    LOG.warn("{} lost ({}); {} until it is back, retry in {} ms", name,
-        cause == null ? "connection closed" : cause.getMessage(), meanwhile, retryDelayMs);
+    LOG.warn(
+        "{} lost ({}); {} until it is back, retry in {} ms",
+        name,
+        cause == null ? "connection closed" : cause.getMessage(),
+        meanwhile,
+        retryDelayMs);
     long delay = retryDelayMs;
     retryDelayMs = Math.min(MAX_RETRY_MS, retryDelayMs * 2);
-    vertx.setTimer(delay, id -> {
-      if (!stopped && connection == null) {
-        start();
-      }
-    });
+    vertx.setTimer(
+        delay,
+        id -> {
+          if (!stopped && connection == null) {
+            start();
+          }
+        });
   }
 
   /** Closes the connection; no reconnect follows. */

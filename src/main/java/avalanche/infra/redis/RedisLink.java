@@ -8,9 +8,9 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
 /**
- * One long-lived, pipelined Redis connection owned by one verticle instance (so used from one event loop).
- * Requests are written back to back without waiting for answers; a broken connection is replaced on the
- * next request. This avoids a pool checkout per attempt on the hot path.
+ * One long-lived, pipelined Redis connection owned by one verticle instance (so used from one event
+ * loop). Requests are written back to back without waiting for answers; a broken connection is
+ * replaced on the next request. This avoids a pool checkout per attempt on the hot path.
  */
 public final class RedisLink {
   private final Redis client;
@@ -28,14 +28,17 @@ public final class RedisLink {
     if (connection == null || connection.failed()) {
       Promise<RedisConnection> promise = Promise.promise();
       connection = promise.future();
-      client.connect().onComplete(ar -> {
-        if (ar.succeeded()) {
-          RedisConnection c = ar.result();
-          c.exceptionHandler(e -> drop(promise.future()));
-          c.endHandler(v -> drop(promise.future()));
-        }
-        promise.handle(ar);
-      });
+      client
+          .connect()
+          .onComplete(
+              ar -> {
+                if (ar.succeeded()) {
+                  RedisConnection c = ar.result();
+                  c.exceptionHandler(e -> drop(promise.future()));
+                  c.endHandler(v -> drop(promise.future()));
+                }
+                promise.handle(ar);
+              });
     }
     return connection;
   }
@@ -49,6 +52,8 @@ public final class RedisLink {
   public Future<Void> close() {
     Future<RedisConnection> current = connection;
     connection = null;
-    return current == null ? Future.succeededFuture() : current.compose(RedisConnection::close).otherwiseEmpty().mapEmpty();
+    return current == null
+        ? Future.succeededFuture()
+        : current.compose(RedisConnection::close).otherwiseEmpty().mapEmpty();
   }
 }

@@ -7,7 +7,6 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.impl.RequestImpl;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,10 +15,11 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Redis Cluster runs a pipelined batch on one node only (the client refuses one whose keys live on several),
- * while our batches read or act on many products at once (sweeps, syncs, the relay). In cluster mode every
- * batch is split by hash slot: each slot's requests go as one pipelined batch to their node, all slots at once,
- * and the answers come back in the order of the requests. A batch within one slot goes as it is.
+ * Redis Cluster runs a pipelined batch on one node only (the client refuses one whose keys live on
+ * several), while our batches read or act on many products at once (sweeps, syncs, the relay). In
+ * cluster mode every batch is split by hash slot: each slot's requests go as one pipelined batch to
+ * their node, all slots at once, and the answers come back in the order of the requests. A batch
+ * within one slot goes as it is.
  */
 public final class SlotBatches {
   private SlotBatches() {}
@@ -109,7 +109,8 @@ public final class SlotBatches {
     };
   }
 
-  static Future<List<Response>> split(List<Request> requests, Function<List<Request>, Future<List<Response>>> batch) {
+  static Future<List<Response>> split(
+      List<Request> requests, Function<List<Request>, Future<List<Response>>> batch) {
     Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
     for (int i = 0; i < requests.size(); i++) {
       bySlot.computeIfAbsent(slot(requests.get(i)), s -> new ArrayList<>()).add(i);
@@ -124,22 +125,24 @@ public final class SlotBatches {
       group.forEach(i -> part.add(requests.get(i)));
       answers.add(batch.apply(part));
     }
-    return Future.all(answers).map(all -> {
-      Response[] ordered = new Response[requests.size()];
-      for (int g = 0; g < groups.size(); g++) {
-        List<Response> got = answers.get(g).result();
-        List<Integer> group = groups.get(g);
-        for (int k = 0; k < group.size(); k++) {
-          ordered[group.get(k)] = got.get(k);
-        }
-      }
-      return Arrays.asList(ordered);
-    });
+    return Future.all(answers)
+        .map(
+            all -> {
+              Response[] ordered = new Response[requests.size()];
+              for (int g = 0; g < groups.size(); g++) {
+                List<Response> got = answers.get(g).result();
+                List<Integer> group = groups.get(g);
+                for (int k = 0; k < group.size(); k++) {
+                  ordered[group.get(k)] = got.get(k);
+                }
+              }
+              return Arrays.asList(ordered);
+            });
   }
 
   /**
-   * The slot of a request's first key (the client's own key table; our multi-key requests keep their keys in
-   * one slot), or -1 for a request without keys, which may run on any node.
+   * The slot of a request's first key (the client's own key table; our multi-key requests keep
+   * their keys in one slot), or -1 for a request without keys, which may run on any node.
    */
   private static int slot(Request request) {
     List<byte[]> keys = ((RequestImpl) request).keys();
