@@ -158,8 +158,9 @@ class OutboxRelayTest {
   void duringABurstOrdersWaitInTheOutboxAndSettleOnceItPasses(VertxTestContext test) {
     int n = 60;
     OutboxRelay.Settings base = TestRelay.settings(server, 10_000);
-    // A bound of 5 orders won per second: the purchases below, one after the other, are a burst for
-    // it.
+    // A bound of 5 orders won per second: the purchases below, 40 a second for 1.5 s (several of
+    // the
+    // relay's 200 ms measurements), are a burst for it.
     OutboxRelay.Settings settings =
         new OutboxRelay.Settings(
             base.batchSize(),
@@ -195,7 +196,7 @@ class OutboxRelayTest {
                                                               relay.metrics().length());
                                                     }
                                                   });
-                                      return purchaseAll(s, 0, n)
+                                      return purchasePaced(s, n, 25)
                                           .compose(
                                               orderIds ->
                                                   drained(s.products.get(0))
@@ -559,6 +560,27 @@ class OutboxRelayTest {
           chain.compose(
               ids ->
                   purchase(s.products.get(0), token)
+                      .map(
+                          id -> {
+                            ids.add(id);
+                            return ids;
+                          }));
+    }
+    return chain;
+  }
+
+  /** Users 0..{@code n - 1} buy the first product, one every {@code gapMs}; their order ids. */
+  private static Future<List<String>> purchasePaced(Setup s, int n, long gapMs) {
+    Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
+    for (int i = 0; i < n; i++) {
+      String token = s.tokens.get(i);
+      chain =
+          chain.compose(
+              ids ->
+                  server
+                      .vertx()
+                      .timer(gapMs)
+                      .compose(t -> purchase(s.products.get(0), token))
                       .map(
                           id -> {
                             ids.add(id);
