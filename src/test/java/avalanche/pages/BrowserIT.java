@@ -284,12 +284,18 @@ class BrowserIT {
             new JsonObject().put("count", 120).put("points", 1000))
         .getJsonArray("users")
         .forEach(u -> users.add((JsonObject) u));
-    // A small stampede over about six seconds: waves of 20 shoppers.
+    // A small stampede over about six seconds, in waves of different sizes a second apart: the
+    // attempts per second the page shows must change with them (waves of one size, each inside one
+    // snapshot's second, would rightly show the same rate every time).
+    int[] waves = {10, 30, 15, 25, 20, 20};
     List<String> attemptsSeen = new ArrayList<>();
     List<String> availableSeen = new ArrayList<>();
-    for (int wave = 0; wave < 6; wave++) {
+    int from = 0;
+    for (int wave = 0; wave < waves.length; wave++) {
       List<CompletableFuture<?>> calls = new ArrayList<>();
-      for (JsonObject user : users.subList(wave * 20, wave * 20 + 20)) {
+      List<JsonObject> shoppers = users.subList(from, from + waves[wave]);
+      from += waves[wave];
+      for (JsonObject user : shoppers) {
         calls.add(
             CompletableFuture.runAsync(
                 () -> {
