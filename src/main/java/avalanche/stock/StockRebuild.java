@@ -50,9 +50,28 @@ public final class StockRebuild {
   private final int pageSize;
   private final long reservationTtlMs;
   private final SkippedRows skipped;
+  private final long minAgeMs;
 
   public StockRebuild(
       Pool pg, Redis redis, int pageSize, long reservationTtlMs, SkippedRows skipped) {
+    this(pg, redis, pageSize, reservationTtlMs, skipped, 0);
+  }
+
+  /**
+   * {@code minAgeMs}: products split over buckets created less long ago are left alone. The
+   * periodic repair runs while products are being created: one committed to PostgreSQL a moment ago
+   * may not have all its buckets in Redis yet, and "rebuilding" the missing ones would put them on
+   * sale empty. (A product in one bucket rebuilt that way is whole, and only waits for the
+   * restore.)
+   */
+  public StockRebuild(
+      Pool pg,
+      Redis redis,
+      int pageSize,
+      long reservationTtlMs,
+      SkippedRows skipped,
+      long minAgeMs) {
+    this.minAgeMs = minAgeMs;
     this.pg = pg;
     this.redis = redis;
     this.pageSize = pageSize;
@@ -99,8 +118,11 @@ public final class StockRebuild {
             """
             SELECT id, name, price, grade, win_probability, drop_at, total, created_at,
                    room_admit_per_second, room_opens_seconds_before, bucket_salts
-            FROM products WHERE id > $1 ORDER BY id LIMIT $2""")
-        .execute(Tuple.of(afterId, pageSize))
+            FROM products
+            WHERE id > $1
+              AND (cardinality(bucket_salts) = 0 OR created_at <= now() - $3 * interval '1 millisecond')
+            ORDER BY id LIMIT $2""")
+        .execute(Tuple.of(afterId, pageSize, minAgeMs))
         .compose(
             rows -> {
               List<Product> products = new ArrayList<>();

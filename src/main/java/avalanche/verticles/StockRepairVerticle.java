@@ -34,6 +34,10 @@ public class StockRepairVerticle extends VerticleBase {
   private KafkaAdminClient kafka;
   private StockRebuild rebuild;
   private StockRestore restore;
+
+  /** Far longer than a product's creation takes (one PostgreSQL commit, then its Redis hashes). */
+  private static final long PRODUCT_MIN_AGE_MS = 10_000;
+
   private BucketMoves moves;
   private Periodic passes;
 
@@ -50,7 +54,8 @@ public class StockRepairVerticle extends VerticleBase {
             redis,
             stock.getInteger("rebuildPageSize"),
             ttlMs,
-            SkippedRows.of(config(), "stock rebuild", "products"));
+            SkippedRows.of(config(), "stock rebuild", "products"),
+            PRODUCT_MIN_AGE_MS);
     restore =
         new StockRestore(
             pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);

@@ -327,7 +327,7 @@ final class Audit {
     // received yet are still available)
     Map<String, String> hash = bucketSums(productId);
     long total = num(hash, "total");
-    long available = num(hash, "available") + num(hash, "lentOut") - num(hash, "lentIn");
+    long available = num(hash, "available") + count(hash, "lentOut") - count(hash, "lentIn");
     long reserved = num(hash, "reserved");
     long sold = num(hash, "sold");
     long completed = orders.values().stream().filter(o -> "COMPLETED".equals(o.status())).count();
@@ -351,7 +351,8 @@ final class Audit {
                 + ", returns "
                 + hash.get("returns")
                 + ", buckets "
-                + hash.get("buckets"));
+                + hash.get("buckets")
+                + ("1".equals(hash.get("buckets")) ? "" : " (" + hash.get("each") + ")"));
     report.check(
         "total == available + reserved + sold",
         !hash.isEmpty() && total == available + reserved + sold,
@@ -726,19 +727,42 @@ final class Audit {
     }
     String salts = sums.getOrDefault("bucketSalts", "");
     int buckets = 1;
+    StringBuilder each = new StringBuilder(bucketLine(first, sums));
     for (String salt : salts.isEmpty() ? new String[0] : salts.split(",")) {
       String tag = "{p:" + productId + "." + salt + "}";
       buckets++;
-      Resp.hgetall(cluster.redisPort(tag), tag)
-          .forEach(
-              (field, value) -> {
-                if (COUNTERS.contains(field)) {
-                  sums.put(field, Long.toString(num(sums, field) + Long.parseLong(value)));
-                }
-              });
+      Map<String, String> bucket = Resp.hgetall(cluster.redisPort(tag), tag);
+      each.append("; ").append(bucketLine(tag, bucket));
+      bucket.forEach(
+          (field, value) -> {
+            if (COUNTERS.contains(field)) {
+              sums.put(field, Long.toString(count(sums, field) + Long.parseLong(value)));
+            }
+          });
     }
     sums.put("buckets", Integer.toString(buckets));
+    sums.put("each", each.toString());
     return sums;
+  }
+
+  private static String bucketLine(String tag, Map<String, String> hash) {
+    return tag
+        + " available "
+        + hash.get("available")
+        + " sold "
+        + hash.get("sold")
+        + " lentOut "
+        + hash.get("lentOut")
+        + " lentIn "
+        + hash.get("lentIn")
+        + " arrivals "
+        + hash.get("arrivals");
+  }
+
+  /** A counter of a live hash: 0 when absent (never incremented). */
+  private static long count(Map<String, String> hash, String field) {
+    String v = hash.get(field);
+    return v == null ? 0 : Long.parseLong(v);
   }
 
   private static long num(Map<String, String> hash, String field) {
