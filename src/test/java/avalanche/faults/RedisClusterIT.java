@@ -110,13 +110,7 @@ class RedisClusterIT {
         "kill -9 of the master holding the product; its replica takes over",
         RedisClusterNodes.NODE_TIMEOUT_MS + 8_000,
         ScenarioRunner.plus(CLEAN, "503 UNAVAILABLE"),
-        clock -> {
-          int master = cluster.redisCluster.masterOf("{p:" + runner.product + "}");
-          cluster.redisCluster.kill9(master);
-          clock.down();
-          cluster.redisCluster.awaitHealthy(60_000);
-          clock.back();
-        });
+        this::killMasterOfTheProduct);
   }
 
   /**
@@ -148,13 +142,7 @@ class RedisClusterIT {
             + " buckets; its replica takes over",
         RedisClusterNodes.NODE_TIMEOUT_MS + 8_000,
         ScenarioRunner.plus(CLEAN, "503 UNAVAILABLE"),
-        clock -> {
-          int master = cluster.redisCluster.masterOf("{p:" + runner.product + "}");
-          cluster.redisCluster.kill9(master);
-          clock.down();
-          cluster.redisCluster.awaitHealthy(60_000);
-          clock.back();
-        });
+        this::killMasterOfTheProduct);
   }
 
   /**
@@ -176,6 +164,15 @@ class RedisClusterIT {
           cluster.redisCluster.migrateSlotOf("{p:" + runner.product + "}", 20);
           clock.back();
         });
+  }
+
+  /** Kill -9 of the master holding the product's (first) slot; back once its replica took over. */
+  private void killMasterOfTheProduct(Stampede.FaultClock clock) {
+    int master = cluster.redisCluster.masterOf("{p:" + runner.product + "}");
+    cluster.redisCluster.kill9(master);
+    clock.down();
+    cluster.redisCluster.awaitHealthy(60_000);
+    clock.back();
   }
 
   /** The masters (ports) serving the product's buckets, read from its first bucket's salts. */
