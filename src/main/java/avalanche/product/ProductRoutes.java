@@ -2,6 +2,7 @@ package avalanche.product;
 
 import avalanche.auth.AuthHandler;
 import avalanche.infra.Channels;
+import avalanche.infra.config.DropSettings;
 import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
@@ -61,14 +62,14 @@ public final class ProductRoutes {
   private final Pool pg;
   private final Redis redis;
   private final StockScripts scripts;
-  private final JsonObject winProbability;
+  private final DropSettings drop;
 
-  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, StockScripts scripts, JsonObject config) {
+  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, StockScripts scripts, DropSettings drop) {
     this.vertx = vertx;
     this.pg = pg;
     this.redis = redis;
     this.scripts = scripts;
-    this.winProbability = config.getJsonObject("drop").getJsonObject("winProbability");
+    this.drop = drop;
   }
 
   public void mount(Router router, AuthHandler auth) {
@@ -96,7 +97,7 @@ public final class ProductRoutes {
     Instant dropAt =
         dropAt(Bodies.optionalString(body, "dropAt", 64)).truncatedTo(ChronoUnit.MILLIS);
     RoomSettings room = RoomSettings.parse(body);
-    double winP = winProbability.getDouble(grade.name());
+    double winP = drop.winProbability().get(grade);
     return pg.preparedQuery(
             """
             INSERT INTO products (name, price, grade, win_probability, drop_at, total, available,

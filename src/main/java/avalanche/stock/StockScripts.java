@@ -55,10 +55,6 @@ public final class StockScripts {
     return this;
   }
 
-  public static long reservationTtlMs(JsonObject config) {
-    return config.getJsonObject("drop").getLong("reservationTtlSeconds", 60L) * 1000;
-  }
-
   /** Loads every script, so the first calls need no NOSCRIPT round trip. */
   public Future<Void> load() {
     List<Future<Response>> loads = new ArrayList<>();
