@@ -68,13 +68,14 @@ public final class App implements AutoCloseable {
       Vertx vertx,
       Infrastructure infrastructure,
       JsonObject config,
+      Settings settings,
       boolean adminPasswordGenerated,
       List<String> deployments,
       String coordinator) {
     this.vertx = vertx;
     this.infrastructure = infrastructure;
     this.config = config;
-    this.settings = Settings.from(config);
+    this.settings = settings;
     this.adminPasswordGenerated = adminPasswordGenerated;
     this.deployments = deployments;
     this.coordinator = coordinator;
@@ -178,6 +179,7 @@ public final class App implements AutoCloseable {
           vertx,
           shared == null ? infrastructure : null,
           config,
+          settings,
           adminPasswordGenerated,
           deployments,
           coordinator);

@@ -7,7 +7,7 @@ import java.util.Optional;
  * One object of the merged config tree, read strictly: every key must be present (its default is in
  * {@code conf/avalanche.json}, nowhere else) and of the right type and range. A failure is a {@link
  * ConfigException} whose message starts with the key's full path, e.g. {@code
- * stock.sweepIntervalMs: must be a positive integer, got '0'}.
+ * stock.sweepIntervalMs: must be a positive integer, got 0}.
  */
 public final class ConfigNode {
   private final JsonObject json;
@@ -24,19 +24,11 @@ public final class ConfigNode {
 
   /** The nested object {@code key}. */
   public ConfigNode child(String key) {
-    Object value = value(key);
-    if (!(value instanceof JsonObject object)) {
-      throw invalid(key, "must be an object", value);
-    }
-    return new ConfigNode(object, pathOf(key));
+    return new ConfigNode(typed(key, JsonObject.class, "must be an object"), pathOf(key));
   }
 
   public String text(String key) {
-    Object value = value(key);
-    if (!(value instanceof String text)) {
-      throw invalid(key, "must be a string", value);
-    }
-    return text;
+    return typed(key, String.class, "must be a string");
   }
 
   /**
@@ -49,11 +41,7 @@ public final class ConfigNode {
   }
 
   public boolean bool(String key) {
-    Object value = value(key);
-    if (!(value instanceof Boolean flag)) {
-      throw invalid(key, "must be true or false", value);
-    }
-    return flag;
+    return typed(key, Boolean.class, "must be true or false");
   }
 
   /** A boolean, or {@code ""} for "decided at start". */
@@ -104,6 +92,14 @@ public final class ConfigNode {
       throw invalid(key, "must be " + what, value);
     }
     return ((Number) value).longValue();
+  }
+
+  private <T> T typed(String key, Class<T> type, String rule) {
+    Object value = value(key);
+    if (!type.isInstance(value)) {
+      throw invalid(key, rule, value);
+    }
+    return type.cast(value);
   }
 
   private Object value(String key) {
