@@ -25,21 +25,21 @@ public class MailVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Settings config = Settings.from(config());
-    SmtpSettings smtp = config.smtp();
-    MailSender.Settings settings =
+    Settings settings = Settings.from(config());
+    SmtpSettings smtp = settings.smtp();
+    MailSender.Settings mailing =
         new MailSender.Settings(
             smtp.from(),
-            publicBaseUrl(config.http()),
+            publicBaseUrl(settings.http()),
             smtp.embedded(),
             smtp.retry().maxAttempts(),
             smtp.retry().initialDelayMs(),
             smtp.retry().maxDelayMs(),
-            config.auth().verifyTokenTtlSeconds(),
-            config.auth().resetTokenTtlSeconds());
+            settings.auth().verifyTokenTtlSeconds(),
+            settings.auth().resetTokenTtlSeconds());
     MailConfig mail =
         new MailConfig()
-            .setHostname(smtp.host().orElseThrow())
+            .setHostname(smtp.requiredHost())
             .setPort(smtp.port())
             .setStarttls(StartTLSOptions.OPTIONAL)
             .setKeepAlive(true);
@@ -57,7 +57,7 @@ public class MailVerticle extends VerticleBase {
         .map(
             templates -> {
               MailSender sender =
-                  new MailSender(vertx, client, templates, settings, DropMetrics.registry(config));
+                  new MailSender(vertx, client, templates, mailing, DropMetrics.registry(settings));
               vertx
                   .eventBus()
                   .<JsonObject>localConsumer(

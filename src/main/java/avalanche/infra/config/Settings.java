@@ -8,9 +8,9 @@ import java.util.Set;
  * Every setting, typed: parsed from the merged config tree ({@link AppConfig}) by {@link #from},
  * which fails with a {@link ConfigException} naming the first missing or invalid key. The defaults
  * are in {@code conf/avalanche.json} only. The start checks the tree once before anything runs;
- * each verticle parses its {@code config()} again with {@link #from} (a few microseconds). Values
- * the start fills in (embedded servers' addresses, generated secrets) are {@link Optional} until
- * then.
+ * each verticle parses its {@code config()} again with {@link #from} (cheap: about a hundred keys).
+ * Values the start fills in (embedded servers' addresses, generated secrets) are {@link Optional}
+ * until then.
  */
 public record Settings(
     HttpSettings http,

@@ -17,6 +17,10 @@ public record SmtpSettings(
 
   public record Retry(int maxAttempts, long initialDelayMs, long maxDelayMs) {}
 
+  public String requiredHost() {
+    return host.orElseThrow(() -> ConfigException.unset("smtp.host"));
+  }
+
   static SmtpSettings from(ConfigNode smtp) {
     ConfigNode retry = smtp.child("retry");
     return new SmtpSettings(
