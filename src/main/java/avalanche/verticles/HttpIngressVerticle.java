@@ -27,6 +27,7 @@ import avalanche.order.PurchaseRoutes;
 import avalanche.pages.PageRoutes;
 import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
+import avalanche.stock.BucketDirectory;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
 import avalanche.user.LoadTestRoutes;
@@ -98,7 +99,8 @@ public class HttpIngressVerticle extends VerticleBase {
     stock =
         new StockScripts(new RedisLink(redis), drop.reservationTtlMs())
             .waitForReplicas(drop.waitReplicas(), drop.waitTimeoutMs(), dropMetrics::waitedShort);
-    new ProductRoutes(vertx, pg, redis, stock, drop).mount(router, auth);
+    new ProductRoutes(vertx, pg, redis, stock, drop, settings.redis().cluster())
+        .mount(router, auth);
     AdmissionTokens admissions = AdmissionTokens.of(settings.jwt());
     PurchaseRoutes purchases =
         new PurchaseRoutes(
@@ -107,6 +109,7 @@ public class HttpIngressVerticle extends VerticleBase {
             limiter,
             new IdempotencyStore(redis, drop.idempotencyTtlSeconds()),
             stock,
+            BucketDirectory.of(vertx),
             SoldOutCache.of(vertx),
             dropMetrics,
             admissions);

@@ -30,7 +30,7 @@ public class OutboxRelayVerticle extends VerticleBase {
             vertx,
             redis,
             producer,
-            OutboxRelay.indexedProducts(redis),
+            OutboxRelay.indexedBuckets(redis),
             settings.outbox(),
             OutboxMetrics.of(DropMetrics.registry(settings)));
     return relay.start();

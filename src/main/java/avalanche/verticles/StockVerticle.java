@@ -4,6 +4,8 @@ import avalanche.infra.Channels;
 import avalanche.infra.Clients;
 import avalanche.infra.config.Settings;
 import avalanche.infra.redis.RedisLink;
+import avalanche.stock.Buckets;
+import avalanche.stock.StockKeys;
 import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -30,14 +32,10 @@ public class StockVerticle extends VerticleBase {
     bus.<JsonObject>localConsumer(Channels.STOCK_RESERVE, msg -> answer(msg, this::reserve));
     bus.<JsonObject>localConsumer(
         Channels.STOCK_RELEASE,
-        msg ->
-            answer(
-                msg, req -> scripts.release(req.getLong("productId"), req.getString("orderId"))));
+        msg -> answer(msg, req -> scripts.release(req.getString("orderId"))));
     bus.<JsonObject>localConsumer(
         Channels.STOCK_CONFIRM,
-        msg ->
-            answer(
-                msg, req -> scripts.confirm(req.getLong("productId"), req.getString("orderId"))));
+        msg -> answer(msg, req -> scripts.confirm(req.getString("orderId"))));
     bus.<JsonObject>localConsumer(
         Channels.STOCK_INIT,
         msg ->
@@ -46,8 +44,9 @@ public class StockVerticle extends VerticleBase {
                 req ->
                     scripts
                         .init(
-                            req.getLong("productId"),
-                            req.getJsonObject("fields"),
+                            Buckets.single(req.getLong("productId")),
+                            req.getJsonObject("fields").copy(),
+                            req.getJsonObject("fields").getLong("total", 0L),
                             req.getLong("createdAt", System.currentTimeMillis()))
                         .map(created -> new JsonObject().put("created", created))));
     return scripts.load();
@@ -78,11 +77,14 @@ public class StockVerticle extends VerticleBase {
   private Future<JsonObject> reserve(JsonObject req) {
     return scripts
         .reserve(
+            StockKeys.tag(req.getLong("productId")),
             req.getLong("productId"),
             Long.parseLong(req.getString("userId")),
             req.getString("orderId"),
             req.getDouble("draw"),
-            req.getString("shippingAddress"))
+            req.getString("shippingAddress"),
+            null,
+            false)
         .map(
             r -> {
               JsonObject out =

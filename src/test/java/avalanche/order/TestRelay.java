@@ -6,6 +6,7 @@ import avalanche.infra.DropMetrics;
 import avalanche.infra.config.OutboxSettings;
 import avalanche.infra.config.Settings;
 import avalanche.infra.embedded.FreePorts;
+import avalanche.stock.StockKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -119,7 +120,12 @@ public final class TestRelay extends VerticleBase {
     producer = KafkaProducer.create(vertx, producerConfig);
     relay =
         new OutboxRelay(
-            vertx, redis, producer, () -> Future.succeededFuture(products), settings, metrics);
+            vertx,
+            redis,
+            producer,
+            () -> Future.succeededFuture(products.stream().map(StockKeys::tag).toList()),
+            settings,
+            metrics);
     return relay.start();
   }
 

@@ -618,7 +618,7 @@ class LuaScriptsTest {
                                               StockKeys.product(p),
                                               StockKeys.buyers(p),
                                               StockKeys.deadlines(p),
-                                              StockKeys.order(p, orderId),
+                                              StockKeys.order(orderId),
                                               StockKeys.outbox(p));
                                       // Every key the scripts created for this product is one the
                                       // scripts were given.
@@ -764,7 +764,7 @@ class LuaScriptsTest {
         keysOf(productId)
             .compose(
                 keys -> {
-                  String prefix = StockKeys.order(productId, "");
+                  String prefix = StockKeys.tag(productId) + ":order:";
                   List<String> orderKeys = keys.stream().filter(k -> k.startsWith(prefix)).toList();
                   List<Future<Map<String, String>>> reads = new ArrayList<>();
                   orderKeys.forEach(k -> reads.add(hash(k)));

@@ -252,7 +252,7 @@ class StockRebuildTest {
             .arg(StockKeys.buyers(s.productId()))
             .arg(StockKeys.deadlines(s.productId()));
     for (String orderId : s.orders()) {
-      del.arg(StockKeys.order(s.productId(), orderId));
+      del.arg(StockKeys.order(orderId));
     }
     deletes.add(del);
     deletes.add(Request.cmd(Command.ZREM).arg(StockKeys.PRODUCT_INDEX).arg(s.productId()));
@@ -332,7 +332,7 @@ class StockRebuildTest {
             .send(Request.cmd(Command.ZRANGE).arg(StockKeys.deadlines(id)).arg(0).arg(-1)));
     reads.add(indexScore(id));
     for (String orderId : s.orders()) {
-      reads.add(StockProbe.hash(server.redis(), StockKeys.order(id, orderId)));
+      reads.add(StockProbe.hash(server.redis(), StockKeys.order(orderId)));
     }
     return Future.all(reads)
         .compose(
