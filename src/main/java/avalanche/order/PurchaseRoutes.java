@@ -10,6 +10,7 @@ import avalanche.infra.http.RateLimiter;
 import avalanche.stock.BucketDirectory;
 import avalanche.stock.BucketedAttempt;
 import avalanche.stock.Buckets;
+import avalanche.stock.Reservation;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
@@ -240,23 +241,19 @@ public final class PurchaseRoutes {
       metrics.outcome(productId, known);
       return Future.succeededFuture(known == Outcome.SOLD_OUT ? SOLD_OUT : ALREADY_PURCHASED);
     }
+    // A product's buckets are known after its first attempt in this process: no extra hop then.
     Buckets cached = buckets.known(productId);
-    Future<Buckets> product =
-        cached != null ? Future.succeededFuture(cached) : buckets.load(stock::send, productId);
-    return product
-        .compose(
-            found -> {
-              if (found == null) {
-                return Future.failedFuture(ApiException.notFound("no such product"));
-              }
-              return attempts.run(
-                  found,
-                  userId,
-                  OrderIds.next(productId, found.homeSalt(userId)),
-                  ThreadLocalRandom.current().nextDouble(),
-                  address,
-                  admission);
-            })
+    Future<Reservation> decided =
+        cached != null
+            ? decide(cached, userId, address, admission)
+            : buckets
+                .load(stock::send, productId)
+                .compose(
+                    found ->
+                        found == null
+                            ? Future.failedFuture(ApiException.notFound("no such product"))
+                            : decide(found, userId, address, admission));
+    return decided
         .timeout(RESERVE_ANSWER_MS, TimeUnit.MILLISECONDS)
         .recover(
             e ->
@@ -297,6 +294,17 @@ public final class PurchaseRoutes {
                 case EMPTY -> throw new IllegalStateException("an EMPTY answer reached the route");
               };
             });
+  }
+
+  private Future<Reservation> decide(
+      Buckets product, long userId, String address, String admission) {
+    return attempts.run(
+        product,
+        userId,
+        OrderIds.next(product.productId(), product.homeSalt(userId)),
+        ThreadLocalRandom.current().nextDouble(),
+        address,
+        admission);
   }
 
   /**

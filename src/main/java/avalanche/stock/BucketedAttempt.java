@@ -34,9 +34,12 @@ public final class BucketedAttempt {
 
   public Future<Reservation> run(
       Buckets buckets, long userId, String orderId, double draw, String address, String admission) {
+    if (!buckets.split()) {
+      return stock.reserve(
+          buckets.tag(0), buckets.productId(), userId, orderId, draw, address, admission, false);
+    }
     String home = buckets.tag(buckets.home(userId));
-    Attempt attempt = new Attempt(buckets, home, userId, orderId, draw, address, admission);
-    return buckets.split() ? ask(attempt, 0) : attempt.reserve(stock, false);
+    return ask(new Attempt(buckets, home, userId, orderId, draw, address, admission), 0);
   }
 
   private record Attempt(

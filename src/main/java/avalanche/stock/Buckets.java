@@ -82,7 +82,7 @@ public record Buckets(long productId, List<Integer> salts) {
 
   /** The salt of the user's home bucket: what its order ids carry. */
   public int homeSalt(long userId) {
-    return salts.get(home(userId));
+    return salts.size() == 1 ? 0 : salts.get(home(userId));
   }
 
   /**

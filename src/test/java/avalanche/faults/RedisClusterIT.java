@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Timeout;
  * packaged jar) with process roles: two {@code api}, one {@code saga,jobs}. A stampede over the two
  * api processes, then one with a kill -9 of the master that holds the product mid-drop (its replica
  * takes over); both again on a product split over six buckets (issue 15's hot-product buckets);
- * each audited like the fault suite ({@link Audit}). Bounded sizes (the fault suite's {@code
- * bounded} mode); the report goes to {@code target/redis-cluster/report.md}.
+ * then the product's slot resharded to another master mid-drop. Each audited like the fault suite
+ * ({@link Audit}). Bounded sizes (the fault suite's {@code bounded} mode); the report goes to
+ * {@code target/redis-cluster/report.md}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -109,13 +110,7 @@ class RedisClusterIT {
         "kill -9 of the master holding the product; its replica takes over",
         RedisClusterNodes.NODE_TIMEOUT_MS + 8_000,
         ScenarioRunner.plus(CLEAN, "503 UNAVAILABLE"),
-        clock -> {
-          int master = cluster.redisCluster.masterOf("{p:" + runner.product + "}");
-          cluster.redisCluster.kill9(master);
-          clock.down();
-          cluster.redisCluster.awaitHealthy(60_000);
-          clock.back();
-        });
+        this::killMasterOfTheProduct);
   }
 
   /**
@@ -147,13 +142,37 @@ class RedisClusterIT {
             + " buckets; its replica takes over",
         RedisClusterNodes.NODE_TIMEOUT_MS + 8_000,
         ScenarioRunner.plus(CLEAN, "503 UNAVAILABLE"),
+        this::killMasterOfTheProduct);
+  }
+
+  /**
+   * The product's slot is resharded to another master mid-drop, slowly (its keys move one by one):
+   * every 202 still settles, and nothing is answered but 202, SOLD_OUT and, while the slot is half
+   * moved, 503.
+   */
+  @Test
+  @Order(5)
+  void slotReshardedMidDrop() {
+    runner.buckets = 1;
+    runner.stampedeScenario(
+        "5-resharding",
+        "the product's slot migrates to another master mid-drop, key by key (ASK, TRYAGAIN, MOVED)",
+        10_000,
+        ScenarioRunner.plus(CLEAN, "503 UNAVAILABLE"),
         clock -> {
-          int master = cluster.redisCluster.masterOf("{p:" + runner.product + "}");
-          cluster.redisCluster.kill9(master);
           clock.down();
-          cluster.redisCluster.awaitHealthy(60_000);
+          cluster.redisCluster.migrateSlotOf("{p:" + runner.product + "}", 20);
           clock.back();
         });
+  }
+
+  /** Kill -9 of the master holding the product's (first) slot; back once its replica took over. */
+  private void killMasterOfTheProduct(Stampede.FaultClock clock) {
+    int master = cluster.redisCluster.masterOf("{p:" + runner.product + "}");
+    cluster.redisCluster.kill9(master);
+    clock.down();
+    cluster.redisCluster.awaitHealthy(60_000);
+    clock.back();
   }
 
   /** The masters (ports) serving the product's buckets, read from its first bucket's salts. */

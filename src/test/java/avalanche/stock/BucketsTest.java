@@ -62,30 +62,26 @@ class BucketsTest {
 
   @Test
   void badBucketCountsAreRefusedAndStoreNothing() {
+    long before =
+        await(server.redis().send(Request.cmd(Command.ZCARD).arg(StockKeys.PRODUCT_INDEX)))
+            .toLong();
     for (Object bad : List.of(0, 65, -1, "4", 2.5)) {
-      HttpResponse<Buffer> answer =
-          await(
-              createRaw(
-                  new JsonObject()
-                      .put("name", "bad")
-                      .put("price", 1)
-                      .put("stock", 1)
-                      .put("grade", "COMMON")
-                      .put("buckets", bad)));
+      HttpResponse<Buffer> answer = await(createRaw(product(1).put("buckets", bad)));
       assertThat(answer.statusCode()).as("buckets " + bad).isEqualTo(400);
       assertThat(answer.bodyAsJsonObject().getString("error")).isEqualTo("VALIDATION_FAILED");
     }
     HttpResponse<Buffer> withRoom =
         await(
             createRaw(
-                new JsonObject()
-                    .put("name", "bad")
-                    .put("price", 1)
-                    .put("stock", 1)
-                    .put("grade", "COMMON")
+                product(1)
                     .put("buckets", 2)
                     .put("waitingRoom", new JsonObject().put("admitPerSecond", 10))));
     assertThat(withRoom.statusCode()).isEqualTo(400);
+    assertThat(
+            await(server.redis().send(Request.cmd(Command.ZCARD).arg(StockKeys.PRODUCT_INDEX)))
+                .toLong())
+        .as("no product stored")
+        .isEqualTo(before);
   }
 
   /**
@@ -271,13 +267,15 @@ class BucketsTest {
   }
 
   private static Future<Long> create(int buckets, long stock) {
-    return server.createProduct(
-        new JsonObject()
-            .put("name", "hot product")
-            .put("price", 1)
-            .put("stock", stock)
-            .put("grade", "COMMON")
-            .put("buckets", buckets));
+    return server.createProduct(product(stock).put("buckets", buckets));
+  }
+
+  private static JsonObject product(long stock) {
+    return new JsonObject()
+        .put("name", "hot product")
+        .put("price", 1)
+        .put("stock", stock)
+        .put("grade", "COMMON");
   }
 
   private static Future<HttpResponse<Buffer>> createRaw(JsonObject body) {
