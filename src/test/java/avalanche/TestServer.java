@@ -3,6 +3,7 @@ package avalanche;
 import avalanche.auth.JwtTokens;
 import avalanche.auth.SessionStore;
 import avalanche.infra.Clients;
+import avalanche.infra.config.Settings;
 import avalanche.infra.embedded.FreePorts;
 import avalanche.infra.embedded.Infrastructure;
 import io.vertx.core.Future;
@@ -101,10 +102,12 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
                 .setDefaultPort(app.httpPort())
                 .setKeepAlive(true),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
-    pg = Clients.pg(vertx, app.config());
-    redis = Clients.redis(vertx, app.config());
-    sideRedis = Clients.redis(side(), app.config());
-    sideSessions = new SessionStore(sideRedis, new JwtTokens(side(), app.config()), app.config());
+    Settings settings = app.settings();
+    pg = Clients.pg(vertx, settings.pg());
+    redis = Clients.redis(vertx, settings.redis());
+    sideRedis = Clients.redis(side(), settings.redis());
+    sideSessions =
+        new SessionStore(sideRedis, new JwtTokens(side(), settings.jwt()), settings.jwt());
     return this;
   }
 

@@ -2,6 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
+import avalanche.infra.config.Settings;
 import avalanche.infra.redis.RedisLink;
 import avalanche.stock.Buckets;
 import avalanche.stock.StockKeys;
@@ -24,8 +25,9 @@ public class StockVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = Clients.redis(vertx, config());
-    scripts = new StockScripts(new RedisLink(client), StockScripts.reservationTtlMs(config()));
+    Settings settings = Settings.from(config());
+    client = Clients.redis(vertx, settings.redis());
+    scripts = new StockScripts(new RedisLink(client), settings.drop().reservationTtlMs());
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(Channels.STOCK_RESERVE, msg -> answer(msg, this::reserve));
     bus.<JsonObject>localConsumer(
