@@ -108,7 +108,7 @@ measure() {
   admin=$(token "${ports[0]}")
   for i in "${!ports[@]}"; do
     files[$i]="$WORK/tokens-$i.txt"; : >"${files[$i]}"
-    tokens "${ports[0]}" "$admin" $(( (SECONDS_PER_RUN + WARMUP) * 2500 / n + 2000 )) "${files[$i]}"
+    tokens "${ports[0]}" "$admin" $(( (SECONDS_PER_RUN + WARMUP) * 5000 / n + 2000 )) "${files[$i]}"
   done
   say "$label: warm-up ${WARMUP}s"
   for i in "${!ports[@]}"; do
