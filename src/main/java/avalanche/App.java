@@ -24,7 +24,6 @@ import avalanche.verticles.ShippingVerticle;
 import avalanche.verticles.SoldOutFeedVerticle;
 import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.StockRepairVerticle;
-import avalanche.verticles.StockVerticle;
 import avalanche.verticles.WaitingRoomVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -125,8 +124,6 @@ public final class App implements AutoCloseable {
       List<String> deployments = new ArrayList<>();
       JsonObject instances = config.getJsonObject("verticles");
       Set<Role> roles = AppConfig.roles(config);
-      // Every role: the local stock.* addresses (tests and tools).
-      deploy(vertx, deployments, StockVerticle::new, config, instances.getInteger("stock", 1));
       String coordinator = null;
       if (roles.contains(Role.SAGA)) {
         // Participants and coordinator (0 instances: this process leaves that part to others).

@@ -5,6 +5,8 @@ import avalanche.auth.SessionStore;
 import avalanche.infra.Clients;
 import avalanche.infra.embedded.FreePorts;
 import avalanche.infra.embedded.Infrastructure;
+import avalanche.infra.redis.RedisLink;
+import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -50,6 +52,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
   private WebClient client;
   private Pool pg;
   private Redis redis;
+  private StockScripts stock;
   private Redis sideRedis;
   private SessionStore sideSessions;
 
@@ -103,6 +106,9 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
     pg = Clients.pg(vertx, app.config());
     redis = Clients.redis(vertx, app.config());
+    stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(app.config()));
+    // Connects now, from this thread, so later calls from any thread share the one connection.
+    App.await(stock.load());
     sideRedis = Clients.redis(side(), app.config());
     sideSessions = new SessionStore(sideRedis, new JwtTokens(side(), app.config()), app.config());
     return this;
@@ -156,6 +162,14 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
 
   public Redis redis() {
     return redis;
+  }
+
+  /**
+   * The stock scripts over a connection of the test's own, as the server's callers run them
+   * (reserve, release, confirm, init), for tests that set up or change stock directly.
+   */
+  public StockScripts stock() {
+    return stock;
   }
 
   /**
@@ -237,7 +251,8 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
       return; // never started: its start failed, and that failure is what the test reports
     }
     client.close();
-    App.await(Future.join(pg.close(), redis.close(), sideRedis.close()));
+    App.await(Future.join(pg.close(), stock.close(), sideRedis.close()));
+    App.await(redis.close());
     app.close();
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.Channels;
+import avalanche.stock.Reservation;
 import avalanche.stock.SoldOutCache;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -147,33 +147,23 @@ class SoldOutRouteTest {
 
   private static Future<String> reserveDirectly(long productId, long userId) {
     String orderId = OrderIds.next(productId);
-    JsonObject request =
-        new JsonObject()
-            .put("productId", productId)
-            .put("userId", Long.toString(userId))
-            .put("orderId", orderId)
-            .put("draw", 0.0);
     return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(Channels.STOCK_RESERVE, request)
+        .stock()
+        .reserve(productId, userId, orderId, 0.0, null)
         .map(
-            reply -> {
-              assertThat(reply.body().getString("outcome")).isEqualTo("RESERVED");
+            reservation -> {
+              assertThat(reservation.outcome()).isEqualTo(Reservation.Outcome.RESERVED);
               return orderId;
             });
   }
 
   private static Future<Void> release(long productId, String orderId) {
     return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            Channels.STOCK_RELEASE,
-            new JsonObject().put("productId", productId).put("orderId", orderId))
+        .stock()
+        .release(productId, orderId)
         .map(
-            reply -> {
-              assertThat(reply.body().getString("result")).isEqualTo("RELEASED");
+            released -> {
+              assertThat(released.getString("result")).isEqualTo("RELEASED");
               return null;
             });
   }

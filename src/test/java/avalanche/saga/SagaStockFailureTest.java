@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.Channels;
 import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
@@ -186,15 +185,12 @@ class SagaStockFailureTest {
 
   private static Future<Void> release(long productId, String orderId) {
     return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            Channels.STOCK_RELEASE,
-            new JsonObject().put("productId", productId).put("orderId", orderId))
+        .stock()
+        .release(productId, orderId)
         .map(
-            reply -> {
-              if (!"RELEASED".equals(reply.body().getString("result"))) {
-                throw new IllegalStateException("not released: " + reply.body());
+            released -> {
+              if (!"RELEASED".equals(released.getString("result"))) {
+                throw new IllegalStateException("not released: " + released);
               }
               return null;
             });
