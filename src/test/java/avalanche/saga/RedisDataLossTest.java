@@ -8,14 +8,12 @@ import avalanche.TestServer;
 import avalanche.stock.StockKeys;
 import avalanche.stock.StockProbe;
 import avalanche.verticles.SagaCoordinatorVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -65,12 +63,7 @@ class RedisDataLossTest {
     assertThat(held.statusCode()).as("no attempt while the product owes units").isEqualTo(503);
     assertThat(held.bodyAsJsonObject().getString("error")).isEqualTo("UNAVAILABLE");
 
-    await(
-        server
-            .vertx()
-            .deployVerticle(
-                SagaCoordinatorVerticle::new,
-                new DeploymentOptions().setConfig(server.app().config())));
+    await(saga.deploy(SagaCoordinatorVerticle::new));
     // Redis forgot the order and PostgreSQL has no row yet: it is readable again once the saga
     // stored it.
     await(Eventually.eventually(server.vertx(), 30_000, () -> rows(orderId), n -> n == 1));
@@ -149,11 +142,7 @@ class RedisDataLossTest {
 
   /** 1 once the saga stored the order, else 0. */
   private static Future<Long> rows(String orderId) {
-    return server
-        .pg()
-        .preparedQuery("SELECT count(*) FROM orders WHERE id = $1")
-        .execute(Tuple.of(orderId))
-        .map(rows -> rows.iterator().next().getLong(0));
+    return saga.count("SELECT count(*) FROM orders WHERE id = $1", orderId);
   }
 
   /** The product's keys deleted, as a Redis that lost its data would have lost them. */

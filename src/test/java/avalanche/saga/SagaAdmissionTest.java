@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.verticles.PointVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -109,10 +107,7 @@ class SagaAdmissionTest {
   }
 
   private static Future<String> pointParticipant() {
-    return server
-        .vertx()
-        .deployVerticle(
-            PointVerticle::new, new DeploymentOptions().setConfig(server.app().config()));
+    return saga.deploy(PointVerticle::new);
   }
 
   /** One purchase per user, all at once; the order ids in the users' order. */
@@ -124,19 +119,11 @@ class SagaAdmissionTest {
 
   /** Orders of the product the coordinator has stored (started). */
   private static Future<Long> stored(long productId) {
-    return server
-        .pg()
-        .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1")
-        .execute(Tuple.of(productId))
-        .map(rows -> rows.iterator().next().getLong(0));
+    return saga.count("SELECT count(*) FROM orders WHERE product_id = $1", productId);
   }
 
   /** Sagas still open in the whole database. */
   private static Future<Long> openSagas() {
-    return server
-        .pg()
-        .query("SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL")
-        .execute()
-        .map(rows -> rows.iterator().next().getLong(0));
+    return saga.count("SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL");
   }
 }

@@ -10,7 +10,6 @@ import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
 import avalanche.messages.StepOutcome;
 import avalanche.verticles.StockParticipantVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -197,10 +196,6 @@ class SagaStockFailureTest {
   }
 
   private static Future<String> stockParticipant() {
-    return server
-        .vertx()
-        .deployVerticle(
-            StockParticipantVerticle::new,
-            new DeploymentOptions().setConfig(server.app().config()));
+    return saga.deploy(StockParticipantVerticle::new);
   }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.verticles.ShippingVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -98,9 +97,6 @@ class SagaTimeoutTest {
   }
 
   private static Future<String> shippingParticipant() {
-    return server
-        .vertx()
-        .deployVerticle(
-            ShippingVerticle::new, new DeploymentOptions().setConfig(server.app().config()));
+    return saga.deploy(ShippingVerticle::new);
   }
 }
