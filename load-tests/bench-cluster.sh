@@ -5,7 +5,7 @@
 #      the first takes every role and starts the embedded PostgreSQL/Kafka/SMTP, the other two are `api` on the
 #      same servers; three wrk processes (one per process, CONNECTIONS/3 connections each) at once.
 # Reports req/s (sum), p99 (worst of the wrk runs) and the server CPU per request (all Avalanche JVMs, plus the
-# redis-servers). A bucketed product is not measured: buckets are not built yet (issue 15, part 3).
+# redis-servers), each on a plain hot product and on one split over 6 buckets.
 # Usage: load-tests/bench-cluster.sh [--seconds S] [--warmup S] [--connections C] [--jar PATH]
 set -euo pipefail
 
@@ -149,6 +149,9 @@ ADMIN=$(token "$PORT")
 P=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/admin/products" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
   -d '{"name":"bench-hot","price":1,"stock":10000000,"grade":"COMMON"}' | jq -r .productId)
 measure "1 process, 1 Redis, plain hot product" "$P" "$PORT" >>"$OUT/cluster.md"
+P=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/admin/products" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"name":"bench-hot-bucketed","price":1,"stock":10000000,"grade":"COMMON","buckets":6}' | jq -r .productId)
+measure "1 process, 1 Redis, hot product in 6 buckets" "$P" "$PORT" >>"$OUT/cluster.md"
 cleanup
 
 # B. three processes, Redis Cluster
@@ -171,7 +174,9 @@ ADMIN=$(token "$P1")
 P=$(curl -sf -X POST "http://127.0.0.1:$P1/api/admin/products" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
   -d '{"name":"bench-hot","price":1,"stock":10000000,"grade":"COMMON"}' | jq -r .productId)
 measure "3 processes, Redis Cluster 3+3, plain hot product" "$P" "$P1" "$P2" "$P3" >>"$OUT/cluster.md"
-echo "| 3 processes, Redis Cluster 3+3, bucketed hot product | not measured: buckets not built | | | |" >>"$OUT/cluster.md"
+P=$(curl -sf -X POST "http://127.0.0.1:$P1/api/admin/products" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"name":"bench-hot-bucketed","price":1,"stock":10000000,"grade":"COMMON","buckets":6}' | jq -r .productId)
+measure "3 processes, Redis Cluster 3+3, hot product in 6 buckets (2 per master)" "$P" "$P1" "$P2" "$P3" >>"$OUT/cluster.md"
 cleanup
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 cat "$OUT/cluster.md"

@@ -4,9 +4,10 @@
 -- KEYS: 1 product hash, 2 buyers hash (userId -> orderId | LOST), 3 deadlines zset, 4 order hash, 5 outbox stream,
 --       6 used admissions set of the product's waiting room
 -- ARGV: 1 userId, 2 orderId, 3 now (ms), 4 draw in [0,1), 5 reservation deadline (ms), 6 shipping address,
---       7 productId, 8 ticket of the shopper's admission ('' without one; its signature was checked by the caller)
+--       7 productId, 8 ticket of the shopper's admission ('' without one; its signature was checked by the caller),
+--       9 '1' when the product has other buckets (stock/Buckets): an empty bucket then answers EMPTY, not SOLD_OUT
 local product = KEYS[1]
-local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns', 'hold', 'room')
+local meta = redis.call('HMGET', product, 'dropAt', 'available', 'winP', 'price', 'returns', 'hold', 'room', 'epoch')
 if not meta[1] then
   return {'NOT_FOUND'}
 end
@@ -23,11 +24,17 @@ local userId, orderId, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if now < tonumber(meta[1]) then
   return {'DROP_NOT_OPEN', meta[1]}
 end
+local bought = redis.call('HEXISTS', KEYS[2], userId) == 1
+if not bought and ARGV[9] == '1' and tonumber(meta[2]) <= 0 then
+  -- The user's home bucket is empty but others may not be: the caller borrows units (stock/BucketedAttempt) and
+  -- asks again, or asks without this flag once every bucket is empty. Nothing is counted or used yet.
+  return {'EMPTY', meta[8] or '0'}
+end
 if meta[7] then
   redis.call('SADD', KEYS[6], ARGV[8])
 end
 redis.call('HINCRBY', product, 'attempts', 1)
-if redis.call('HEXISTS', KEYS[2], userId) == 1 then
+if bought then
   redis.call('HINCRBY', product, 'alreadyPurchased', 1)
   return {'ALREADY_PURCHASED'}
 end

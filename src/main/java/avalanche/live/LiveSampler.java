@@ -1,7 +1,9 @@
 package avalanche.live;
 
 import avalanche.infra.DropMetrics;
+import avalanche.stock.LiveProducts;
 import avalanche.stock.StockKeys;
+import avalanche.stock.StockTotals;
 import avalanche.waitingroom.RoomFields;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -21,21 +23,6 @@ import java.util.List;
 public final class LiveSampler {
   /** The live view follows the newest products, as the catalogue lists them. */
   static final int MAX_PRODUCTS = 500;
-
-  private static final String[] FIELDS = {
-    "name",
-    "dropAt",
-    "available",
-    "reserved",
-    "sold",
-    "won",
-    "lost",
-    "soldOutRejections",
-    "alreadyPurchased",
-    "returns",
-    RoomFields.ADMIT_PER_SECOND,
-    RoomFields.WAITING
-  };
 
   private final Redis redis;
   private final Pool pg;
@@ -74,57 +61,43 @@ public final class LiveSampler {
         .compose(
             index -> {
               List<Long> ids = new ArrayList<>();
-              List<Request> reads = new ArrayList<>();
               for (Response id : index) {
                 ids.add(id.toLong());
-                Request read = Request.cmd(Command.HMGET).arg(StockKeys.product(id.toLong()));
-                for (String field : FIELDS) {
-                  read.arg(field);
+              }
+              return LiveProducts.read(redis, ids);
+            })
+        .map(
+            live -> {
+              List<ProductSample> products = new ArrayList<>();
+              for (LiveProducts.Live product : live) {
+                // A product in the index whose hash is gone (Redis being rebuilt) is left out
+                // until it is back.
+                if (product != null) {
+                  products.add(sample(product));
                 }
-                reads.add(read);
               }
-              if (reads.isEmpty()) {
-                return Future.succeededFuture(List.of());
-              }
-              return redis
-                  .batch(reads)
-                  .map(
-                      hashes -> {
-                        List<ProductSample> products = new ArrayList<>();
-                        for (int i = 0; i < hashes.size(); i++) {
-                          Response h = hashes.get(i);
-                          // A product in the index whose hash is gone (Redis being rebuilt) is left
-                          // out until it is back.
-                          if (h != null && h.get(1) != null) {
-                            products.add(
-                                new ProductSample(
-                                    ids.get(i),
-                                    text(h, 0),
-                                    number(h, 1),
-                                    number(h, 2),
-                                    number(h, 3),
-                                    number(h, 4),
-                                    number(h, 5),
-                                    number(h, 6),
-                                    number(h, 7),
-                                    number(h, 8),
-                                    number(h, 9),
-                                    // A product without a room has no admission rate.
-                                    h.get(10) == null ? null : number(h, 11)));
-                          }
-                        }
-                        return products;
-                      });
+              return products;
             });
   }
 
-  private static String text(Response values, int i) {
-    Response value = values.get(i);
-    return value == null ? null : value.toString();
-  }
-
-  private static long number(Response values, int i) {
-    Response value = values.get(i);
-    return value == null ? 0 : value.toLong();
+  private static ProductSample sample(LiveProducts.Live product) {
+    Response first = product.first();
+    StockTotals t = product.totals();
+    Response rate = first.get(RoomFields.ADMIT_PER_SECOND);
+    Response waiting = first.get(RoomFields.WAITING);
+    return new ProductSample(
+        product.productId(),
+        first.get("name") == null ? null : first.get("name").toString(),
+        first.get("dropAt") == null ? 0 : first.get("dropAt").toLong(),
+        t.available(),
+        t.reserved(),
+        t.sold(),
+        t.won(),
+        t.lost(),
+        t.soldOutRejections(),
+        t.alreadyPurchased(),
+        t.returned(),
+        // A product without a room has no admission rate.
+        rate == null ? null : waiting == null ? 0L : waiting.toLong());
   }
 }

@@ -4,9 +4,11 @@ import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Order ids: {@code <ms:12 hex><node:8 hex><seq:6 hex>-<productId>}. The time prefix orders them,
- * node and sequence keep them unique across processes, and the product suffix tells which Redis
- * slot holds the order while it is live, so a read needs no lookup table.
+ * Order ids: {@code <ms:12 hex><node:8 hex><seq:6 hex>-<productId>}, or {@code
+ * ...-<productId>.<salt>} for an order in another than a product's first bucket ({@code
+ * stock/Buckets}). The time prefix orders them, node and sequence keep them unique across
+ * processes, and the suffix names the Redis hash tag (and so the slot) that holds the order while
+ * it is live, so a read needs no lookup table.
  */
 public final class OrderIds {
   private static final int NODE = new SecureRandom().nextInt();
@@ -16,12 +18,18 @@ public final class OrderIds {
   private OrderIds() {}
 
   public static String next(long productId) {
+    return next(productId, 0);
+  }
+
+  /** An order id for the product's bucket with that salt (0: the first). */
+  public static String next(long productId, int salt) {
     // Written by hand: String.format costs more than the rest of a purchase's bookkeeping together.
     char[] id = new char[26];
     hex(id, 0, 12, System.currentTimeMillis());
     hex(id, 12, 8, NODE & 0xffffffffL);
     hex(id, 20, 6, SEQUENCE.getAndIncrement() & 0xffffff);
-    return new StringBuilder(48).append(id).append('-').append(productId).toString();
+    StringBuilder out = new StringBuilder(48).append(id).append('-').append(productId);
+    return salt == 0 ? out.toString() : out.append('.').append(salt).toString();
   }
 
   /**
@@ -49,8 +57,12 @@ public final class OrderIds {
         return -1;
       }
     }
+    int dot = orderId.indexOf('.', 27);
     try {
-      long id = Long.parseLong(orderId.substring(27));
+      if (dot >= 0 && Integer.parseInt(orderId, dot + 1, orderId.length(), 10) <= 0) {
+        return -1;
+      }
+      long id = Long.parseLong(orderId, 27, dot < 0 ? orderId.length() : dot, 10);
       return id > 0 ? id : -1;
     } catch (NumberFormatException e) {
       return -1;

@@ -55,7 +55,7 @@ public final class OrderRoutes {
               // Not stored by the saga yet: the reservation script wrote it to Redis before the
               // 202.
               return redis
-                  .send(Request.cmd(Command.HGETALL).arg(StockKeys.order(productId, orderId)))
+                  .send(Request.cmd(Command.HGETALL).arg(StockKeys.order(orderId)))
                   .map(
                       hash -> {
                         if (hash == null

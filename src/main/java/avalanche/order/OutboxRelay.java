@@ -33,15 +33,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves won orders from the products' outbox streams ({@code {p:<id>}:outbox}, written by
- * reserve.lua together with the reservation) to {@code order.requested} (Avro {@link
+ * Moves won orders from the outbox streams of the products' buckets ({@code <tag>:outbox}, written
+ * by reserve.lua together with the reservation) to {@code order.requested} (Avro {@link
  * OrderRequested}, key = order id), in batches.
  *
  * <p>Each relay is one consumer, of a name of its own, in the group {@value #GROUP} of every
- * product's outbox (the products of the {@code products} index; the group is created on first
- * read). One round reads, for every product due, up to {@code batchSize} entries no relay has read
- * yet (one pipelined script call per product, outbox_read.lua), produces them all with the
- * idempotent producer (acks=all) on a worker thread, and only once Kafka acknowledged every record
+ * bucket's outbox (the tags of the {@code buckets} index; the group is created on first read). One
+ * round reads, for every product due, up to {@code batchSize} entries no relay has read yet (one
+ * pipelined script call per product, outbox_read.lua), produces them all with the idempotent
+ * producer (acks=all) on a worker thread, and only once Kafka acknowledged every record
  * acknowledges and deletes them in Redis (outbox_ack.lua). Nothing else ever removes an entry: the
  * outbox is never trimmed.
  *
@@ -118,8 +118,9 @@ public final class OutboxRelay {
     }
   }
 
-  /** One product's outbox as this relay sees it (used from the relay's context only). */
+  /** One bucket's outbox as this relay sees it (used from the relay's context only). */
   private static final class Outbox {
+    final String tag;
     final long productId;
     final String key;
     long dueAt;
@@ -134,9 +135,10 @@ public final class OutboxRelay {
     String claimCursor = "0-0";
     long claimAt;
 
-    Outbox(long productId, long now) {
-      this.productId = productId;
-      this.key = StockKeys.outbox(productId);
+    Outbox(String tag, long now) {
+      this.tag = tag;
+      this.productId = StockKeys.productOfTag(tag);
+      this.key = StockKeys.outbox(tag);
       this.dueAt = now;
       this.claimAt = now;
     }
@@ -148,11 +150,11 @@ public final class OutboxRelay {
   private final Vertx vertx;
   private final Redis redis;
   private final KafkaBatchSender kafka;
-  private final Supplier<Future<List<Long>>> products;
+  private final Supplier<Future<List<String>>> buckets;
   private final Settings settings;
   private final OutboxMetrics metrics;
   private final String consumer;
-  private final Map<Long, Outbox> outboxes = new LinkedHashMap<>();
+  private final Map<String, Outbox> outboxes = new LinkedHashMap<>();
   private final SettlementYield yield;
 
   private Context context;
@@ -177,20 +179,20 @@ public final class OutboxRelay {
   private Future<Void> running = Future.succeededFuture();
 
   /**
-   * @param products the products whose outboxes to relay (production: {@link #indexedProducts}),
-   *     asked again every {@code productRefreshMs}
+   * @param buckets the buckets (hash tags) whose outboxes to relay (production: {@link
+   *     #indexedBuckets}), asked again every {@code productRefreshMs}
    */
   public OutboxRelay(
       Vertx vertx,
       Redis redis,
       KafkaProducer<String, byte[]> producer,
-      Supplier<Future<List<Long>>> products,
+      Supplier<Future<List<String>>> buckets,
       Settings settings,
       OutboxMetrics metrics) {
     this.vertx = vertx;
     this.redis = redis;
     this.kafka = new KafkaBatchSender(vertx, producer);
-    this.products = products;
+    this.buckets = buckets;
     this.settings = settings;
     this.metrics = metrics;
     this.yield = new SettlementYield(settings.yieldAboveWinsPerSecond(), settings.yieldMaxLagMs());
@@ -205,17 +207,17 @@ public final class OutboxRelay {
             + HexFormat.of().formatHex(random);
   }
 
-  /** Every product of the {@code products} index (ZRANGE). */
-  public static Supplier<Future<List<Long>>> indexedProducts(Redis redis) {
+  /** Every bucket of every product: the {@code buckets} index (ZRANGE). */
+  public static Supplier<Future<List<String>>> indexedBuckets(Redis redis) {
     return () ->
         redis
-            .send(Request.cmd(Command.ZRANGE).arg(StockKeys.PRODUCT_INDEX).arg(0).arg(-1))
+            .send(Request.cmd(Command.ZRANGE).arg(StockKeys.BUCKET_INDEX).arg(0).arg(-1))
             .map(
-                ids -> {
-                  List<Long> out = new ArrayList<>(ids == null ? 0 : ids.size());
-                  if (ids != null) {
-                    for (Response id : ids) {
-                      out.add(id.toLong());
+                tags -> {
+                  List<String> out = new ArrayList<>(tags == null ? 0 : tags.size());
+                  if (tags != null) {
+                    for (Response tag : tags) {
+                      out.add(tag.toString());
                     }
                   }
                   return out;
@@ -299,14 +301,14 @@ public final class OutboxRelay {
 
   private Future<Void> refresh(long now) {
     refreshAt = now + settings.productRefreshMs();
-    return products
+    return buckets
         .get()
         .map(
-            ids -> {
-              Set<Long> live = new HashSet<>(ids);
+            tags -> {
+              Set<String> live = new HashSet<>(tags);
               outboxes.keySet().retainAll(live);
-              for (long id : ids) {
-                outboxes.computeIfAbsent(id, p -> new Outbox(p, now));
+              for (String tag : tags) {
+                outboxes.computeIfAbsent(tag, t -> new Outbox(t, now));
               }
               return (Void) null;
             })
@@ -568,7 +570,7 @@ public final class OutboxRelay {
     for (Outbox outbox : outboxes.values()) {
       reads.add(Request.cmd(Command.XLEN).arg(outbox.key));
       reads.add(Request.cmd(Command.XRANGE).arg(outbox.key).arg("-").arg("+").arg("COUNT").arg(1));
-      reads.add(Request.cmd(Command.HGET).arg(StockKeys.product(outbox.productId)).arg("won"));
+      reads.add(Request.cmd(Command.HGET).arg(StockKeys.bucket(outbox.tag)).arg("won"));
     }
     pipelined(reads, redis::batch)
         .onComplete(

@@ -7,6 +7,10 @@ import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
 import avalanche.infra.http.RateLimiter;
+import avalanche.stock.BucketDirectory;
+import avalanche.stock.BucketedAttempt;
+import avalanche.stock.Buckets;
+import avalanche.stock.Reservation;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
@@ -20,6 +24,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -60,6 +65,8 @@ public final class PurchaseRoutes {
   private final RateLimiter limiter;
   private final IdempotencyStore idempotency;
   private final StockScripts stock;
+  private final BucketDirectory buckets;
+  private final BucketedAttempt attempts;
   private final SoldOutCache soldOut;
   private final DropMetrics metrics;
   private final AdmissionTokens admissions;
@@ -70,6 +77,7 @@ public final class PurchaseRoutes {
       RateLimiter limiter,
       IdempotencyStore idempotency,
       StockScripts stock,
+      BucketDirectory buckets,
       SoldOutCache soldOut,
       DropMetrics metrics,
       AdmissionTokens admissions) {
@@ -78,6 +86,8 @@ public final class PurchaseRoutes {
     this.limiter = limiter;
     this.idempotency = idempotency;
     this.stock = stock;
+    this.buckets = buckets;
+    this.attempts = new BucketedAttempt(stock);
     this.soldOut = soldOut;
     this.metrics = metrics;
     this.admissions = admissions;
@@ -231,25 +241,31 @@ public final class PurchaseRoutes {
       metrics.outcome(productId, known);
       return Future.succeededFuture(known == Outcome.SOLD_OUT ? SOLD_OUT : ALREADY_PURCHASED);
     }
-    String orderId = OrderIds.next(productId);
-    return stock
-        .reserve(
-            productId,
-            userId,
-            orderId,
-            ThreadLocalRandom.current().nextDouble(),
-            address,
-            admission)
+    // A product's buckets are known after its first attempt in this process: no extra hop then.
+    Buckets cached = buckets.known(productId);
+    Future<Reservation> decided =
+        cached != null
+            ? decide(cached, userId, address, admission)
+            : buckets
+                .load(stock::send, productId)
+                .compose(
+                    found ->
+                        found == null
+                            ? Future.failedFuture(ApiException.notFound("no such product"))
+                            : decide(found, userId, address, admission));
+    return decided
         .timeout(RESERVE_ANSWER_MS, TimeUnit.MILLISECONDS)
         .recover(
             e ->
                 Future.failedFuture(
-                    ApiException.unavailable("stock service unavailable, try again")))
+                    e instanceof ApiException
+                        ? e
+                        : ApiException.unavailable("stock service unavailable, try again")))
         .compose(
             result -> {
               metrics.outcome(productId, result.outcome());
               return switch (result.outcome()) {
-                case RESERVED -> Future.succeededFuture(reserved(orderId));
+                case RESERVED -> Future.succeededFuture(reserved(result.orderId()));
                 case LOST -> Future.succeededFuture(LOST);
                 case SOLD_OUT -> {
                   if (result.cacheable()) {
@@ -275,17 +291,30 @@ public final class PurchaseRoutes {
                         ApiException.unavailable(
                             "the drop is being restored after a storage failure, try again in a few seconds"));
                 case NOT_ADMITTED -> Future.failedFuture(AdmissionTokens.notAdmitted());
+                case EMPTY -> throw new IllegalStateException("an EMPTY answer reached the route");
               };
             });
+  }
+
+  private Future<Reservation> decide(
+      Buckets product, long userId, String address, String admission) {
+    return attempts.run(
+        product,
+        userId,
+        OrderIds.next(product.productId(), product.homeSalt(userId)),
+        ThreadLocalRandom.current().nextDouble(),
+        address,
+        admission);
   }
 
   /**
    * Reads the buyers once, in the background, so the following attempts are answered from memory.
    */
-  private void cacheSoldOut(long productId, long returns, long now) {
-    if (soldOut.shouldArm(productId, returns, now)) {
+  private void cacheSoldOut(long productId, Map<String, Long> returns, long now) {
+    Buckets known = buckets.known(productId);
+    if (known != null && soldOut.shouldArm(productId, returns, now)) {
       stock
-          .buyers(productId)
+          .buyers(known)
           .onComplete(
               buyers -> {
                 if (buyers.succeeded()) {

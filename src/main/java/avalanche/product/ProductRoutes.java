@@ -5,6 +5,9 @@ import avalanche.infra.Channels;
 import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
+import avalanche.stock.BucketPlacement;
+import avalanche.stock.Buckets;
+import avalanche.stock.LiveProducts;
 import avalanche.stock.StockKeys;
 import avalanche.stock.StockScripts;
 import avalanche.waitingroom.RoomFields;
@@ -62,6 +65,7 @@ public final class ProductRoutes {
   private final Redis redis;
   private final StockScripts scripts;
   private final JsonObject winProbability;
+  private final boolean cluster;
 
   public ProductRoutes(Vertx vertx, Pool pg, Redis redis, StockScripts scripts, JsonObject config) {
     this.vertx = vertx;
@@ -69,6 +73,7 @@ public final class ProductRoutes {
     this.redis = redis;
     this.scripts = scripts;
     this.winProbability = config.getJsonObject("drop").getJsonObject("winProbability");
+    this.cluster = config.getJsonObject("redis").getBoolean("cluster", false);
   }
 
   public void mount(Router router, AuthHandler auth) {
@@ -96,53 +101,80 @@ public final class ProductRoutes {
     Instant dropAt =
         dropAt(Bodies.optionalString(body, "dropAt", 64)).truncatedTo(ChronoUnit.MILLIS);
     RoomSettings room = RoomSettings.parse(body);
+    int bucketCount =
+        body.getValue("buckets") == null
+            ? 1
+            : (int) Bodies.integer(body, "buckets", 1, Buckets.MAX);
+    if (room != null && bucketCount > 1) {
+      // A room admits the crowd at admitPerSecond, which one slot serves; its line and
+      // admissions live in the first bucket's slot.
+      throw ApiException.validation("a product behind a waitingRoom takes buckets 1");
+    }
     double winP = winProbability.getDouble(grade.name());
-    return pg.preparedQuery(
-            """
-            INSERT INTO products (name, price, grade, win_probability, drop_at, total, available,
-                                  room_admit_per_second, room_opens_seconds_before)
-            VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id, created_at""")
-        .execute(
-            Tuple.of(
-                    name,
-                    price,
-                    grade.name(),
-                    winP,
-                    OffsetDateTime.ofInstant(dropAt, ZoneOffset.UTC),
-                    (int) stock)
-                .addValue(room == null ? null : (int) room.admitPerSecond())
-                .addValue(room == null ? null : (int) room.opensSecondsBefore()))
+    return pg.withTransaction(
+            conn ->
+                conn.preparedQuery(
+                        """
+                    INSERT INTO products (name, price, grade, win_probability, drop_at, total,
+                                          available, room_admit_per_second,
+                                          room_opens_seconds_before)
+                    VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id, created_at""")
+                    .execute(
+                        Tuple.of(
+                                name,
+                                price,
+                                grade.name(),
+                                winP,
+                                OffsetDateTime.ofInstant(dropAt, ZoneOffset.UTC),
+                                (int) stock)
+                            .addValue(room == null ? null : (int) room.admitPerSecond())
+                            .addValue(room == null ? null : (int) room.opensSecondsBefore()))
+                    .compose(
+                        rows -> {
+                          var row = rows.iterator().next();
+                          long id = row.getLong("id");
+                          long createdAt =
+                              row.getOffsetDateTime("created_at").toInstant().toEpochMilli();
+                          return placement(id, bucketCount)
+                              .compose(
+                                  buckets ->
+                                      conn.preparedQuery(
+                                              "UPDATE products SET bucket_salts = $2 WHERE id = $1")
+                                          .execute(
+                                              Tuple.tuple()
+                                                  .addLong(id)
+                                                  .addArrayOfInteger(
+                                                      buckets
+                                                          .salts()
+                                                          .subList(1, buckets.count())
+                                                          .toArray(Integer[]::new)))
+                                          .map(done -> new Created(buckets, createdAt)));
+                        }))
         .compose(
-            rows -> {
-              var row = rows.iterator().next();
-              long id = row.getLong("id");
-              JsonObject fields =
+            created -> {
+              long id = created.buckets().productId();
+              JsonObject catalogue =
                   new JsonObject()
                       .put("name", name)
                       .put("price", price)
                       .put("grade", grade.name())
                       .put("winP", winP)
-                      .put("dropAt", dropAt.toEpochMilli())
-                      .put("total", stock)
-                      .put("available", stock)
-                      .put("reserved", 0)
-                      .put("sold", 0);
+                      .put("dropAt", dropAt.toEpochMilli());
               if (room != null) {
-                fields
+                catalogue
                     .put(RoomFields.ADMIT_PER_SECOND, room.admitPerSecond())
                     .put(RoomFields.OPENS_SECONDS_BEFORE, room.opensSecondsBefore());
               }
-              long createdAt = row.getOffsetDateTime("created_at").toInstant().toEpochMilli();
               return scripts
-                  .init(id, fields, createdAt)
+                  .init(created.buckets(), catalogue, stock, created.createdAt())
                   .compose(
-                      created ->
+                      done ->
                           room == null
                               ? Future.succeededFuture()
                               : redis.send(
                                   Request.cmd(Command.ZADD)
                                       .arg(RoomKeys.ROOMS)
-                                      .arg(createdAt)
+                                      .arg(created.createdAt())
                                       .arg(id)))
                   .map(
                       indexed -> {
@@ -155,11 +187,26 @@ public final class ProductRoutes {
                                 .put("dropAt", dropAt.toString())
                                 .put("total", stock)
                                 .put("available", stock);
+                        if (created.buckets().split()) {
+                          product.put("buckets", created.buckets().count());
+                        }
                         return room == null
                             ? product
                             : product.put("waitingRoom", room.toJson(dropAt));
                       });
             });
+  }
+
+  private record Created(Buckets buckets, long createdAt) {}
+
+  /** The buckets' salts: round the cluster's masters by its slot map, or 1, 2, 3... */
+  private Future<Buckets> placement(long productId, int count) {
+    if (count == 1 || !cluster) {
+      return Future.succeededFuture(BucketPlacement.standalone(productId, count));
+    }
+    return redis
+        .send(Request.cmd(Command.CLUSTER).arg("SLOTS"))
+        .map(slots -> BucketPlacement.cluster(productId, count, slots));
   }
 
   /**
@@ -190,7 +237,7 @@ public final class ProductRoutes {
 
   private Future<JsonObject> get(RoutingContext ctx) {
     long id = Bodies.numericId(ctx.pathParam("productId"), "product");
-    return live(id).map(hash -> ProductViews.product(id, hash));
+    return live(id).map(ProductViews::product);
   }
 
   private Future<JsonObject> stats(RoutingContext ctx) {
@@ -205,15 +252,14 @@ public final class ProductRoutes {
         .map(ProductViews::stats);
   }
 
-  private Future<Response> live(long id) {
-    return redis
-        .send(Request.cmd(Command.HGETALL).arg(StockKeys.product(id)))
+  private Future<LiveProducts.Live> live(long id) {
+    return LiveProducts.read(redis, List.of(id))
         .map(
-            hash -> {
-              if (hash == null || hash.size() == 0) {
+            found -> {
+              if (found.get(0) == null) {
                 throw ApiException.notFound("no such product");
               }
-              return hash;
+              return found.get(0);
             });
   }
 
@@ -223,26 +269,20 @@ public final class ProductRoutes {
         .compose(
             ids -> {
               List<Long> productIds = new ArrayList<>();
-              List<Request> reads = new ArrayList<>();
               for (Response id : ids) {
                 productIds.add(id.toLong());
-                reads.add(Request.cmd(Command.HGETALL).arg(StockKeys.product(id.toLong())));
               }
-              if (reads.isEmpty()) {
-                return Future.succeededFuture(new JsonObject().put("items", new JsonArray()));
+              return LiveProducts.read(redis, productIds);
+            })
+        .map(
+            products -> {
+              JsonArray items = new JsonArray();
+              for (int i = products.size() - 1; i >= 0; i--) {
+                if (products.get(i) != null) {
+                  items.add(ProductViews.product(products.get(i)));
+                }
               }
-              return redis
-                  .batch(reads)
-                  .map(
-                      hashes -> {
-                        JsonArray items = new JsonArray();
-                        for (int i = hashes.size() - 1; i >= 0; i--) {
-                          if (hashes.get(i) != null && hashes.get(i).size() > 0) {
-                            items.add(ProductViews.product(productIds.get(i), hashes.get(i)));
-                          }
-                        }
-                        return new JsonObject().put("items", items);
-                      });
+              return new JsonObject().put("items", items);
             });
   }
 }

@@ -1,5 +1,8 @@
 package avalanche.product;
 
+import avalanche.stock.Buckets;
+import avalanche.stock.LiveProducts;
+import avalanche.stock.StockTotals;
 import avalanche.waitingroom.RoomSettings;
 import avalanche.waitingroom.WaitingRoom;
 import io.vertx.core.json.JsonObject;
@@ -10,38 +13,40 @@ import java.time.Instant;
 public final class ProductViews {
   private ProductViews() {}
 
-  public static JsonObject product(long productId, Response hash) {
+  public static JsonObject product(LiveProducts.Live live) {
+    Response hash = live.first();
     Instant dropAt = Instant.ofEpochMilli(number(hash, "dropAt"));
     RoomSettings room = RoomSettings.of(hash);
     JsonObject product =
         new JsonObject()
-            .put("productId", Long.toString(productId))
+            .put("productId", Long.toString(live.productId()))
             .put("name", text(hash, "name"))
             .put("price", number(hash, "price"))
             .put("grade", text(hash, "grade"))
             .put("dropAt", dropAt.toString())
-            .put("total", number(hash, "total"))
-            .put("available", number(hash, "available"));
+            .put("total", live.totals().total())
+            .put("available", live.totals().available());
+    Response salts = hash.get(Buckets.SALTS_FIELD);
+    if (salts != null) {
+      product.put("buckets", Buckets.parse(live.productId(), salts.toString()).count());
+    }
     return room == null ? product : product.put("waitingRoom", room.toJson(dropAt));
   }
 
-  public static JsonObject stats(Response hash) {
-    JsonObject stats = new JsonObject();
-    for (String field :
-        new String[] {
-          "total",
-          "available",
-          "reserved",
-          "sold",
-          "attempts",
-          "won",
-          "lost",
-          "soldOutRejections",
-          "alreadyPurchased"
-        }) {
-      stats.put(field, number(hash, field));
-    }
-    JsonObject queue = WaitingRoom.stats(hash);
+  public static JsonObject stats(LiveProducts.Live live) {
+    StockTotals t = live.totals();
+    JsonObject stats =
+        new JsonObject()
+            .put("total", t.total())
+            .put("available", t.available())
+            .put("reserved", t.reserved())
+            .put("sold", t.sold())
+            .put("attempts", t.attempts())
+            .put("won", t.won())
+            .put("lost", t.lost())
+            .put("soldOutRejections", t.soldOutRejections())
+            .put("alreadyPurchased", t.alreadyPurchased());
+    JsonObject queue = WaitingRoom.stats(live.first());
     if (queue != null) {
       stats.put("queue", queue);
     }

@@ -37,7 +37,7 @@ public final class StockConfirmer {
     for (SagaSnapshot saga : sagas) {
       calls.add(
           StockScripts.CONFIRM.evalsha(
-              StockScripts.confirmKeys(saga.productId(), saga.orderId()), List.of(saga.orderId())));
+              StockScripts.confirmKeys(saga.orderId()), List.of(saga.orderId())));
     }
     return StockScripts.CONFIRM
         .runAll(redis::batch, redis::send, calls)

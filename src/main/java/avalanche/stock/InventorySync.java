@@ -69,35 +69,24 @@ public final class InventorySync {
   }
 
   private Future<Integer> write(List<Long> productIds) {
-    List<Request> reads = new ArrayList<>();
-    for (long id : productIds) {
-      reads.add(
-          Request.cmd(Command.HMGET)
-              .arg(StockKeys.product(id))
-              .arg("available")
-              .arg("reserved")
-              .arg("sold"));
-    }
     OffsetDateTime readAt = OffsetDateTime.ofInstant(Instant.now(), ZoneOffset.UTC);
-    return redis
-        .batch(reads)
+    return LiveProducts.read(redis, productIds)
         .compose(
-            counters -> {
+            live -> {
               List<Long> ids = new ArrayList<>();
               List<Integer> available = new ArrayList<>();
               List<Integer> reserved = new ArrayList<>();
               List<Integer> sold = new ArrayList<>();
-              for (int i = 0; i < productIds.size(); i++) {
-                Response c = counters.get(i);
+              for (LiveProducts.Live product : live) {
                 // An indexed product without its hash (lost, not yet rebuilt) has nothing to
                 // mirror.
-                if (c == null || c.get(0) == null || c.get(1) == null || c.get(2) == null) {
+                if (product == null) {
                   continue;
                 }
-                ids.add(productIds.get(i));
-                available.add(c.get(0).toInteger());
-                reserved.add(c.get(1).toInteger());
-                sold.add(c.get(2).toInteger());
+                ids.add(product.productId());
+                available.add((int) product.totals().available());
+                reserved.add((int) product.totals().reserved());
+                sold.add((int) product.totals().sold());
               }
               if (ids.isEmpty()) {
                 return Future.succeededFuture(0);

@@ -1,16 +1,21 @@
 package avalanche.stock;
 
+import java.util.Map;
+
 /**
- * What reserve.lua decided for one purchase attempt. {@code price} is set for RESERVED, {@code
- * opensAt} for DROP_NOT_OPEN, {@code returns} (units returned to the product so far) for SOLD_OUT,
- * or -1 for a product behind a waiting room, whose sold-out answer must not be cached ({@link
- * #cacheable}).
+ * What reserve.lua decided for one purchase attempt. {@code detail} is the price for RESERVED, the
+ * opening time for DROP_NOT_OPEN and the bucket's epoch for EMPTY. {@code returns}, for SOLD_OUT:
+ * per bucket tag, the units returned to it so far, or null for a product behind a waiting room,
+ * whose sold-out answer must not be cached ({@link #cacheable}). {@code orderId}: the id the
+ * attempt's order has (RESERVED) or would have had.
  */
-public record Reservation(Outcome outcome, long price, long opensAt, long returns, long createdAt) {
+public record Reservation(
+    Outcome outcome, long detail, Map<String, Long> returns, long createdAt, String orderId) {
   /**
    * RESTORING: the product was rebuilt after Redis lost its data and takes no attempt yet.
    * NOT_ADMITTED: the product is behind a waiting room and the attempt carried no admission, or one
-   * already used.
+   * already used. EMPTY: the user's home bucket has no unit, the product's other buckets may (never
+   * an answer to a shopper: {@link BucketedAttempt} goes on).
    */
   public enum Outcome {
     RESERVED,
@@ -20,7 +25,20 @@ public record Reservation(Outcome outcome, long price, long opensAt, long return
     DROP_NOT_OPEN,
     NOT_FOUND,
     RESTORING,
-    NOT_ADMITTED
+    NOT_ADMITTED,
+    EMPTY
+  }
+
+  public long price() {
+    return detail;
+  }
+
+  public long opensAt() {
+    return detail;
+  }
+
+  public long epoch() {
+    return detail;
   }
 
   /**
@@ -28,10 +46,6 @@ public record Reservation(Outcome outcome, long price, long opensAt, long return
    * is checked first.
    */
   public boolean cacheable() {
-    return returns >= 0;
-  }
-
-  public static Reservation decided(Outcome outcome, long createdAt) {
-    return new Reservation(outcome, 0, 0, 0, createdAt);
+    return returns != null;
   }
 }

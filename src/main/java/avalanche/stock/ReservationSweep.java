@@ -42,9 +42,8 @@ import org.slf4j.LoggerFactory;
  * Then the saga refused the order (parked on {@code dead.letters}: an unknown user or product), and
  * the unit goes back on sale. Each check is made after the one before, so an order cannot slip from
  * the outbox to Kafka, or from Kafka to a row, between two of them unseen. When Redis or Kafka
- * cannot say, nothing without a row is released. Release and confirm are the stock verticle's
- * idempotent scripts, so sweepers in several verticles or processes may race on one order and it
- * still moves once.
+ * cannot say, nothing without a row is released. Release and confirm are idempotent scripts, so
+ * sweepers in several verticles or processes may race on one order and it still moves once.
  */
 public final class ReservationSweep {
   private static final Logger LOG = LoggerFactory.getLogger(ReservationSweep.class);
@@ -68,7 +67,8 @@ public final class ReservationSweep {
     }
   }
 
-  private record Expired(long productId, String orderId) {}
+  /** An overdue reservation and the bucket (hash tag) holding it. */
+  private record Expired(String tag, String orderId) {}
 
   private static final Result NOTHING = new Result(0, 0, 0, 0, 0);
   private static final Result FAILED = new Result(0, 0, 0, 0, 1);
@@ -98,7 +98,10 @@ public final class ReservationSweep {
     this.pendingRecheckMs = pendingRecheckMs;
   }
 
-  /** One pass over the product index, settling at most {@code maxPerTick} expired reservations. */
+  /**
+   * One pass over the bucket index (every bucket of every product), settling at most {@code
+   * maxPerTick} expired reservations.
+   */
   public Future<Result> run(long now) {
     return page(0, now, maxPerTick, NOTHING);
   }
@@ -107,7 +110,7 @@ public final class ReservationSweep {
     return redis
         .send(
             Request.cmd(Command.ZRANGE)
-                .arg(StockKeys.PRODUCT_INDEX)
+                .arg(StockKeys.BUCKET_INDEX)
                 .arg(offset)
                 .arg(offset + pageSize - 1))
         .compose(
@@ -115,11 +118,11 @@ public final class ReservationSweep {
               if (ids == null || ids.size() == 0) {
                 return Future.succeededFuture(sofar);
               }
-              List<Long> productIds = new ArrayList<>();
-              for (Response id : ids) {
-                productIds.add(id.toLong());
+              List<String> tags = new ArrayList<>();
+              for (Response tag : ids) {
+                tags.add(tag.toString());
               }
-              return expired(productIds, now, budget)
+              return expired(tags, now, budget)
                   .compose(
                       due ->
                           settle(due)
@@ -127,20 +130,20 @@ public final class ReservationSweep {
                                   result -> {
                                     int left = budget - due.size();
                                     Result total = sofar.plus(result);
-                                    return productIds.size() < pageSize || left <= 0
+                                    return tags.size() < pageSize || left <= 0
                                         ? Future.succeededFuture(total)
                                         : page(offset + pageSize, now, left, total);
                                   }));
             });
   }
 
-  /** The oldest overdue reservations of a page of products, at most {@code budget} per product. */
-  private Future<List<Expired>> expired(List<Long> productIds, long now, int budget) {
+  /** The oldest overdue reservations of a page of buckets, at most {@code budget} per bucket. */
+  private Future<List<Expired>> expired(List<String> tags, long now, int budget) {
     List<Request> reads = new ArrayList<>();
-    for (long id : productIds) {
+    for (String tag : tags) {
       reads.add(
           Request.cmd(Command.ZRANGEBYSCORE)
-              .arg(StockKeys.deadlines(id))
+              .arg(StockKeys.deadlines(tag))
               .arg("-inf")
               .arg(now)
               .arg("LIMIT")
@@ -152,10 +155,10 @@ public final class ReservationSweep {
         .map(
             answers -> {
               List<Expired> due = new ArrayList<>();
-              for (int i = 0; i < productIds.size() && due.size() < budget; i++) {
+              for (int i = 0; i < tags.size() && due.size() < budget; i++) {
                 for (Response orderId : answers.get(i)) {
                   if (due.size() < budget) {
-                    due.add(new Expired(productIds.get(i), orderId.toString()));
+                    due.add(new Expired(tags.get(i), orderId.toString()));
                   }
                 }
               }
@@ -194,22 +197,14 @@ public final class ReservationSweep {
                                             switch (status.getOrDefault(order.orderId(), "NONE")) {
                                               case "PENDING" -> postpone(order);
                                               case "COMPLETED" ->
-                                                  settled(
-                                                      stock.confirm(
-                                                          order.productId(), order.orderId()),
-                                                      order);
+                                                  settled(stock.confirm(order.orderId()), order);
                                               case "NONE" ->
                                                   drained && !onTheirWay.contains(order.orderId())
                                                       ? settled(
-                                                          stock.release(
-                                                              order.productId(), order.orderId()),
-                                                          order)
+                                                          stock.release(order.orderId()), order)
                                                       : postpone(order);
                                               default ->
-                                                  settled(
-                                                      stock.release(
-                                                          order.productId(), order.orderId()),
-                                                      order);
+                                                  settled(stock.release(order.orderId()), order);
                                             });
                                       }
                                       // One order's failure (Redis busy, the product being rebuilt)
@@ -240,10 +235,7 @@ public final class ReservationSweep {
     for (Expired order : due) {
       checks.add(
           OUTBOX_HOLDS.evalsha(
-              List.of(
-                  StockKeys.order(order.productId(), order.orderId()),
-                  StockKeys.outbox(order.productId())),
-              List.of()));
+              List.of(StockKeys.order(order.orderId()), StockKeys.outbox(order.tag())), List.of()));
     }
     Set<String> all = new HashSet<>();
     due.forEach(order -> all.add(order.orderId()));
@@ -288,7 +280,7 @@ public final class ReservationSweep {
             return redis
                 .send(
                     Request.cmd(Command.ZREM)
-                        .arg(StockKeys.deadlines(order.productId()))
+                        .arg(StockKeys.deadlines(order.tag()))
                         .arg(order.orderId()))
                 .map(removed -> removed.toInteger() == 1 ? new Result(0, 0, 0, 1, 0) : NOTHING);
           }
@@ -315,7 +307,7 @@ public final class ReservationSweep {
     return redis
         .send(
             Request.cmd(Command.ZADD)
-                .arg(StockKeys.deadlines(order.productId()))
+                .arg(StockKeys.deadlines(order.tag()))
                 .arg("XX")
                 .arg("GT")
                 .arg("CH")

@@ -15,13 +15,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Products known to be sold out, in the memory of this process (shared by every ingress instance),
  * so that the crowd hammering a sold-out drop is answered without a Redis round trip.
  *
- * <p>An entry is made from a SOLD_OUT answer of reserve.lua, which carries the product's count of
- * returned units, plus a snapshot of the product's buyers (so ALREADY_PURCHASED is still answered
- * before SOLD_OUT). While a product is sold out its buyers cannot change: adding one needs a unit,
- * and removing one returns a unit. Every return is numbered and published on {@code
- * stock.returned}; the feed drops entries older than the return, and refuses to make one from an
- * answer older than a return it has seen. The cache is used only while that feed is {@link
- * #live()}; entries also expire, as a bound on anything unforeseen.
+ * <p>An entry is made from a SOLD_OUT answer of reserve.lua, which carries the count of units
+ * returned to each of the product's buckets (one for an unbucketed product), plus a snapshot of the
+ * product's buyers (so ALREADY_PURCHASED is still answered before SOLD_OUT). While a product is
+ * sold out its buyers cannot change: adding one needs a unit, and removing one returns a unit.
+ * Every return (and every arrival of units lent between buckets) is numbered per bucket and
+ * published on {@code stock.returned}; the feed drops entries older than the return, and refuses to
+ * make one from an answer older than a return it has seen. The cache is used only while that feed
+ * is {@link #live()}; entries also expire, as a bound on anything unforeseen.
  *
  * <p>The attempts answered here are counted here and added to the product's statistics by {@link
  * #drainCounts()}.
@@ -31,13 +32,22 @@ public final class SoldOutCache implements Shareable {
   private static final String KEY = "sold-out";
   static final long ENTRY_TTL_MS = 5_000;
 
-  private record SoldOut(long returns, Set<String> buyers, long expiresAt) {}
+  private record SoldOut(Map<String, Long> returns, Set<String> buyers, long expiresAt) {
+    /** Whether a return numbered {@code returns} to bucket {@code tag} came after this answer. */
+    boolean before(String tag, long returns) {
+      Long known = this.returns.get(tag);
+      return known == null || known < returns;
+    }
+  }
 
   /** Attempts answered from the cache and not yet added to Redis. */
   public record Counts(long productId, long soldOut, long alreadyPurchased) {}
 
   private final Map<Long, SoldOut> soldOut = new ConcurrentHashMap<>();
-  private final Map<Long, Long> lastReturn = new ConcurrentHashMap<>();
+
+  /** Per bucket tag, the highest return number seen. */
+  private final Map<String, Long> lastReturn = new ConcurrentHashMap<>();
+
   private final Set<Long> arming = ConcurrentHashMap.newKeySet();
   private final Map<Long, AtomicLong[]> pending = new ConcurrentHashMap<>();
   private volatile boolean live;
@@ -72,37 +82,51 @@ public final class SoldOutCache implements Shareable {
   }
 
   /**
-   * Whether a SOLD_OUT answer made after {@code returns} returns should become an entry; true at
-   * most once at a time per product (the caller then reads the buyers and calls {@link #arm} or
-   * {@link #disarm}).
+   * Whether a SOLD_OUT answer made after {@code returns} returns (per bucket tag) should become an
+   * entry; true at most once at a time per product (the caller then reads the buyers and calls
+   * {@link #arm} or {@link #disarm}).
    */
-  public boolean shouldArm(long productId, long returns, long nowMs) {
-    if (!live || returns < lastReturn.getOrDefault(productId, 0L)) {
+  public boolean shouldArm(long productId, Map<String, Long> returns, long nowMs) {
+    if (!live || missed(returns)) {
       return false;
     }
     SoldOut entry = soldOut.get(productId);
     return (entry == null || entry.expiresAt < nowMs) && arming.add(productId);
   }
 
-  public void arm(long productId, long returns, Collection<String> buyers, long nowMs) {
+  public void arm(
+      long productId, Map<String, Long> returns, Collection<String> buyers, long nowMs) {
     arming.remove(productId);
-    if (live && returns >= lastReturn.getOrDefault(productId, 0L)) {
+    if (live && !missed(returns)) {
       soldOut.put(productId, new SoldOut(returns, Set.copyOf(buyers), nowMs + ENTRY_TTL_MS));
       // A return seen while the buyers were read makes the entry stale at once.
-      if (returns < lastReturn.getOrDefault(productId, 0L)) {
+      if (missed(returns)) {
         soldOut.remove(productId);
       }
     }
+  }
+
+  /** Whether a return newer than the answer's count has been seen for one of its buckets. */
+  private boolean missed(Map<String, Long> returns) {
+    for (Map.Entry<String, Long> bucket : returns.entrySet()) {
+      if (bucket.getValue() < lastReturn.getOrDefault(bucket.getKey(), 0L)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public void disarm(long productId) {
     arming.remove(productId);
   }
 
-  /** Return number {@code returns} of the product happened: an entry made before it is stale. */
-  public void returned(long productId, long returns) {
-    lastReturn.merge(productId, returns, Math::max);
-    soldOut.computeIfPresent(productId, (id, entry) -> entry.returns < returns ? null : entry);
+  /**
+   * Return number {@code returns} of bucket {@code tag} happened: an entry made before it is stale.
+   */
+  public void returned(String tag, long returns) {
+    lastReturn.merge(tag, returns, Math::max);
+    soldOut.computeIfPresent(
+        StockKeys.productOfTag(tag), (id, entry) -> entry.before(tag, returns) ? null : entry);
   }
 
   /** Whether attempts on this product are answered from memory now. */

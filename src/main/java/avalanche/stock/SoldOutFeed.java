@@ -38,7 +38,8 @@ public final class SoldOutFeed implements RedisFeed.Reader {
   }
 
   /**
-   * {@code message stock.returned "{p:<id>} <returns>"}; subscription confirmations are ignored.
+   * {@code message stock.returned "<bucket tag> <returns>"}; subscription confirmations are
+   * ignored.
    */
   private void onMessage(Response message) {
     if (message.size() < 3 || !"message".equals(message.get(0).toString())) {
@@ -46,9 +47,9 @@ public final class SoldOutFeed implements RedisFeed.Reader {
     }
     String payload = message.get(2).toString();
     int space = payload.indexOf(' ');
-    long productId = StockKeys.productOfTag(payload.substring(0, Math.max(space, 0)));
-    if (productId > 0) {
-      cache.returned(productId, Long.parseLong(payload.substring(space + 1)));
+    String tag = payload.substring(0, Math.max(space, 0));
+    if (StockKeys.productOfTag(tag) > 0) {
+      cache.returned(tag, Long.parseLong(payload.substring(space + 1)));
     }
   }
 

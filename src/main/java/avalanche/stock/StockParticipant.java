@@ -44,7 +44,6 @@ public final class StockParticipant implements Participant {
     for (SagaCommand command : commands) {
       checks.add(
           StockScripts.checkStock(
-              command.getProductId(),
               command.getOrderId(),
               command.getUserId(),
               command.getPrice(),
@@ -75,7 +74,7 @@ public final class StockParticipant implements Participant {
   public Future<Void> compensate(SqlConnection tx, List<SagaCommand> commands) {
     List<Future<?>> released = new ArrayList<>(commands.size());
     for (SagaCommand command : commands) {
-      released.add(scripts.release(command.getProductId(), command.getOrderId()));
+      released.add(scripts.release(command.getOrderId()));
     }
     return Future.join(released).mapEmpty();
   }

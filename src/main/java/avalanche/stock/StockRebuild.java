@@ -33,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * then Redis failed) is repaired too. Idempotent: products whose hash exists are left alone. A row
  * that cannot be loaded (a date beyond epoch milliseconds, stored around the API's checks) is
  * skipped, logged and counted ({@link SkippedRows}); every other product is still rebuilt.
+ *
+ * <p>A product split over buckets is rebuilt bucket by bucket: each gets the orders whose ids name
+ * it. When every bucket was lost (one Redis lost its data) the available units are split evenly
+ * again. When only some were (a Redis Cluster master lost its data with no replica to take over),
+ * those come back with their orders but no unit on sale: how many units the surviving buckets hold
+ * and lend cannot be read at one instant across masters, and selling a unit twice is worse than
+ * leaving some unsold; a WARN names the product.
  */
 public final class StockRebuild {
   private static final Logger LOG = LoggerFactory.getLogger(StockRebuild.class);
@@ -43,9 +50,28 @@ public final class StockRebuild {
   private final int pageSize;
   private final long reservationTtlMs;
   private final SkippedRows skipped;
+  private final long minAgeMs;
 
   public StockRebuild(
       Pool pg, Redis redis, int pageSize, long reservationTtlMs, SkippedRows skipped) {
+    this(pg, redis, pageSize, reservationTtlMs, skipped, 0);
+  }
+
+  /**
+   * {@code minAgeMs}: products split over buckets created less long ago are left alone. The
+   * periodic repair runs while products are being created: one committed to PostgreSQL a moment ago
+   * may not have all its buckets in Redis yet, and "rebuilding" the missing ones would put them on
+   * sale empty. (A product in one bucket rebuilt that way is whole, and only waits for the
+   * restore.)
+   */
+  public StockRebuild(
+      Pool pg,
+      Redis redis,
+      int pageSize,
+      long reservationTtlMs,
+      SkippedRows skipped,
+      long minAgeMs) {
+    this.minAgeMs = minAgeMs;
     this.pg = pg;
     this.redis = redis;
     this.pageSize = pageSize;
@@ -77,8 +103,12 @@ public final class StockRebuild {
             });
   }
 
-  /** A products row as the live hash and the index take it; {@code room}: behind a waiting room. */
-  private record Product(long id, long createdAt, long total, List<String> fields, boolean room) {}
+  /**
+   * A products row as the live hash and the index take it; {@code fields}: the catalogue fields
+   * every bucket carries; {@code room}: behind a waiting room.
+   */
+  private record Product(
+      long id, long createdAt, long total, List<String> fields, boolean room, Buckets buckets) {}
 
   /** The keys and arguments of one rebuild_product call. */
   private record Call(List<String> keys, List<String> args) {}
@@ -87,9 +117,12 @@ public final class StockRebuild {
     return pg.preparedQuery(
             """
             SELECT id, name, price, grade, win_probability, drop_at, total, created_at,
-                   room_admit_per_second, room_opens_seconds_before
-            FROM products WHERE id > $1 ORDER BY id LIMIT $2""")
-        .execute(Tuple.of(afterId, pageSize))
+                   room_admit_per_second, room_opens_seconds_before, bucket_salts
+            FROM products
+            WHERE id > $1
+              AND (cardinality(bucket_salts) = 0 OR created_at <= now() - $3 * interval '1 millisecond')
+            ORDER BY id LIMIT $2""")
+        .execute(Tuple.of(afterId, pageSize, minAgeMs))
         .compose(
             rows -> {
               List<Product> products = new ArrayList<>();
@@ -127,8 +160,7 @@ public final class StockRebuild {
                 "price", Long.toString(row.getLong("price")),
                 "grade", row.getString("grade"),
                 "winP", Double.toString(row.getDouble("win_probability")),
-                "dropAt", Long.toString(dropAt),
-                "total", Long.toString(total)));
+                "dropAt", Long.toString(dropAt)));
     // The waiting room's settings (the line itself is gone with Redis: shoppers join again).
     Integer admitPerSecond = row.getInteger("room_admit_per_second");
     if (admitPerSecond != null) {
@@ -139,12 +171,15 @@ public final class StockRebuild {
               "roomOpens",
               row.getInteger("room_opens_seconds_before").toString()));
     }
+    List<Integer> salts = new ArrayList<>(List.of(0));
+    salts.addAll(List.of(row.getArrayOfIntegers("bucket_salts")));
     return new Product(
         row.getLong("id"),
         millis(row.getOffsetDateTime("created_at")),
         total,
         fields,
-        admitPerSecond != null);
+        admitPerSecond != null,
+        new Buckets(row.getLong("id"), salts));
   }
 
   private static long millis(OffsetDateTime time) {
@@ -157,21 +192,31 @@ public final class StockRebuild {
     }
     List<Request> exists = new ArrayList<>();
     for (Product product : products) {
-      exists.add(Request.cmd(Command.EXISTS).arg(StockKeys.product(product.id())));
+      for (String tag : product.buckets().tags()) {
+        exists.add(Request.cmd(Command.EXISTS).arg(StockKeys.bucket(tag)));
+      }
     }
     return redis
         .batch(exists)
         .compose(
             answers -> {
               Future<Integer> chain = Future.succeededFuture(0);
-              for (int i = 0; i < products.size(); i++) {
-                if (answers.get(i).toInteger() == 0) {
-                  Product product = products.get(i);
+              int next = 0;
+              for (Product product : products) {
+                List<Integer> missing = new ArrayList<>();
+                for (int b = 0; b < product.buckets().count(); b++) {
+                  if (answers.get(next++).toInteger() == 0) {
+                    missing.add(b);
+                  }
+                }
+                if (!missing.isEmpty()) {
                   // One product at a time: memory holds one product's orders, and startup is not a
                   // hot path.
                   chain =
                       chain.compose(
-                          count -> rebuild(product).map(created -> created ? count + 1 : count));
+                          count ->
+                              rebuild(product, missing)
+                                  .map(created -> created ? count + 1 : count));
                 }
               }
               return chain;
@@ -188,6 +233,9 @@ public final class StockRebuild {
     }
     List<Request> adds = new ArrayList<>();
     for (Product product : products) {
+      Request tags = Request.cmd(Command.ZADD).arg(StockKeys.BUCKET_INDEX).arg("NX");
+      product.buckets().tags().forEach(tag -> tags.arg(product.createdAt()).arg(tag));
+      adds.add(tags);
       adds.add(
           Request.cmd(Command.ZADD)
               .arg(StockKeys.PRODUCT_INDEX)
@@ -206,59 +254,98 @@ public final class StockRebuild {
     return redis.batch(adds).mapEmpty();
   }
 
-  private Future<Boolean> rebuild(Product product) {
-    Future<RowSet<Row>> live =
-        pg.preparedQuery(
-                """
-            SELECT id, user_id, price, status, created_at FROM orders
-            WHERE product_id = $1 AND status IN ('PENDING', 'COMPLETED') ORDER BY id""")
-            .execute(Tuple.of(product.id()));
-    Future<Long> orderRows =
-        pg.preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1")
-            .execute(Tuple.of(product.id()))
-            .map(rows -> rows.iterator().next().getLong(0));
-    return Future.all(live, orderRows)
+  /** Rebuilds the {@code missing} buckets of a product; true if any was recreated. */
+  private Future<Boolean> rebuild(Product product, List<Integer> missing) {
+    return pg.preparedQuery(
+            "SELECT id, user_id, price, status, created_at FROM orders WHERE product_id = $1 ORDER BY id")
+        .execute(Tuple.of(product.id()))
         .compose(
-            both -> {
-              Call call;
+            rows -> {
+              List<Call> calls;
               try {
-                call = call(product, live.result(), orderRows.result());
+                calls = calls(product, missing, rows);
               } catch (RuntimeException unreadable) {
                 // One of its orders cannot be given to Redis: the product stays out, as a bad
                 // products row would.
                 skipped.skip(product.id(), unreadable);
                 return Future.succeededFuture(false);
               }
-              return SCRIPT
-                  .run(redis::send, call.keys(), call.args())
-                  .map(Response::toInteger)
-                  .map(created -> created == 1);
+              List<Future<Integer>> created = new ArrayList<>();
+              for (Call call : calls) {
+                created.add(
+                    SCRIPT.run(redis::send, call.keys(), call.args()).map(Response::toInteger));
+              }
+              return Future.all(created)
+                  .map(done -> created.stream().anyMatch(c -> c.result() == 1));
             });
   }
 
-  private Call call(Product product, RowSet<Row> live, long won) {
-    long productId = product.id();
-    List<String> keys =
-        new ArrayList<>(
-            List.of(
-                StockKeys.product(productId),
-                StockKeys.buyers(productId),
-                StockKeys.deadlines(productId)));
-    List<String> buyers = new ArrayList<>();
-    List<String> pending = new ArrayList<>();
+  /** The orders of one bucket: its order rows, the live (PENDING, COMPLETED) ones among them. */
+  private static final class BucketOrders {
+    final List<Row> live = new ArrayList<>();
+    long rows;
+    long sold;
+    long reserved;
+  }
+
+  private List<Call> calls(Product product, List<Integer> missing, RowSet<Row> rows) {
+    Buckets buckets = product.buckets();
+    List<String> tags = buckets.tags();
+    List<BucketOrders> byBucket = new ArrayList<>();
+    tags.forEach(tag -> byBucket.add(new BucketOrders()));
     long sold = 0;
     long reserved = 0;
-    for (Row order : live) {
+    for (Row order : rows) {
+      int bucket = tags.indexOf(StockKeys.tagOfOrder(order.getString("id")));
+      if (bucket < 0) {
+        throw new IllegalStateException(
+            "order " + order.getString("id") + " names no bucket of product " + product.id());
+      }
+      BucketOrders of = byBucket.get(bucket);
+      of.rows++;
+      String status = order.getString("status");
+      if ("COMPLETED".equals(status)) {
+        of.live.add(order);
+        of.sold++;
+        sold++;
+      } else if ("PENDING".equals(status)) {
+        of.live.add(order);
+        of.reserved++;
+        reserved++;
+      }
+    }
+    boolean all = missing.size() == buckets.count();
+    if (!all) {
+      LOG.warn(
+          "product {}: {} of its {} buckets lost their data and come back with no unit on sale",
+          product.id(),
+          missing.size(),
+          buckets.count());
+    }
+    long available = product.total() - sold - reserved;
+    long epoch = System.currentTimeMillis();
+    List<Call> calls = new ArrayList<>();
+    for (int b : missing) {
+      calls.add(call(product, b, byBucket.get(b), all ? buckets.share(available, b) : 0, epoch));
+    }
+    return calls;
+  }
+
+  private Call call(Product product, int bucket, BucketOrders orders, long available, long epoch) {
+    String tag = product.buckets().tag(bucket);
+    List<String> keys =
+        new ArrayList<>(
+            List.of(StockKeys.bucket(tag), StockKeys.buyers(tag), StockKeys.deadlines(tag)));
+    List<String> buyers = new ArrayList<>();
+    List<String> pending = new ArrayList<>();
+    for (Row order : orders.live) {
       String orderId = order.getString("id");
       String userId = Long.toString(order.getLong("user_id"));
       buyers.add(userId);
       buyers.add(orderId);
-      if ("COMPLETED".equals(order.getString("status"))) {
-        sold++;
-      } else {
-        reserved++;
+      if (!"COMPLETED".equals(order.getString("status"))) {
         long createdAt = millis(order.getOffsetDateTime("created_at"));
-        keys.add(StockKeys.order(productId, orderId));
+        keys.add(StockKeys.order(orderId));
         pending.addAll(
             List.of(
                 orderId,
@@ -273,18 +360,26 @@ public final class StockRebuild {
     args.addAll(buyers);
     args.addAll(pending);
     args.addAll(product.fields());
+    if (bucket == 0) {
+      args.addAll(List.of("total", Long.toString(product.total())));
+      if (product.buckets().split()) {
+        args.addAll(List.of(Buckets.SALTS_FIELD, product.buckets().otherSalts()));
+      }
+    }
     args.addAll(
         List.of(
             "available",
-            Long.toString(product.total() - sold - reserved),
+            Long.toString(available),
             "reserved",
-            Long.toString(reserved),
+            Long.toString(orders.reserved),
             "sold",
-            Long.toString(sold),
+            Long.toString(orders.sold),
             "attempts",
-            Long.toString(won),
+            Long.toString(orders.rows),
             "won",
-            Long.toString(won),
+            Long.toString(orders.rows),
+            Buckets.EPOCH_FIELD,
+            Long.toString(epoch),
             StockKeys.HOLD,
             "1"));
     return new Call(keys, args);

@@ -24,6 +24,7 @@ import avalanche.order.PurchaseRoutes;
 import avalanche.pages.PageRoutes;
 import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
+import avalanche.stock.BucketDirectory;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
 import avalanche.user.LoadTestRoutes;
@@ -109,6 +110,7 @@ public class HttpIngressVerticle extends VerticleBase {
             new IdempotencyStore(
                 redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
             stock,
+            BucketDirectory.of(vertx),
             SoldOutCache.of(vertx),
             dropMetrics,
             admissions);

@@ -28,7 +28,7 @@ public class OutboxRelayVerticle extends VerticleBase {
             vertx,
             redis,
             producer,
-            OutboxRelay.indexedProducts(redis),
+            OutboxRelay.indexedBuckets(redis),
             OutboxRelay.Settings.from(config()),
             OutboxMetrics.of(DropMetrics.registry(config())));
     return relay.start();

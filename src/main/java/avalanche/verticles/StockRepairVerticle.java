@@ -4,6 +4,7 @@ import avalanche.infra.Clients;
 import avalanche.infra.Periodic;
 import avalanche.infra.SkippedRows;
 import avalanche.order.HandoffBacklog;
+import avalanche.stock.BucketMoves;
 import avalanche.stock.StockRebuild;
 import avalanche.stock.StockRestore;
 import avalanche.stock.StockScripts;
@@ -20,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * Every {@code stock.repairIntervalMs}: recreates the products PostgreSQL has and Redis lacks
  * ({@link StockRebuild}: Redis lost its data while the processes ran, or a product was stored but
  * never reached Redis), then lets rebuilt products sell again once they gave their units back
- * ({@link StockRestore}). The first pass runs at once, so a process started on a Redis that lost
- * its data lifts the holds it finds as soon as the saga caught up. Passes never overlap ({@link
- * Periodic}).
+ * ({@link StockRestore}); and finishes the moves of units between a product's buckets that a dead
+ * process left half done ({@link BucketMoves}). The first pass runs at once, so a process started
+ * on a Redis that lost its data lifts the holds it finds as soon as the saga caught up. Passes
+ * never overlap ({@link Periodic}).
  */
 public class StockRepairVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StockRepairVerticle.class);
@@ -32,6 +34,11 @@ public class StockRepairVerticle extends VerticleBase {
   private KafkaAdminClient kafka;
   private StockRebuild rebuild;
   private StockRestore restore;
+
+  /** Far longer than a product's creation takes (one PostgreSQL commit, then its Redis hashes). */
+  private static final long PRODUCT_MIN_AGE_MS = 10_000;
+
+  private BucketMoves moves;
   private Periodic passes;
 
   @Override
@@ -47,10 +54,13 @@ public class StockRepairVerticle extends VerticleBase {
             redis,
             stock.getInteger("rebuildPageSize"),
             ttlMs,
-            SkippedRows.of(config(), "stock rebuild", "products"));
+            SkippedRows.of(config(), "stock rebuild", "products"),
+            PRODUCT_MIN_AGE_MS);
     restore =
         new StockRestore(
             pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
+    // A move still unfinished after a few repair intervals lost its process.
+    moves = new BucketMoves(redis, 2 * stock.getLong("repairIntervalMs"));
     passes =
         Periodic.every(
             vertx,
@@ -58,7 +68,9 @@ public class StockRepairVerticle extends VerticleBase {
             stock.getLong("repairIntervalMs"),
             LOG,
             "stock repair",
-            () -> rebuild.run().compose(rebuilt -> restore.run()));
+            () ->
+                Future.join(rebuild.run().compose(rebuilt -> restore.run()), moves.run())
+                    .mapEmpty());
     return Future.succeededFuture();
   }
 

@@ -11,6 +11,7 @@ import avalanche.infra.http.RateLimiter;
 import avalanche.infra.redis.RedisLink;
 import avalanche.order.IdempotencyStore;
 import avalanche.order.PurchaseRoutes;
+import avalanche.stock.BucketDirectory;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockScripts;
 import avalanche.waitingroom.AdmissionTokens;
@@ -451,6 +452,7 @@ class AuthThroughputTest {
                     limiter,
                     new IdempotencyStore(redis, 86_400),
                     stock,
+                    BucketDirectory.of(vertx),
                     SoldOutCache.of(vertx),
                     DropMetrics.of(config),
                     AdmissionTokens.fromConfig(config));

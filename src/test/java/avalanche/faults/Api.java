@@ -122,16 +122,20 @@ final class Api implements AutoCloseable {
   }
 
   long createProduct(AvalancheNode node, String name, long price, long stock) {
-    Reply reply =
-        admin(
-            node,
-            HttpMethod.POST,
-            "/api/admin/products",
-            new JsonObject()
-                .put("name", name)
-                .put("price", price)
-                .put("stock", stock)
-                .put("grade", "COMMON"));
+    return createProduct(node, name, price, stock, 1);
+  }
+
+  long createProduct(AvalancheNode node, String name, long price, long stock, int buckets) {
+    JsonObject body =
+        new JsonObject()
+            .put("name", name)
+            .put("price", price)
+            .put("stock", stock)
+            .put("grade", "COMMON");
+    if (buckets > 1) {
+      body.put("buckets", buckets);
+    }
+    Reply reply = admin(node, HttpMethod.POST, "/api/admin/products", body);
     if (reply.status() != 201) {
       throw new IllegalStateException(
           "create product on " + node.name + ": " + reply.status() + " " + reply.body());

@@ -323,11 +323,11 @@ final class Audit {
         cancelled == 0,
         cancelled + " CANCELLED (all shoppers have points and an address)");
 
-    // 2. the product's counters
-    Map<String, String> hash =
-        Resp.hgetall(cluster.redisPort("{p:" + productId + "}"), "{p:" + productId + "}");
+    // 2. the product's counters, summed over its buckets (units lent between buckets and not
+    // received yet are still available)
+    Map<String, String> hash = bucketSums(productId);
     long total = num(hash, "total");
-    long available = num(hash, "available");
+    long available = num(hash, "available") + count(hash, "lentOut") - count(hash, "lentIn");
     long reserved = num(hash, "reserved");
     long sold = num(hash, "sold");
     long completed = orders.values().stream().filter(o -> "COMPLETED".equals(o.status())).count();
@@ -349,7 +349,10 @@ final class Audit {
                 + ", won "
                 + hash.get("won")
                 + ", returns "
-                + hash.get("returns"));
+                + hash.get("returns")
+                + ", buckets "
+                + hash.get("buckets")
+                + ("1".equals(hash.get("buckets")) ? "" : " (" + hash.get("each") + ")"));
     report.check(
         "total == available + reserved + sold",
         !hash.isEmpty() && total == available + reserved + sold,
@@ -689,11 +692,77 @@ final class Audit {
     return orders;
   }
 
+  /** The fields of a bucket's hash that add up over buckets ({@code total}: the first only). */
+  private static final Set<String> COUNTERS =
+      Set.of(
+          "available",
+          "reserved",
+          "sold",
+          "attempts",
+          "won",
+          "lost",
+          "returns",
+          "arrivals",
+          "lentOut",
+          "lentIn",
+          "soldOutRejections",
+          "alreadyPurchased");
+
+  /** The field summed over the product's buckets; -1 while its first bucket is missing. */
   long redisLong(long productId, String field) {
-    Object v =
-        Resp.call(
-            cluster.redisPort("{p:" + productId + "}"), "HGET", "{p:" + productId + "}", field);
-    return v == null ? -1 : Long.parseLong(v.toString());
+    Map<String, String> sums = bucketSums(productId);
+    return sums.isEmpty() ? -1 : num(sums, field);
+  }
+
+  /**
+   * The product's live hash with every numeric field summed over its buckets ({@code
+   * {p:<id>.<salt>}}, salts listed in the first bucket's {@code bucketSalts}), plus {@code
+   * buckets}: how many; empty while the first bucket is missing.
+   */
+  private Map<String, String> bucketSums(long productId) {
+    String first = "{p:" + productId + "}";
+    Map<String, String> sums = new HashMap<>(Resp.hgetall(cluster.redisPort(first), first));
+    if (sums.isEmpty()) {
+      return sums;
+    }
+    String salts = sums.getOrDefault("bucketSalts", "");
+    int buckets = 1;
+    StringBuilder each = new StringBuilder(bucketLine(first, sums));
+    for (String salt : salts.isEmpty() ? new String[0] : salts.split(",")) {
+      String tag = "{p:" + productId + "." + salt + "}";
+      buckets++;
+      Map<String, String> bucket = Resp.hgetall(cluster.redisPort(tag), tag);
+      each.append("; ").append(bucketLine(tag, bucket));
+      bucket.forEach(
+          (field, value) -> {
+            if (COUNTERS.contains(field)) {
+              sums.put(field, Long.toString(count(sums, field) + Long.parseLong(value)));
+            }
+          });
+    }
+    sums.put("buckets", Integer.toString(buckets));
+    sums.put("each", each.toString());
+    return sums;
+  }
+
+  private static String bucketLine(String tag, Map<String, String> hash) {
+    return tag
+        + " available "
+        + hash.get("available")
+        + " sold "
+        + hash.get("sold")
+        + " lentOut "
+        + hash.get("lentOut")
+        + " lentIn "
+        + hash.get("lentIn")
+        + " arrivals "
+        + hash.get("arrivals");
+  }
+
+  /** A counter of a live hash: 0 when absent (never incremented). */
+  private static long count(Map<String, String> hash, String field) {
+    String v = hash.get(field);
+    return v == null ? 0 : Long.parseLong(v);
   }
 
   private static long num(Map<String, String> hash, String field) {

@@ -174,6 +174,49 @@ final class RedisClusterNodes {
     throw new IllegalStateException("no master serves slot " + slot);
   }
 
+  /**
+   * Moves the slot of {@code key} to another master the way {@code redis-cli --cluster reshard}
+   * does (IMPORTING / MIGRATING, MIGRATE key by key, then SETSLOT NODE on every master), slowly
+   * ({@code pauseMs} after each key), so requests meet the slot half moved: ASK redirections for
+   * keys already gone, TRYAGAIN for a script whose keys are split, MOVED once it is done. Returns
+   * the port of the master that serves it now.
+   */
+  int migrateSlotOf(String key, long pauseMs) {
+    int slot = HashSlots.of(key);
+    int from = masterOf(key);
+    int to = masters().stream().filter(p -> p != from).findFirst().orElseThrow();
+    String fromId = Resp.call(from, "CLUSTER", "MYID").toString();
+    String toId = Resp.call(to, "CLUSTER", "MYID").toString();
+    String s = Integer.toString(slot);
+    Resp.call(to, "CLUSTER", "SETSLOT", s, "IMPORTING", fromId);
+    Resp.call(from, "CLUSTER", "SETSLOT", s, "MIGRATING", toId);
+    while (true) {
+      Object keys = Resp.call(from, "CLUSTER", "GETKEYSINSLOT", s, "1");
+      if (!(keys instanceof List<?> list) || list.isEmpty()) {
+        break;
+      }
+      Resp.call(
+          from, "MIGRATE", "127.0.0.1", Integer.toString(to), list.get(0).toString(), "0", "5000");
+      Sandbox.sleep(pauseMs);
+    }
+    for (int master : masters()) {
+      Resp.call(master, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    }
+    return to;
+  }
+
+  /** The ports of the live masters. */
+  private List<Integer> masters() {
+    List<Integer> masters = new ArrayList<>();
+    for (String line : nodesLines(anyLive())) {
+      String[] f = line.split(" ");
+      if (f[2].contains("master") && !f[2].contains("fail")) {
+        masters.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@'))));
+      }
+    }
+    return masters;
+  }
+
   synchronized void kill9(int port) {
     Process p = processes[ports.indexOf(port)];
     p.destroyForcibly();

@@ -43,6 +43,9 @@ final class ScenarioRunner {
   /** The product of the stampede running now (a fault may aim at where it lives). */
   volatile long product;
 
+  /** How many buckets the products of the next stampedes have (1: unbucketed). */
+  volatile int buckets = 1;
+
   ScenarioRunner(String suiteName, Path out, FaultSuiteIT.Mode mode, Cluster cluster) {
     this.suiteName = suiteName;
     this.out = out;
@@ -80,7 +83,7 @@ final class ScenarioRunner {
         title,
         report -> {
           AvalancheNode first = cluster.apiNodes().get(0);
-          long product = cluster.api.createProduct(first, key, PRICE, mode.stock());
+          long product = cluster.api.createProduct(first, key, PRICE, mode.stock(), buckets);
           this.product = product;
           List<Api.User> users = cluster.api.users(first, mode.attempts(), POINTS);
           report.fact(
@@ -89,7 +92,9 @@ final class ScenarioRunner {
                   + product
                   + ": "
                   + mode.stock()
-                  + " units at "
+                  + " units in "
+                  + buckets
+                  + " bucket(s) at "
                   + PRICE
                   + " points; "
                   + mode.attempts()

@@ -4,6 +4,7 @@ import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.embedded.FreePorts;
+import avalanche.stock.StockKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -117,7 +118,12 @@ public final class TestRelay extends VerticleBase {
     producer = KafkaProducer.create(vertx, producerConfig);
     relay =
         new OutboxRelay(
-            vertx, redis, producer, () -> Future.succeededFuture(products), settings, metrics);
+            vertx,
+            redis,
+            producer,
+            () -> Future.succeededFuture(products.stream().map(StockKeys::tag).toList()),
+            settings,
+            metrics);
     return relay.start();
   }
 

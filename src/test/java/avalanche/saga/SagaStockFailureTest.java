@@ -38,7 +38,7 @@ class SagaStockFailureTest {
     long userId = await(server.createUsers(1, 1_000)).get(0);
     String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
     await(othersSucceeded(orderId, userId));
-    await(release(productId, orderId));
+    await(release(orderId));
     String participant = await(stockParticipant());
     try {
       JsonObject order = await(saga.terminal(orderId, userId, 20_000));
@@ -79,7 +79,7 @@ class SagaStockFailureTest {
       String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
       await(othersSucceeded(orderId, userId));
       // The stock check passed just before the reservation expired: its SUCCESS reply is in flight.
-      await(release(productId, orderId));
+      await(release(orderId));
       await(
           SagaTests.publish(
               producer,
@@ -182,10 +182,10 @@ class SagaStockFailureTest {
         });
   }
 
-  private static Future<Void> release(long productId, String orderId) {
+  private static Future<Void> release(String orderId) {
     return server
         .stock()
-        .release(productId, orderId)
+        .release(orderId)
         .map(
             released -> {
               if (!"RELEASED".equals(released.getString("result"))) {

@@ -46,17 +46,9 @@ class InventorySyncTest {
                                     orderIds ->
                                         server
                                             .stock()
-                                            .confirm(productId, orderIds.get(0))
-                                            .compose(
-                                                v ->
-                                                    server
-                                                        .stock()
-                                                        .confirm(productId, orderIds.get(1)))
-                                            .compose(
-                                                v ->
-                                                    server
-                                                        .stock()
-                                                        .release(productId, orderIds.get(2))))
+                                            .confirm(orderIds.get(0))
+                                            .compose(v -> server.stock().confirm(orderIds.get(1)))
+                                            .compose(v -> server.stock().release(orderIds.get(2))))
                                 .compose(v -> sync())
                                 .compose(
                                     written ->

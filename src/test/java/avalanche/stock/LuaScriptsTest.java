@@ -342,7 +342,7 @@ class LuaScriptsTest {
                     .compose(
                         first -> {
                           String orderId = first.getString("orderId");
-                          return release(p, orderId)
+                          return release(orderId)
                               .compose(
                                   released ->
                                       state(p)
@@ -373,7 +373,7 @@ class LuaScriptsTest {
                                               }))
                               .compose(
                                   afterFirst ->
-                                      release(p, orderId)
+                                      release(orderId)
                                           .compose(
                                               again ->
                                                   state(p)
@@ -389,7 +389,7 @@ class LuaScriptsTest {
                               .compose(x -> reserve(p, "1", 0.0))
                               .compose(
                                   retry ->
-                                      release(p, orderId)
+                                      release(orderId)
                                           .compose(
                                               third ->
                                                   state(p)
@@ -435,7 +435,7 @@ class LuaScriptsTest {
                     .compose(
                         first -> {
                           String orderId = first.getString("orderId");
-                          return confirm(p, orderId)
+                          return confirm(orderId)
                               .compose(
                                   confirmed ->
                                       state(p)
@@ -465,10 +465,10 @@ class LuaScriptsTest {
                                               }))
                               .compose(
                                   afterFirst ->
-                                      confirm(p, orderId)
+                                      confirm(orderId)
                                           .compose(
                                               again ->
-                                                  release(p, orderId)
+                                                  release(orderId)
                                                       .compose(
                                                           releaseSold ->
                                                               state(p)
@@ -517,17 +517,17 @@ class LuaScriptsTest {
                     .compose(
                         first -> {
                           String orderId = first.getString("orderId");
-                          return release(p, orderId)
+                          return release(orderId)
                               .compose(released -> state(p))
                               .compose(
                                   afterRelease ->
-                                      confirm(p, orderId)
+                                      confirm(orderId)
                                           .compose(
                                               late ->
-                                                  confirm(p, OrderIds.next(p))
+                                                  confirm(OrderIds.next(p))
                                                       .compose(
                                                           unknownConfirm ->
-                                                              release(p, OrderIds.next(p))
+                                                              release(OrderIds.next(p))
                                                                   .compose(
                                                                       unknownRelease ->
                                                                           state(p)
@@ -616,7 +616,7 @@ class LuaScriptsTest {
                                               StockKeys.product(p),
                                               StockKeys.buyers(p),
                                               StockKeys.deadlines(p),
-                                              StockKeys.order(p, orderId),
+                                              StockKeys.order(orderId),
                                               StockKeys.outbox(p));
                                       // Every key the scripts created for this product is one the
                                       // scripts were given.
@@ -692,9 +692,8 @@ class LuaScriptsTest {
   /** The reservation as JSON: outcome, and price, opensAt or returns as the outcome has one. */
   private static Future<JsonObject> reserve(long productId, String userId, double draw) {
     String orderId = OrderIds.next(productId);
-    return server
-        .stock()
-        .reserve(productId, Long.parseLong(userId), orderId, draw, "1 Test Street")
+    return StockProbe.attempt(
+            server.stock(), productId, Long.parseLong(userId), orderId, draw, "1 Test Street")
         .map(
             r -> {
               JsonObject out =
@@ -711,12 +710,12 @@ class LuaScriptsTest {
             });
   }
 
-  private static Future<JsonObject> release(long productId, String orderId) {
-    return server.stock().release(productId, orderId);
+  private static Future<JsonObject> release(String orderId) {
+    return server.stock().release(orderId);
   }
 
-  private static Future<JsonObject> confirm(long productId, String orderId) {
-    return server.stock().confirm(productId, orderId);
+  private static Future<JsonObject> confirm(String orderId) {
+    return server.stock().confirm(orderId);
   }
 
   // --- reading Redis
@@ -756,7 +755,7 @@ class LuaScriptsTest {
         keysOf(productId)
             .compose(
                 keys -> {
-                  String prefix = StockKeys.order(productId, "");
+                  String prefix = StockKeys.tag(productId) + ":order:";
                   List<String> orderKeys = keys.stream().filter(k -> k.startsWith(prefix)).toList();
                   List<Future<Map<String, String>>> reads = new ArrayList<>();
                   orderKeys.forEach(k -> reads.add(hash(k)));

@@ -198,11 +198,9 @@ class ReservationSweeperTest {
                                   t ->
                                       Future.all(
                                           StockProbe.counters(server.redis(), productId),
+                                          StockProbe.hash(server.redis(), StockKeys.order(pending)),
                                           StockProbe.hash(
-                                              server.redis(), StockKeys.order(productId, pending)),
-                                          StockProbe.hash(
-                                              server.redis(),
-                                              StockKeys.order(productId, completed)),
+                                              server.redis(), StockKeys.order(completed)),
                                           server
                                               .redis()
                                               .send(
@@ -388,7 +386,7 @@ class ReservationSweeperTest {
                                     for (String orderId : orderIds) {
                                       reads.add(
                                           StockProbe.hash(
-                                              server.redis(), StockKeys.order(productId, orderId)));
+                                              server.redis(), StockKeys.order(orderId)));
                                     }
                                     return Future.all(reads);
                                   })

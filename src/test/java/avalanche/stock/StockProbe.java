@@ -50,12 +50,23 @@ public final class StockProbe {
   }
 
   /**
-   * One reservation through the stock scripts, as the purchase route makes it (a draw of 0 always
-   * wins); the outcome's name.
+   * One attempt at a product of one bucket through the stock scripts, as the purchase route makes
+   * it (no waiting room; a draw of 0 always wins).
    */
+  public static Future<Reservation> attempt(
+      StockScripts stock,
+      long productId,
+      long userId,
+      String orderId,
+      double draw,
+      String address) {
+    return stock.reserve(
+        StockKeys.tag(productId), productId, userId, orderId, draw, address, null, false);
+  }
+
+  /** One winning reservation, as above, shipped to a test address; the outcome's name. */
   static Future<String> reserve(StockScripts stock, long productId, long userId, String orderId) {
-    return stock
-        .reserve(productId, userId, orderId, 0.0, "1 Test Street")
+    return attempt(stock, productId, userId, orderId, 0.0, "1 Test Street")
         .map(reservation -> reservation.outcome().name());
   }
 

@@ -251,7 +251,7 @@ class StockRebuildTest {
             .arg(StockKeys.buyers(s.productId()))
             .arg(StockKeys.deadlines(s.productId()));
     for (String orderId : s.orders()) {
-      del.arg(StockKeys.order(s.productId(), orderId));
+      del.arg(StockKeys.order(orderId));
     }
     deletes.add(del);
     deletes.add(Request.cmd(Command.ZREM).arg(StockKeys.PRODUCT_INDEX).arg(s.productId()));
@@ -330,7 +330,7 @@ class StockRebuildTest {
             .send(Request.cmd(Command.ZRANGE).arg(StockKeys.deadlines(id)).arg(0).arg(-1)));
     reads.add(indexScore(id));
     for (String orderId : s.orders()) {
-      reads.add(StockProbe.hash(server.redis(), StockKeys.order(id, orderId)));
+      reads.add(StockProbe.hash(server.redis(), StockKeys.order(orderId)));
     }
     return Future.all(reads)
         .compose(
@@ -388,16 +388,10 @@ class StockRebuildTest {
   }
 
   private static Future<String> confirm(Scenario s, int order) {
-    return server
-        .stock()
-        .confirm(s.productId(), s.orders().get(order))
-        .map(reply -> reply.getString("result"));
+    return server.stock().confirm(s.orders().get(order)).map(reply -> reply.getString("result"));
   }
 
   private static Future<String> release(Scenario s, int order) {
-    return server
-        .stock()
-        .release(s.productId(), s.orders().get(order))
-        .map(reply -> reply.getString("result"));
+    return server.stock().release(s.orders().get(order)).map(reply -> reply.getString("result"));
   }
 }
