@@ -3,7 +3,6 @@ package avalanche.saga;
 import static avalanche.App.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
@@ -96,10 +95,10 @@ class SagaStockFailureTest {
       // Confirmation fails, so all three are compensated; the stock one waits for its participant.
       JsonObject compensating =
           await(
-              Eventually.eventually(
-                  server.vertx(),
+              saga.orderWhen(
+                  orderId,
+                  userId,
                   20_000,
-                  () -> saga.order(orderId, userId),
                   o ->
                       o.getJsonObject("compensationStatuses").size() == 3
                           && "SUCCESS"
@@ -171,10 +170,10 @@ class SagaStockFailureTest {
   }
 
   private static Future<JsonObject> othersSucceeded(String orderId, long userId) {
-    return Eventually.eventually(
-        server.vertx(),
+    return saga.orderWhen(
+        orderId,
+        userId,
         20_000,
-        () -> saga.order(orderId, userId),
         o -> {
           JsonObject steps = o.getJsonObject("commandStatuses");
           return "SUCCESS".equals(steps.getString("APPLY_POINTS"))

@@ -23,6 +23,7 @@ import io.vertx.sqlclient.Tuple;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -85,11 +86,13 @@ final class SagaTests {
 
   /** Reads the order until it is COMPLETED or CANCELLED, for at most {@code maxMs}. */
   Future<JsonObject> terminal(String orderId, long userId, long maxMs) {
-    return Eventually.eventually(
-        server.vertx(),
-        maxMs,
-        () -> order(orderId, userId),
-        order -> !"PENDING".equals(order.getString("status")));
+    return orderWhen(orderId, userId, maxMs, order -> !"PENDING".equals(order.getString("status")));
+  }
+
+  /** Reads the order until it passes {@code check}, for at most {@code maxMs}. */
+  Future<JsonObject> orderWhen(
+      String orderId, long userId, long maxMs, Predicate<JsonObject> check) {
+    return Eventually.eventually(server.vertx(), maxMs, () -> order(orderId, userId), check);
   }
 
   /**

@@ -3,7 +3,6 @@ package avalanche.saga;
 import static avalanche.App.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.verticles.ShippingVerticle;
 import io.vertx.core.Future;
@@ -84,10 +83,10 @@ class SagaTimeoutTest {
 
   /** The order once it timed out and the steps that answered were compensated. */
   private static Future<JsonObject> undoneAfterTimeout(String orderId, long userId) {
-    return Eventually.eventually(
-        server.vertx(),
+    return saga.orderWhen(
+        orderId,
+        userId,
         20_000,
-        () -> saga.order(orderId, userId),
         o -> {
           JsonObject undone = o.getJsonObject("compensationStatuses");
           return "TIMEOUT".equals(o.getString("failureReason"))
