@@ -3,9 +3,13 @@ package avalanche;
 import avalanche.auth.SessionEpoch;
 import avalanche.infra.Clients;
 import avalanche.infra.Migrations;
+import avalanche.infra.config.AdminSettings;
 import avalanche.infra.config.AppConfig;
 import avalanche.infra.config.ConfigException;
+import avalanche.infra.config.KafkaSettings;
 import avalanche.infra.config.Role;
+import avalanche.infra.config.Settings;
+import avalanche.infra.config.VerticleCounts;
 import avalanche.infra.embedded.Infrastructure;
 import avalanche.infra.kafka.Topics;
 import avalanche.stock.StockRebuild;
@@ -54,6 +58,8 @@ public final class App implements AutoCloseable {
   private final Vertx vertx;
   private final Infrastructure infrastructure;
   private final JsonObject config;
+  private final Settings settings;
+  private final boolean adminPasswordGenerated;
   private final List<String> deployments;
   private final String coordinator;
 
@@ -61,11 +67,15 @@ public final class App implements AutoCloseable {
       Vertx vertx,
       Infrastructure infrastructure,
       JsonObject config,
+      Settings settings,
+      boolean adminPasswordGenerated,
       List<String> deployments,
       String coordinator) {
     this.vertx = vertx;
     this.infrastructure = infrastructure;
     this.config = config;
+    this.settings = settings;
+    this.adminPasswordGenerated = adminPasswordGenerated;
     this.deployments = deployments;
     this.coordinator = coordinator;
   }
@@ -98,8 +108,9 @@ public final class App implements AutoCloseable {
             .build();
     Infrastructure infrastructure = null;
     try {
-      JsonObject config = await(AppConfig.load(vertx, env, overrides));
-      AppConfig.put(config, "metrics.registryName", registryName);
+      JsonObject process =
+          new JsonObject().put("metrics", new JsonObject().put("registryName", registryName));
+      JsonObject config = await(AppConfig.load(vertx, env, process.mergeIn(overrides, true)));
       resolvePiiKey(config, AppConfig.text(config, "pg.url") == null);
       infrastructure = shared;
       if (infrastructure == null) {
@@ -108,22 +119,21 @@ public final class App implements AutoCloseable {
         infrastructure.applyTo(config);
       }
       boolean embedded = shared != null || infrastructure.anyEmbedded();
-      resolveSecrets(config, embedded);
+      boolean adminPasswordGenerated = resolveSecrets(config, embedded);
+      // Everything is filled in now: the settings every part reads.
+      Settings settings = Settings.from(config);
 
-      Migrations.migrate(AppConfig.text(config, "pg.url"));
-      JsonObject kafka = config.getJsonObject("kafka");
-      Topics.ensure(
-          AppConfig.text(config, "kafka.bootstrap"),
-          kafka.getInteger("partitions", 8),
-          kafka.getInteger("replicationFactor", 1).shortValue());
-      await(ensureAdmin(vertx, config));
+      Migrations.migrate(settings.pg().requiredUrl());
+      KafkaSettings kafka = settings.kafka();
+      Topics.ensure(kafka.requiredBootstrap(), kafka.partitions(), kafka.replicationFactor());
+      await(ensureAdmin(vertx, settings));
       // Before anything writes to Redis: an empty Redis here means a new epoch of sessions.
-      await(sessionEpoch(vertx, config));
-      await(StockRebuild.atStart(vertx, config));
+      await(sessionEpoch(vertx, settings));
+      await(StockRebuild.atStart(vertx, settings));
 
       List<String> deployments = new ArrayList<>();
-      JsonObject instances = config.getJsonObject("verticles");
-      Set<Role> roles = AppConfig.roles(config);
+      VerticleCounts instances = settings.verticles();
+      Set<Role> roles = settings.roles();
       String coordinator = null;
       if (roles.contains(Role.SAGA)) {
         // Participants and coordinator (0 instances: this process leaves that part to others).
@@ -132,37 +142,26 @@ public final class App implements AutoCloseable {
             deployments,
             StockParticipantVerticle::new,
             config,
-            instances.getInteger("stockParticipant", 1));
-        deploy(vertx, deployments, PointVerticle::new, config, instances.getInteger("point", 1));
-        deploy(
-            vertx, deployments, ShippingVerticle::new, config, instances.getInteger("shipping", 1));
+            instances.stockParticipant());
+        deploy(vertx, deployments, PointVerticle::new, config, instances.point());
+        deploy(vertx, deployments, ShippingVerticle::new, config, instances.shipping());
         coordinator =
             deploy(
                 vertx,
                 deployments,
                 SagaCoordinatorVerticle::new,
                 config,
-                instances.getInteger("sagaCoordinator", 1));
+                instances.sagaCoordinator());
       }
       if (roles.contains(Role.JOBS)) {
         // Won orders from the Redis outboxes to order.requested (0: this process leaves that to
         // others).
-        deploy(
-            vertx,
-            deployments,
-            OutboxRelayVerticle::new,
-            config,
-            instances.getInteger("outboxRelay", 1));
+        deploy(vertx, deployments, OutboxRelayVerticle::new, config, instances.outboxRelay());
         deploy(vertx, deployments, ReservationSweeperVerticle::new, config, 1);
         deploy(vertx, deployments, InventorySyncVerticle::new, config, 1);
         deploy(vertx, deployments, StockRepairVerticle::new, config, 1);
         // The waiting rooms' admission step (0: this process leaves it to others).
-        deploy(
-            vertx,
-            deployments,
-            WaitingRoomVerticle::new,
-            config,
-            instances.getInteger("waitingRoom", 1));
+        deploy(vertx, deployments, WaitingRoomVerticle::new, config, instances.waitingRoom());
       }
       if (roles.contains(Role.API)) {
         // Mail is sent for the account routes; both feeds keep caches the purchase route reads.
@@ -171,10 +170,16 @@ public final class App implements AutoCloseable {
         deploy(vertx, deployments, SoldOutFeedVerticle::new, config, 1);
         // The live ops feed's publisher for this process's ingress instances.
         deploy(vertx, deployments, LiveFeedVerticle::new, config, 1);
-        deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(config));
+        deploy(vertx, deployments, HttpIngressVerticle::new, config, httpInstances(settings));
       }
       return new App(
-          vertx, shared == null ? infrastructure : null, config, deployments, coordinator);
+          vertx,
+          shared == null ? infrastructure : null,
+          config,
+          settings,
+          adminPasswordGenerated,
+          deployments,
+          coordinator);
     } catch (RuntimeException | Error e) {
       vertx.close();
       if (infrastructure != null && shared == null) {
@@ -184,25 +189,27 @@ public final class App implements AutoCloseable {
     }
   }
 
-  private static int httpInstances(JsonObject config) {
-    int instances = config.getJsonObject("http").getInteger("instances", 0);
+  private static int httpInstances(Settings settings) {
+    int instances = settings.http().instances();
     return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
   }
 
-  private static void resolveSecrets(JsonObject config, boolean embedded) {
+  /** Fills in the secrets left unset; answers whether the admin password was generated. */
+  private static boolean resolveSecrets(JsonObject config, boolean embedded) {
     if (AppConfig.text(config, "jwt.secret") == null) {
       if (!embedded) {
         throw new ConfigException("AVALANCHE_JWT_SECRET: required when no server runs embedded");
       }
       AppConfig.put(config, "jwt.secret", randomSecret());
     }
-    if (AppConfig.text(config, "admin.password") == null) {
-      AppConfig.put(config, "admin.password", randomSecret().substring(0, 16));
-      AppConfig.put(config, "admin.passwordGenerated", true);
-    }
     if (AppConfig.text(config, "loadtest") == null) {
       AppConfig.put(config, "loadtest", embedded);
     }
+    if (AppConfig.text(config, "admin.password") != null) {
+      return false;
+    }
+    AppConfig.put(config, "admin.password", randomSecret().substring(0, 16));
+    return true;
   }
 
   /**
@@ -232,18 +239,15 @@ public final class App implements AutoCloseable {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
-  private static Future<Long> ensureAdmin(Vertx vertx, JsonObject config) {
-    var pg = Clients.pg(vertx, config);
-    return AdminAccount.ensure(
-            vertx,
-            pg,
-            AppConfig.text(config, "admin.email"),
-            AppConfig.text(config, "admin.password"))
+  private static Future<Long> ensureAdmin(Vertx vertx, Settings settings) {
+    var pg = Clients.pg(vertx, settings.pg());
+    AdminSettings admin = settings.admin();
+    return AdminAccount.ensure(vertx, pg, admin.email(), admin.password().orElseThrow())
         .eventually(pg::close);
   }
 
-  private static Future<Long> sessionEpoch(Vertx vertx, JsonObject config) {
-    Redis redis = Clients.redis(vertx, config);
+  private static Future<Long> sessionEpoch(Vertx vertx, Settings settings) {
+    Redis redis = Clients.redis(vertx, settings.redis());
     return SessionEpoch.atStart(redis).eventually(redis::close);
   }
 
@@ -285,16 +289,26 @@ public final class App implements AutoCloseable {
     return vertx;
   }
 
+  /** The resolved config tree, as the verticles get it (tests deploy verticles of their own). */
   public JsonObject config() {
     return config;
   }
 
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Whether the admin password was generated at start (the banner shows it then). */
+  public boolean adminPasswordGenerated() {
+    return adminPasswordGenerated;
+  }
+
   public boolean serves(Role role) {
-    return AppConfig.roles(config).contains(role);
+    return settings.roles().contains(role);
   }
 
   public int httpPort() {
-    return config.getJsonObject("http").getInteger("port");
+    return settings.http().port();
   }
 
   /**

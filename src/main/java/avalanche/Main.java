@@ -1,8 +1,10 @@
 package avalanche;
 
-import avalanche.infra.config.AppConfig;
+import static java.util.stream.Collectors.joining;
+
 import avalanche.infra.config.ConfigException;
 import avalanche.infra.config.Role;
+import avalanche.infra.config.Settings;
 import io.vertx.core.json.JsonObject;
 
 /** {@code java -jar avalanche.jar}: starts the server and stops it cleanly on Ctrl-C / SIGTERM. */
@@ -39,8 +41,7 @@ public final class Main {
   }
 
   private static String banner(App app, long millis) {
-    JsonObject config = app.config();
-    JsonObject admin = config.getJsonObject("admin");
+    Settings settings = app.settings();
     String embedded =
         app.embeddedServers().isEmpty()
             ? "none (all external)"
@@ -52,12 +53,12 @@ public final class Main {
             + millis
             + " ms: "
             + (app.serves(Role.API) ? "http://127.0.0.1:" + app.httpPort() : "no HTTP"),
-        "  roles: " + config.getString("roles", AppConfig.ALL_ROLES),
+        "  roles: " + settings.roles().stream().map(Role::configName).collect(joining(",")),
         "  admin: "
-            + admin.getString("email")
+            + settings.admin().email()
             + " / "
-            + (admin.getBoolean("passwordGenerated", false)
-                ? admin.getString("password")
+            + (app.adminPasswordGenerated()
+                ? settings.admin().password().orElseThrow()
                 : "(from AVALANCHE_ADMIN_PASSWORD)"),
         "  embedded: " + embedded,
         "");

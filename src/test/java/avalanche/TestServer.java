@@ -3,6 +3,7 @@ package avalanche;
 import avalanche.auth.JwtTokens;
 import avalanche.auth.SessionStore;
 import avalanche.infra.Clients;
+import avalanche.infra.config.Settings;
 import avalanche.infra.embedded.FreePorts;
 import avalanche.infra.embedded.Infrastructure;
 import avalanche.infra.redis.RedisLink;
@@ -104,13 +105,15 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
                 .setDefaultPort(app.httpPort())
                 .setKeepAlive(true),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
-    pg = Clients.pg(vertx, app.config());
-    redis = Clients.redis(vertx, app.config());
-    stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(app.config()));
+    Settings settings = app.settings();
+    pg = Clients.pg(vertx, settings.pg());
+    redis = Clients.redis(vertx, settings.redis());
+    stock = new StockScripts(new RedisLink(redis), settings.drop().reservationTtlMs());
     // Connects now, from this thread, so later calls from any thread share the one connection.
     App.await(stock.load());
-    sideRedis = Clients.redis(side(), app.config());
-    sideSessions = new SessionStore(sideRedis, new JwtTokens(side(), app.config()), app.config());
+    sideRedis = Clients.redis(side(), settings.redis());
+    sideSessions =
+        new SessionStore(sideRedis, new JwtTokens(side(), settings.jwt()), settings.jwt());
     return this;
   }
 

@@ -1,9 +1,9 @@
 package avalanche.auth;
 
+import avalanche.infra.config.AuthSettings;
 import avalanche.infra.http.ApiException;
 import avalanche.infra.redis.LuaScript;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Response;
@@ -23,13 +23,8 @@ public final class AbuseLimits {
 
   /** One action's limits; a limit of 0 is off. */
   public record Policy(String action, int perEmail, int perAddress, long windowMs) {
-    static Policy from(JsonObject limits, String action) {
-      JsonObject p = limits.getJsonObject(action, new JsonObject());
-      return new Policy(
-          action,
-          p.getInteger("perEmail", 0),
-          p.getInteger("perAddress", 0),
-          p.getLong("windowSeconds", 60L) * 1000);
+    static Policy of(String action, AuthSettings.Limit limit) {
+      return new Policy(action, limit.perEmail(), limit.perAddress(), limit.windowSeconds() * 1000);
     }
   }
 
@@ -39,14 +34,12 @@ public final class AbuseLimits {
   private final Policy resend;
   private final Policy signup;
 
-  public AbuseLimits(Redis redis, JsonObject config) {
+  public AbuseLimits(Redis redis, AuthSettings auth) {
     this.redis = redis;
-    JsonObject limits =
-        config.getJsonObject("auth", new JsonObject()).getJsonObject("limits", new JsonObject());
-    this.login = Policy.from(limits, "login");
-    this.reset = Policy.from(limits, "reset");
-    this.resend = Policy.from(limits, "resend");
-    this.signup = Policy.from(limits, "signup");
+    this.login = Policy.of("login", auth.login());
+    this.reset = Policy.of("reset", auth.reset());
+    this.resend = Policy.of("resend", auth.resend());
+    this.signup = Policy.of("signup", auth.signup());
   }
 
   public Policy login() {

@@ -1,5 +1,6 @@
 package avalanche.auth;
 
+import avalanche.infra.config.JwtSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -35,10 +36,9 @@ public final class JwtTokens {
   private final ThreadLocal<Mac> macs;
   private final String ownHeader;
 
-  public JwtTokens(Vertx vertx, JsonObject config) {
-    JsonObject jwt = config.getJsonObject("jwt");
-    this.accessTtlSeconds = jwt.getInteger("accessTtlSeconds", 900);
-    String secret = jwt.getString("secret");
+  public JwtTokens(Vertx vertx, JwtSettings jwt) {
+    this.accessTtlSeconds = jwt.accessTtlSeconds();
+    String secret = jwt.requiredSecret();
     this.auth =
         JWTAuth.create(
             vertx,

@@ -1,5 +1,6 @@
 package avalanche.auth;
 
+import avalanche.infra.config.AuthSettings;
 import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
@@ -28,13 +29,13 @@ public final class PasswordResetRoutes {
       SessionStore sessions,
       AccountMails mails,
       AbuseLimits limits,
-      JsonObject config) {
+      AuthSettings auth) {
     this.vertx = vertx;
     this.accounts = accounts;
     this.sessions = sessions;
     this.mails = mails;
     this.limits = limits;
-    this.resetTtlSeconds = config.getJsonObject("auth").getLong("resetTokenTtlSeconds", 1_800L);
+    this.resetTtlSeconds = auth.resetTokenTtlSeconds();
   }
 
   public void mount(Router router) {

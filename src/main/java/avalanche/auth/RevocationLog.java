@@ -1,8 +1,8 @@
 package avalanche.auth;
 
 import avalanche.infra.Channels;
+import avalanche.infra.config.JwtSettings;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -26,18 +26,18 @@ public final class RevocationLog {
   private final RevocationCache local;
   private final long retainMs;
 
-  public RevocationLog(Redis redis, RevocationCache local, JsonObject config) {
+  public RevocationLog(Redis redis, RevocationCache local, JwtSettings jwt) {
     this.redis = redis;
     this.local = local;
-    this.retainMs = retainMs(config);
+    this.retainMs = retainMs(jwt);
   }
 
   /**
    * How long a revocation matters: the longest an access token issued before it can still be
    * presented.
    */
-  public static long retainMs(JsonObject config) {
-    return (config.getJsonObject("jwt").getLong("accessTtlSeconds", 900L) + 60) * 1000;
+  public static long retainMs(JwtSettings jwt) {
+    return (jwt.accessTtlSeconds() + 60L) * 1000;
   }
 
   /** Never fails: see below. */

@@ -1,5 +1,6 @@
 package avalanche.auth;
 
+import avalanche.infra.config.JwtSettings;
 import avalanche.infra.redis.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -49,16 +50,16 @@ public final class SessionStore {
   private final long refreshTtlSeconds;
   private final RevocationLog revocations;
 
-  public SessionStore(Redis redis, JwtTokens tokens, JsonObject config) {
-    this(redis, tokens, config, null);
+  public SessionStore(Redis redis, JwtTokens tokens, JwtSettings jwt) {
+    this(redis, tokens, jwt, null);
   }
 
   /** As above; {@code local} (may be null) hears this process's revocations at once. */
-  public SessionStore(Redis redis, JwtTokens tokens, JsonObject config, RevocationCache local) {
+  public SessionStore(Redis redis, JwtTokens tokens, JwtSettings jwt, RevocationCache local) {
     this.redis = redis;
     this.tokens = tokens;
-    this.refreshTtlSeconds = config.getJsonObject("jwt").getLong("refreshTtlSeconds", 2_592_000L);
-    this.revocations = new RevocationLog(redis, local, config);
+    this.refreshTtlSeconds = jwt.refreshTtlSeconds();
+    this.revocations = new RevocationLog(redis, local, jwt);
   }
 
   public static String sessionsKey(long userId) {

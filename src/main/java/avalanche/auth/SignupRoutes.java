@@ -1,5 +1,6 @@
 package avalanche.auth;
 
+import avalanche.infra.config.Settings;
 import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
@@ -30,14 +31,14 @@ public final class SignupRoutes {
       PiiCipher pii,
       AccountMails mails,
       AbuseLimits limits,
-      JsonObject config) {
+      Settings settings) {
     this.vertx = vertx;
     this.accounts = accounts;
     this.pii = pii;
     this.mails = mails;
     this.limits = limits;
-    this.verifyTtlSeconds = config.getJsonObject("auth").getLong("verifyTokenTtlSeconds", 1_800L);
-    this.signupPoints = config.getLong("signupPoints", 0L);
+    this.verifyTtlSeconds = settings.auth().verifyTokenTtlSeconds();
+    this.signupPoints = settings.signupPoints();
   }
 
   public void mount(Router router) {

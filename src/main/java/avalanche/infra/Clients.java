@@ -1,11 +1,12 @@
 package avalanche.infra;
 
-import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.KafkaSettings;
+import avalanche.infra.config.PgSettings;
 import avalanche.infra.config.PgUrl;
+import avalanche.infra.config.RedisSettings;
 import avalanche.infra.redis.SlotBatches;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.pgclient.PgBuilder;
@@ -20,14 +21,13 @@ import io.vertx.redis.client.Response;
 import io.vertx.redis.client.impl.RedisClusterClient;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Builds the clients of the real parts from the resolved config tree. */
+/** Builds the clients of the real parts from the resolved settings. */
 public final class Clients {
   private Clients() {}
 
@@ -38,17 +38,17 @@ public final class Clients {
    * the connection, however large it grows. The batch statements run once per round, not per order,
    * so planning each execution costs little.
    */
-  public static Pool pg(Vertx vertx, JsonObject config) {
-    return pg(vertx, config, BACKGROUND_WAIT_MS);
+  public static Pool pg(Vertx vertx, PgSettings settings) {
+    return pg(vertx, settings, BACKGROUND_WAIT_MS);
   }
 
   /**
-   * As {@link #pg(Vertx, JsonObject)} for an HTTP route: with PostgreSQL down or every connection
+   * As {@link #pg(Vertx, PgSettings)} for an HTTP route: with PostgreSQL down or every connection
    * busy, a statement fails within {@link #PROMPT_MS} so the caller answers 503 instead of holding
    * the request.
    */
-  public static Pool pgForRequests(Vertx vertx, JsonObject config) {
-    return pg(vertx, config, PROMPT_MS);
+  public static Pool pgForRequests(Vertx vertx, PgSettings settings) {
+    return pg(vertx, settings, PROMPT_MS);
   }
 
   /** Whole requests answer within 2 s while a dependency is down; each wait is kept under that. */
@@ -60,16 +60,16 @@ public final class Clients {
    */
   private static final int BACKGROUND_WAIT_MS = 10_000;
 
-  private static Pool pg(Vertx vertx, JsonObject config, int waitMs) {
+  private static Pool pg(Vertx vertx, PgSettings settings, int waitMs) {
     return PgBuilder.pool()
         .with(
             new PoolOptions()
-                .setMaxSize(config.getJsonObject("pg").getInteger("maxPoolSize", 8))
+                .setMaxSize(settings.maxPoolSize())
                 .setConnectionTimeout(waitMs)
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
         .with(new NetClientOptions().setConnectTimeout(PROMPT_MS))
         .connectingTo(
-            PgUrl.parse(AppConfig.text(config, "pg.url"))
+            PgUrl.parse(settings.requiredUrl())
                 .connectOptions()
                 .addProperty("plan_cache_mode", "force_custom_plan"))
         .using(vertx)
@@ -90,10 +90,10 @@ public final class Clients {
    * TRYAGAIN/CLUSTERDOWN). Writes and reads go to masters only: a drop reads what it just wrote.
    * The pool size is per node.
    */
-  public static Redis redis(Vertx vertx, JsonObject config) {
+  public static Redis redis(Vertx vertx, RedisSettings settings) {
     RedisOptions options =
         new RedisOptions()
-            .setMaxPoolSize(config.getJsonObject("redis").getInteger("maxPoolSize", 16))
+            .setMaxPoolSize(settings.maxPoolSize())
             .setMaxPoolWaiting(10_000)
             .setNetClientOptions(
                 new NetClientOptions()
@@ -101,12 +101,11 @@ public final class Clients {
                     .setTcpNoDelay(true)
                     .setTcpKeepAlive(true))
             .setMaxWaitingHandlers(100_000);
-    if (!redisCluster(config)) {
-      return Redis.createClient(
-          vertx, options.setConnectionString(AppConfig.text(config, "redis.url")));
+    if (!settings.cluster()) {
+      return Redis.createClient(vertx, options.setConnectionString(settings.requiredUrl()));
     }
     options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
-    redisSeeds(config).forEach(options::addConnectionString);
+    settings.seeds().forEach(options::addConnectionString);
     return SlotBatches.of(Redis.createClient(vertx, options));
   }
 
@@ -116,12 +115,12 @@ public final class Clients {
    * stay on one connection, so it is a plain connection to one seed node; each new connection takes
    * the next seed, so a feed whose node died moves on.
    */
-  public static Redis redisSubscriber(Vertx vertx, JsonObject config, Redis client) {
-    if (!redisCluster(config)) {
+  public static Redis redisSubscriber(Vertx vertx, RedisSettings settings, Redis client) {
+    if (!settings.cluster()) {
       return client;
     }
     List<Redis> seeds =
-        redisSeeds(config).stream()
+        settings.seeds().stream()
             .map(
                 seed ->
                     Redis.createClient(
@@ -157,17 +156,9 @@ public final class Clients {
     };
   }
 
-  public static boolean redisCluster(JsonObject config) {
-    return config.getJsonObject("redis").getBoolean("cluster", false);
-  }
-
-  private static List<String> redisSeeds(JsonObject config) {
-    return Arrays.stream(AppConfig.text(config, "redis.url").split(",")).map(String::trim).toList();
-  }
-
-  public static Map<String, String> kafkaProducerConfig(JsonObject config) {
+  public static Map<String, String> kafkaProducerConfig(KafkaSettings settings) {
     Map<String, String> props = new HashMap<>();
-    props.put("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"));
+    props.put("bootstrap.servers", settings.requiredBootstrap());
     props.put("acks", "all");
     props.put("enable.idempotence", "true");
     props.put("linger.ms", "1");
@@ -181,26 +172,24 @@ public final class Clients {
    * Admin calls give up after 5 s: their callers (health check, sweeper) answer or retry rather
    * than wait.
    */
-  public static Map<String, String> kafkaAdminConfig(JsonObject config) {
+  public static Map<String, String> kafkaAdminConfig(KafkaSettings settings) {
     return Map.of(
         "bootstrap.servers",
-        AppConfig.text(config, "kafka.bootstrap"),
+        settings.requiredBootstrap(),
         "request.timeout.ms",
         "5000",
         "default.api.timeout.ms",
         "5000");
   }
 
-  public static Map<String, String> kafkaConsumerConfig(JsonObject config, String groupId) {
+  public static Map<String, String> kafkaConsumerConfig(KafkaSettings settings, String groupId) {
     Map<String, String> props = new HashMap<>();
-    props.put("bootstrap.servers", AppConfig.text(config, "kafka.bootstrap"));
+    props.put("bootstrap.servers", settings.requiredBootstrap());
     props.put("group.id", groupId);
     props.put("auto.offset.reset", "earliest");
     // At-least-once: offsets are committed by the consumer loop only after its batch was processed.
     props.put("enable.auto.commit", "false");
-    props.put(
-        "max.poll.records",
-        String.valueOf(config.getJsonObject("kafka").getInteger("maxPollRecords", 500)));
+    props.put("max.poll.records", String.valueOf(settings.maxPollRecords()));
     // A process killed with -9 leaves the group when its session expires: 6 s (the broker's minimum
     // by
     // default) instead of 45 s, so its partitions move to the survivors within seconds.
@@ -218,8 +207,8 @@ public final class Clients {
    * and no other relay takes them over while it lives: 2 s for the topic's metadata, 4 s for an
    * acknowledgement (then the relay retries the batch).
    */
-  public static Map<String, String> relayProducerConfig(JsonObject config) {
-    Map<String, String> props = kafkaProducerConfig(config);
+  public static Map<String, String> relayProducerConfig(KafkaSettings settings) {
+    Map<String, String> props = kafkaProducerConfig(settings);
     props.put("max.block.ms", "2000");
     props.put("request.timeout.ms", "3000");
     props.put("delivery.timeout.ms", "4000");
@@ -234,8 +223,8 @@ public final class Clients {
    * The relay's producer, one per process (shared by its relay instances, so their records batch
    * together).
    */
-  public static KafkaProducer<String, byte[]> relayProducer(Vertx vertx, JsonObject config) {
-    return KafkaProducer.createShared(vertx, "avalanche.outbox", relayProducerConfig(config));
+  public static KafkaProducer<String, byte[]> relayProducer(Vertx vertx, KafkaSettings settings) {
+    return KafkaProducer.createShared(vertx, "avalanche.outbox", relayProducerConfig(settings));
   }
 
   /**
@@ -245,8 +234,8 @@ public final class Clients {
    * minute. Records already taken are kept and delivered when the broker is back (within the
    * default two-minute delivery timeout).
    */
-  public static KafkaProducer<String, byte[]> sharedProducer(Vertx vertx, JsonObject config) {
-    Map<String, String> props = kafkaProducerConfig(config);
+  public static KafkaProducer<String, byte[]> sharedProducer(Vertx vertx, KafkaSettings settings) {
+    Map<String, String> props = kafkaProducerConfig(settings);
     props.put("max.block.ms", "5000");
     return KafkaProducer.createShared(vertx, "avalanche", props);
   }

@@ -1,5 +1,6 @@
 package avalanche.infra;
 
+import avalanche.infra.config.Settings;
 import avalanche.stock.Reservation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -60,14 +61,13 @@ public final class DropMetrics {
   }
 
   /** This process's instance. */
-  public static DropMetrics of(io.vertx.core.json.JsonObject config) {
-    String name = config.getJsonObject("metrics").getString("registryName");
-    return BY_REGISTRY.computeIfAbsent(name, n -> new DropMetrics(registry(config)));
+  public static DropMetrics of(Settings settings) {
+    return BY_REGISTRY.computeIfAbsent(
+        settings.metricsRegistry(), n -> new DropMetrics(registry(settings)));
   }
 
-  public static MeterRegistry registry(io.vertx.core.json.JsonObject config) {
-    return io.vertx.micrometer.backends.BackendRegistries.getNow(
-        config.getJsonObject("metrics").getString("registryName"));
+  public static MeterRegistry registry(Settings settings) {
+    return io.vertx.micrometer.backends.BackendRegistries.getNow(settings.metricsRegistry());
   }
 
   public void attempt() {

@@ -1,8 +1,8 @@
 package avalanche.infra;
 
+import avalanche.infra.config.Settings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,10 +29,10 @@ public final class SkippedRows {
    */
   private static final Map<String, SkippedRows> OF_PROCESS = new ConcurrentHashMap<>();
 
-  public static SkippedRows of(JsonObject config, String step, String table) {
-    String process = config.getJsonObject("metrics").getString("registryName");
+  public static SkippedRows of(Settings settings, String step, String table) {
     return OF_PROCESS.computeIfAbsent(
-        process + "/" + table, k -> new SkippedRows(DropMetrics.registry(config), step, table));
+        settings.metricsRegistry() + "/" + table,
+        k -> new SkippedRows(DropMetrics.registry(settings), step, table));
   }
 
   private SkippedRows(MeterRegistry registry, String step, String table) {

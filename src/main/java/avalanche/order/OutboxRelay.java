@@ -1,5 +1,6 @@
 package avalanche.order;
 
+import avalanche.infra.config.OutboxSettings;
 import avalanche.infra.kafka.AvroMessages;
 import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.infra.kafka.Topics;
@@ -86,38 +87,6 @@ public final class OutboxRelay {
   /** While holding back for a burst, how often the relay looks whether it may go on. */
   private static final long HOLD_CHECK_MS = 100;
 
-  /**
-   * {@code retryMaxMs} plus the producer's longest wait (metadata, then acknowledgement: see {@code
-   * Clients.relayProducerConfig}) must stay under {@code claimIdleMs}, or a live relay that cannot
-   * reach Kafka has its entries claimed by others (harmless, but wasted).
-   */
-  public record Settings(
-      int batchSize,
-      long idlePollMs,
-      long retryMaxMs,
-      long claimIdleMs,
-      long claimIntervalMs,
-      long productRefreshMs,
-      long measureIntervalMs,
-      long forgetConsumerMs,
-      long yieldAboveWinsPerSecond,
-      long yieldMaxLagMs) {
-    public static Settings from(JsonObject config) {
-      JsonObject o = config.getJsonObject("outbox", new JsonObject());
-      return new Settings(
-          o.getInteger("batchSize", 500),
-          o.getLong("idlePollMs", 100L),
-          o.getLong("retryMaxMs", 1_000L),
-          o.getLong("claimIdleMs", 10_000L),
-          o.getLong("claimIntervalMs", 1_000L),
-          o.getLong("productRefreshMs", 1_000L),
-          o.getLong("measureIntervalMs", 1_000L),
-          o.getLong("forgetConsumerMs", 600_000L),
-          o.getLong("yieldAboveWinsPerSecond", 0L),
-          o.getLong("yieldMaxLagMs", 30_000L));
-    }
-  }
-
   /** One bucket's outbox as this relay sees it (used from the relay's context only). */
   private static final class Outbox {
     final String tag;
@@ -151,7 +120,7 @@ public final class OutboxRelay {
   private final Redis redis;
   private final KafkaBatchSender kafka;
   private final Supplier<Future<List<String>>> buckets;
-  private final Settings settings;
+  private final OutboxSettings settings;
   private final OutboxMetrics metrics;
   private final String consumer;
   private final Map<String, Outbox> outboxes = new LinkedHashMap<>();
@@ -187,7 +156,7 @@ public final class OutboxRelay {
       Redis redis,
       KafkaProducer<String, byte[]> producer,
       Supplier<Future<List<String>>> buckets,
-      Settings settings,
+      OutboxSettings settings,
       OutboxMetrics metrics) {
     this.vertx = vertx;
     this.redis = redis;

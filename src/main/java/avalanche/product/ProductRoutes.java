@@ -2,6 +2,7 @@ package avalanche.product;
 
 import avalanche.auth.AuthHandler;
 import avalanche.infra.Channels;
+import avalanche.infra.config.DropSettings;
 import avalanche.infra.http.ApiException;
 import avalanche.infra.http.Bodies;
 import avalanche.infra.http.Http;
@@ -64,16 +65,17 @@ public final class ProductRoutes {
   private final Pool pg;
   private final Redis redis;
   private final StockScripts scripts;
-  private final JsonObject winProbability;
+  private final DropSettings drop;
   private final boolean cluster;
 
-  public ProductRoutes(Vertx vertx, Pool pg, Redis redis, StockScripts scripts, JsonObject config) {
+  public ProductRoutes(
+      Vertx vertx, Pool pg, Redis redis, StockScripts scripts, DropSettings drop, boolean cluster) {
     this.vertx = vertx;
     this.pg = pg;
     this.redis = redis;
     this.scripts = scripts;
-    this.winProbability = config.getJsonObject("drop").getJsonObject("winProbability");
-    this.cluster = config.getJsonObject("redis").getBoolean("cluster", false);
+    this.drop = drop;
+    this.cluster = cluster;
   }
 
   public void mount(Router router, AuthHandler auth) {
@@ -110,7 +112,7 @@ public final class ProductRoutes {
       // admissions live in the first bucket's slot.
       throw ApiException.validation("a product behind a waitingRoom takes buckets 1");
     }
-    double winP = winProbability.getDouble(grade.name());
+    double winP = drop.winProbability().get(grade);
     return pg.withTransaction(
             conn ->
                 conn.preparedQuery(

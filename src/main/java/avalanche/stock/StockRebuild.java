@@ -2,10 +2,10 @@ package avalanche.stock;
 
 import avalanche.infra.Clients;
 import avalanche.infra.SkippedRows;
+import avalanche.infra.config.Settings;
 import avalanche.infra.redis.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -80,14 +80,16 @@ public final class StockRebuild {
   }
 
   /** The start-up step: own clients, one pass, clients closed. */
-  public static Future<Integer> atStart(Vertx vertx, JsonObject config) {
-    Pool pg = Clients.pg(vertx, config);
-    Redis redis = Clients.redis(vertx, config);
-    long ttlMs = StockScripts.reservationTtlMs(config);
-    int pageSize =
-        config.getJsonObject("stock", new JsonObject()).getInteger("rebuildPageSize", 500);
-    SkippedRows skipped = SkippedRows.of(config, "stock rebuild", "products");
-    return new StockRebuild(pg, redis, pageSize, ttlMs, skipped)
+  public static Future<Integer> atStart(Vertx vertx, Settings settings) {
+    Pool pg = Clients.pg(vertx, settings.pg());
+    Redis redis = Clients.redis(vertx, settings.redis());
+    SkippedRows skipped = SkippedRows.of(settings, "stock rebuild", "products");
+    return new StockRebuild(
+            pg,
+            redis,
+            settings.stock().rebuildPageSize(),
+            settings.drop().reservationTtlMs(),
+            skipped)
         .run()
         .eventually(() -> Future.join(pg.close(), redis.close()));
   }

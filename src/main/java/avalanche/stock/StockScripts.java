@@ -59,10 +59,6 @@ public final class StockScripts {
     return this;
   }
 
-  public static long reservationTtlMs(JsonObject config) {
-    return config.getJsonObject("drop").getLong("reservationTtlSeconds", 60L) * 1000;
-  }
-
   /** A plain command over the same connection (reads of the product's buckets). */
   public Future<Response> send(Request request) {
     return redis.send(request);

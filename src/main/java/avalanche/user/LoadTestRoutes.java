@@ -52,16 +52,12 @@ public final class LoadTestRoutes {
   private final PiiCipher pii;
   private final boolean enabled;
 
-  public LoadTestRoutes(Pool pg, SessionStore sessions, PiiCipher pii, JsonObject config) {
+  /** {@code enabled}: config {@code loadtest}. */
+  public LoadTestRoutes(Pool pg, SessionStore sessions, PiiCipher pii, boolean enabled) {
     this.pg = pg;
     this.sessions = sessions;
     this.pii = pii;
-    this.enabled = enabled(config);
-  }
-
-  /** True when config {@code loadtest} is true (a boolean, or the text "true"). */
-  public static boolean enabled(JsonObject config) {
-    return Boolean.parseBoolean(String.valueOf(config.getValue("loadtest")));
+    this.enabled = enabled;
   }
 
   public void mount(Router router, AuthHandler auth) {

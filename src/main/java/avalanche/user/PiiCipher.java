@@ -1,8 +1,7 @@
 package avalanche.user;
 
-import avalanche.infra.config.AppConfig;
 import avalanche.infra.config.ConfigException;
-import io.vertx.core.json.JsonObject;
+import avalanche.infra.config.Settings;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -32,8 +31,8 @@ public final class PiiCipher {
     this.key = new SecretKeySpec(key, "AES");
   }
 
-  public static PiiCipher fromConfig(JsonObject config) {
-    return new PiiCipher(parseKey(AppConfig.text(config, "pii.key")));
+  public static PiiCipher of(Settings settings) {
+    return new PiiCipher(parseKey(settings.piiKey().orElse(null)));
   }
 
   /** Decodes {@code pii.key}; anything but base64 of exactly 32 bytes is a configuration error. */

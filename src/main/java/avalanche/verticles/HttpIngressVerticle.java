@@ -13,6 +13,9 @@ import avalanche.auth.SessionStore;
 import avalanche.auth.SignupRoutes;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
+import avalanche.infra.config.DropSettings;
+import avalanche.infra.config.HttpSettings;
+import avalanche.infra.config.Settings;
 import avalanche.infra.http.Http;
 import avalanche.infra.http.OpsRoutes;
 import avalanche.infra.http.RateLimiter;
@@ -41,7 +44,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
@@ -62,16 +64,16 @@ public class HttpIngressVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject config = config();
-    JsonObject http = config.getJsonObject("http");
-    pg = Clients.pgForRequests(vertx, config);
-    redis = Clients.redis(vertx, config);
-    kafkaAdmin = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config));
-    limiter = new RateLimiter(vertx, http.getInteger("purchaseAttemptsPerSecond", 5));
+    Settings settings = Settings.from(config());
+    HttpSettings http = settings.http();
+    pg = Clients.pgForRequests(vertx, settings.pg());
+    redis = Clients.redis(vertx, settings.redis());
+    kafkaAdmin = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(settings.kafka()));
+    limiter = new RateLimiter(vertx, http.purchaseAttemptsPerSecond());
 
-    JwtTokens tokens = new JwtTokens(vertx, config);
+    JwtTokens tokens = new JwtTokens(vertx, settings.jwt());
     RevocationCache revocations = RevocationCache.of(vertx);
-    SessionStore sessions = new SessionStore(redis, tokens, config, revocations);
+    SessionStore sessions = new SessionStore(redis, tokens, settings.jwt(), revocations);
     AuthHandler auth = new AuthHandler(tokens, SessionCheck.inRedis(sessions));
     // The purchase hot path keeps its single Redis round trip (the reserve script): sessions are
     // checked
@@ -79,36 +81,33 @@ public class HttpIngressVerticle extends VerticleBase {
     AuthHandler purchaseAuth = new AuthHandler(tokens, SessionCheck.cached(revocations, sessions));
     AccountStore accounts = new AccountStore(pg);
     AccountMails mails = new AccountMails(vertx);
-    AbuseLimits limits = new AbuseLimits(redis, config);
-    PiiCipher pii = PiiCipher.fromConfig(config);
+    AbuseLimits limits = new AbuseLimits(redis, settings.auth());
+    PiiCipher pii = PiiCipher.of(settings);
     Router router = Router.router(vertx);
-    long bodyLimit = http.getLong("bodyLimitBytes", 65_536L);
+    long bodyLimit = http.bodyLimitBytes();
     router.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
-    new OpsRoutes(redis, pg, kafkaAdmin, config.getJsonObject("metrics").getString("registryName"))
-        .mount(router);
+    new OpsRoutes(redis, pg, kafkaAdmin, settings.metricsRegistry()).mount(router);
     new AuthRoutes(vertx, accounts, sessions, limits).mount(router, auth);
-    new SignupRoutes(vertx, accounts, pii, mails, limits, config).mount(router);
-    new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, config).mount(router);
+    new SignupRoutes(vertx, accounts, pii, mails, limits, settings).mount(router);
+    new PasswordResetRoutes(vertx, accounts, sessions, mails, limits, settings.auth())
+        .mount(router);
     new UserRoutes(accounts, pii).mount(router, auth);
     // Each instance runs the purchase scripts over its own pipelined connection: no pool checkout,
     // no hop.
-    DropMetrics dropMetrics = DropMetrics.of(config);
-    JsonObject drop = config.getJsonObject("drop");
+    DropMetrics dropMetrics = DropMetrics.of(settings);
+    DropSettings drop = settings.drop();
     stock =
-        new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config))
-            .waitForReplicas(
-                drop.getInteger("waitReplicas", 0),
-                drop.getLong("waitTimeoutMs", 100L),
-                dropMetrics::waitedShort);
-    new ProductRoutes(vertx, pg, redis, stock, config).mount(router, auth);
-    AdmissionTokens admissions = AdmissionTokens.fromConfig(config);
+        new StockScripts(new RedisLink(redis), drop.reservationTtlMs())
+            .waitForReplicas(drop.waitReplicas(), drop.waitTimeoutMs(), dropMetrics::waitedShort);
+    new ProductRoutes(vertx, pg, redis, stock, drop, settings.redis().cluster())
+        .mount(router, auth);
+    AdmissionTokens admissions = AdmissionTokens.of(settings.jwt());
     PurchaseRoutes purchases =
         new PurchaseRoutes(
             purchaseAuth,
             bodyLimit,
             limiter,
-            new IdempotencyStore(
-                redis, config.getJsonObject("drop").getLong("idempotencyTtlSeconds", 86_400L)),
+            new IdempotencyStore(redis, drop.idempotencyTtlSeconds()),
             stock,
             BucketDirectory.of(vertx),
             SoldOutCache.of(vertx),
@@ -117,10 +116,11 @@ public class HttpIngressVerticle extends VerticleBase {
     purchases.mount(router);
     // Polls are checked as purchases are (no session lookup) and cost Redis one script each.
     queueRedis = new RedisLink(redis);
-    WaitingRoom waitingRoom = new WaitingRoom(queueRedis, admissions, RoomTimes.of(config));
+    WaitingRoom waitingRoom =
+        new WaitingRoom(queueRedis, admissions, RoomTimes.of(settings.queue()));
     new QueueRoutes(waitingRoom).mount(router, purchaseAuth);
     new OrderRoutes(pg, redis).mount(router, auth);
-    new LoadTestRoutes(pg, sessions, pii, config).mount(router, auth);
+    new LoadTestRoutes(pg, sessions, pii, settings.loadtestEnabled()).mount(router, auth);
     new PointRoutes(pg).mount(router, auth);
     live = new LiveRoutes(vertx);
     live.mount(router, auth);
@@ -133,8 +133,8 @@ public class HttpIngressVerticle extends VerticleBase {
     server =
         vertx.createHttpServer(
             new HttpServerOptions()
-                .setHost(http.getString("host", "0.0.0.0"))
-                .setPort(http.getInteger("port"))
+                .setHost(http.host())
+                .setPort(http.port())
                 .setTcpNoDelay(true)
                 .setIdleTimeout(60));
     // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all

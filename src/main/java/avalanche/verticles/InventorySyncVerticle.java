@@ -3,6 +3,8 @@ package avalanche.verticles;
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
 import avalanche.infra.Periodic;
+import avalanche.infra.config.Settings;
+import avalanche.infra.config.StockSettings;
 import avalanche.stock.InventorySync;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,17 +29,13 @@ public class InventorySyncVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject stock = config().getJsonObject("stock", new JsonObject());
-    pg = Clients.pg(vertx, config());
-    redis = Clients.redis(vertx, config());
-    sync = new InventorySync(pg, redis, stock.getInteger("syncPageSize", 500));
+    Settings settings = Settings.from(config());
+    StockSettings stock = settings.stock();
+    pg = Clients.pg(vertx, settings.pg());
+    redis = Clients.redis(vertx, settings.redis());
+    sync = new InventorySync(pg, redis, stock.syncPageSize());
     passes =
-        Periodic.every(
-            vertx,
-            stock.getLong("syncIntervalSeconds", 30L) * 1000,
-            LOG,
-            "inventory sync",
-            sync::run);
+        Periodic.every(vertx, stock.syncIntervalSeconds() * 1000, LOG, "inventory sync", sync::run);
     MessageConsumer<JsonObject> now =
         vertx
             .eventBus()

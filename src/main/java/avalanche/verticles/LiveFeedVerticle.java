@@ -3,6 +3,7 @@ package avalanche.verticles;
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
+import avalanche.infra.config.Settings;
 import avalanche.live.LiveSampler;
 import avalanche.live.LiveSnapshots;
 import io.vertx.core.Future;
@@ -34,9 +35,10 @@ public class LiveFeedVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    redis = Clients.redis(vertx, config());
-    pg = Clients.pg(vertx, config());
-    sampler = new LiveSampler(redis, pg, DropMetrics.of(config()));
+    Settings settings = Settings.from(config());
+    redis = Clients.redis(vertx, settings.redis());
+    pg = Clients.pg(vertx, settings.pg());
+    sampler = new LiveSampler(redis, pg, DropMetrics.of(settings));
     timer = vertx.setPeriodic(PERIOD_MS, id -> tick());
     return Future.succeededFuture();
   }

@@ -4,7 +4,9 @@ import avalanche.auth.MailSender;
 import avalanche.auth.MailTemplates;
 import avalanche.infra.Channels;
 import avalanche.infra.DropMetrics;
-import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.HttpSettings;
+import avalanche.infra.config.Settings;
+import avalanche.infra.config.SmtpSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -23,31 +25,28 @@ public class MailVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject config = config();
-    JsonObject smtp = config.getJsonObject("smtp");
-    JsonObject retry = smtp.getJsonObject("retry", new JsonObject());
-    JsonObject auth = config.getJsonObject("auth");
-    MailSender.Settings settings =
+    Settings settings = Settings.from(config());
+    SmtpSettings smtp = settings.smtp();
+    MailSender.Settings mailing =
         new MailSender.Settings(
-            smtp.getString("from", "Avalanche <no-reply@avalanche.local>"),
-            publicBaseUrl(config),
-            smtp.getBoolean("embedded", false),
-            retry.getInteger("maxAttempts", 8),
-            retry.getLong("initialDelayMs", 1_000L),
-            retry.getLong("maxDelayMs", 60_000L),
-            auth.getLong("verifyTokenTtlSeconds", 1_800L),
-            auth.getLong("resetTokenTtlSeconds", 1_800L));
+            smtp.from(),
+            publicBaseUrl(settings.http()),
+            smtp.embedded(),
+            smtp.retry().maxAttempts(),
+            smtp.retry().initialDelayMs(),
+            smtp.retry().maxDelayMs(),
+            settings.auth().verifyTokenTtlSeconds(),
+            settings.auth().resetTokenTtlSeconds());
     MailConfig mail =
         new MailConfig()
-            .setHostname(AppConfig.text(config, "smtp.host"))
-            .setPort(smtp.getInteger("port", 25))
+            .setHostname(smtp.requiredHost())
+            .setPort(smtp.port())
             .setStarttls(StartTLSOptions.OPTIONAL)
             .setKeepAlive(true);
     mail.setConnectTimeout(5_000);
-    String user = AppConfig.text(config, "smtp.username");
-    if (user != null) {
-      mail.setUsername(user)
-          .setPassword(smtp.getString("password", ""))
+    if (smtp.username().isPresent()) {
+      mail.setUsername(smtp.username().get())
+          .setPassword(smtp.password())
           .setLogin(LoginOption.REQUIRED);
     } else {
       mail.setLogin(LoginOption.DISABLED);
@@ -58,7 +57,7 @@ public class MailVerticle extends VerticleBase {
         .map(
             templates -> {
               MailSender sender =
-                  new MailSender(vertx, client, templates, settings, DropMetrics.registry(config));
+                  new MailSender(vertx, client, templates, mailing, DropMetrics.registry(settings));
               vertx
                   .eventBus()
                   .<JsonObject>localConsumer(
@@ -79,11 +78,8 @@ public class MailVerticle extends VerticleBase {
   /**
    * {@code http.publicBaseUrl}, default {@code http://127.0.0.1:<port>}, without a trailing slash.
    */
-  private static String publicBaseUrl(JsonObject config) {
-    String base = AppConfig.text(config, "http.publicBaseUrl");
-    if (base == null) {
-      base = "http://127.0.0.1:" + config.getJsonObject("http").getInteger("port");
-    }
+  private static String publicBaseUrl(HttpSettings http) {
+    String base = http.publicBaseUrl().orElse("http://127.0.0.1:" + http.port());
     return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
   }
 }

@@ -2,6 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
+import avalanche.infra.config.Settings;
 import avalanche.order.OutboxMetrics;
 import avalanche.order.OutboxRelay;
 import io.vertx.core.Future;
@@ -21,16 +22,17 @@ public class OutboxRelayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    redis = Clients.redis(vertx, config());
-    producer = Clients.relayProducer(vertx, config());
+    Settings settings = Settings.from(config());
+    redis = Clients.redis(vertx, settings.redis());
+    producer = Clients.relayProducer(vertx, settings.kafka());
     relay =
         new OutboxRelay(
             vertx,
             redis,
             producer,
             OutboxRelay.indexedBuckets(redis),
-            OutboxRelay.Settings.from(config()),
-            OutboxMetrics.of(DropMetrics.registry(config())));
+            settings.outbox(),
+            OutboxMetrics.of(DropMetrics.registry(settings)));
     return relay.start();
   }
 

@@ -1,6 +1,7 @@
 package avalanche.verticles;
 
 import avalanche.infra.Clients;
+import avalanche.infra.config.Settings;
 import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.messages.SagaCommand;
@@ -27,20 +28,21 @@ public abstract class ParticipantVerticle extends VerticleBase {
 
   protected abstract String topic();
 
-  protected abstract Participant participant();
+  protected abstract Participant participant(Settings settings);
 
-  /** Releases what {@link #participant()} opened. */
+  /** Releases what {@link #participant(Settings)} opened. */
   protected Future<?> closeParticipant() {
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> start() {
-    pg = Clients.pg(vertx, config());
-    producer = Clients.sharedProducer(vertx, config());
+    Settings settings = Settings.from(config());
+    pg = Clients.pg(vertx, settings.pg());
+    producer = Clients.sharedProducer(vertx, settings.kafka());
     ParticipantHandler handler =
-        new ParticipantHandler(pg, new KafkaBatchSender(vertx, producer), participant());
-    return BatchConsumer.start(vertx, config(), group(), Set.of(topic()), producer, handler)
+        new ParticipantHandler(pg, new KafkaBatchSender(vertx, producer), participant(settings));
+    return BatchConsumer.start(vertx, settings.kafka(), group(), Set.of(topic()), producer, handler)
         .onSuccess(started -> consumer = started);
   }
 

@@ -1,5 +1,6 @@
 package avalanche.verticles;
 
+import avalanche.infra.config.Settings;
 import avalanche.infra.kafka.Topics;
 import avalanche.point.PointParticipant;
 import avalanche.saga.Participant;
@@ -17,7 +18,7 @@ public class PointVerticle extends ParticipantVerticle {
   }
 
   @Override
-  protected Participant participant() {
+  protected Participant participant(Settings settings) {
     return new PointParticipant();
   }
 }

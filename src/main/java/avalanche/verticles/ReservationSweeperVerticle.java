@@ -3,6 +3,8 @@ package avalanche.verticles;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.Periodic;
+import avalanche.infra.config.Settings;
+import avalanche.infra.config.StockSettings;
 import avalanche.infra.redis.RedisLink;
 import avalanche.order.HandoffBacklog;
 import avalanche.stock.ReservationSweep;
@@ -11,7 +13,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
@@ -37,28 +38,27 @@ public class ReservationSweeperVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject stock = config().getJsonObject("stock", new JsonObject());
-    pg = Clients.pg(vertx, config());
-    redis = Clients.redis(vertx, config());
-    kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
-    scripts = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config()));
+    Settings settings = Settings.from(config());
+    StockSettings stock = settings.stock();
+    pg = Clients.pg(vertx, settings.pg());
+    redis = Clients.redis(vertx, settings.redis());
+    kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(settings.kafka()));
+    scripts = new StockScripts(new RedisLink(redis), settings.drop().reservationTtlMs());
     sweep =
         new ReservationSweep(
             pg,
             redis,
             scripts,
             new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP),
-            stock.getInteger("sweepPageSize", 200),
-            stock.getInteger("sweepMaxPerTick", 1000),
-            stock.getLong("pendingRecheckMs", 5_000L));
-    MeterRegistry registry = DropMetrics.registry(config());
+            stock.sweepPageSize(),
+            stock.sweepMaxPerTick(),
+            stock.pendingRecheckMs());
+    MeterRegistry registry = DropMetrics.registry(settings);
     released =
         Counter.builder("avalanche.stock.expired").tag("action", "RELEASED").register(registry);
     confirmed =
         Counter.builder("avalanche.stock.expired").tag("action", "CONFIRMED").register(registry);
-    passes =
-        Periodic.every(
-            vertx, stock.getLong("sweepIntervalMs", 1_000L), LOG, "reservation sweep", this::pass);
+    passes = Periodic.every(vertx, stock.sweepIntervalMs(), LOG, "reservation sweep", this::pass);
     return Future.succeededFuture();
   }
 

@@ -5,6 +5,7 @@ import avalanche.auth.RevocationFeed;
 import avalanche.auth.RevocationLog;
 import avalanche.auth.SessionEpoch;
 import avalanche.infra.Clients;
+import avalanche.infra.config.Settings;
 import avalanche.infra.redis.RedisFeed;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -26,14 +27,15 @@ public class RevocationFeedVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     RevocationCache cache = RevocationCache.of(vertx);
-    client = Clients.redis(vertx, config());
+    Settings settings = Settings.from(config());
+    client = Clients.redis(vertx, settings.redis());
     feed =
         new RedisFeed(
             vertx,
             client,
             "revocation feed",
             "purchase route checks sessions in Redis",
-            new RevocationFeed(cache, RevocationLog.retainMs(config())));
+            new RevocationFeed(cache, RevocationLog.retainMs(settings.jwt())));
     vertx.setPeriodic(PURGE_MS, id -> cache.purge(System.currentTimeMillis()));
     vertx.setPeriodic(EPOCH_CHECK_MS, id -> SessionEpoch.current(client).onSuccess(cache::epoch));
     // Start serving with a live cache when Redis answers; when it does not, the cache catches up

@@ -2,6 +2,8 @@ package avalanche.verticles;
 
 import avalanche.infra.Clients;
 import avalanche.infra.Periodic;
+import avalanche.infra.config.SagaSettings;
+import avalanche.infra.config.Settings;
 import avalanche.infra.kafka.BatchConsumer;
 import avalanche.infra.kafka.KafkaBatchSender;
 import avalanche.infra.kafka.Topics;
@@ -14,7 +16,6 @@ import avalanche.saga.StockConfirmer;
 import avalanche.user.PiiCipher;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.sqlclient.Pool;
 import java.util.Set;
@@ -39,17 +40,18 @@ public class SagaCoordinatorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject saga = config().getJsonObject("saga", new JsonObject());
-    pg = Clients.pg(vertx, config());
-    producer = Clients.sharedProducer(vertx, config());
+    Settings settings = Settings.from(config());
+    SagaSettings saga = settings.saga();
+    pg = Clients.pg(vertx, settings.pg());
+    producer = Clients.sharedProducer(vertx, settings.kafka());
     SagaStore store =
         new SagaStore(
             pg,
-            PiiCipher.fromConfig(config()),
-            saga.getInteger("timeoutSeconds"),
-            saga.getInteger("retrySeconds"),
-            saga.getInteger("redriveSeconds"));
-    stock = new StockConfirmer(Clients.redis(vertx, config()));
+            PiiCipher.of(settings),
+            saga.timeoutSeconds(),
+            saga.retrySeconds(),
+            saga.redriveSeconds());
+    stock = new StockConfirmer(Clients.redis(vertx, settings.redis()));
     SagaCoordinator coordinator =
         new SagaCoordinator(store, new CommandBus(new KafkaBatchSender(vertx, producer)), stock);
     SagaScanner scanner = new SagaScanner(store, coordinator);
@@ -57,16 +59,10 @@ public class SagaCoordinatorVerticle extends VerticleBase {
         .prepare()
         .compose(
             loaded -> {
-              scans =
-                  Periodic.every(
-                      vertx,
-                      saga.getLong("scanIntervalMs", 1_000L),
-                      LOG,
-                      "saga scan",
-                      scanner::pass);
+              scans = Periodic.every(vertx, saga.scanIntervalMs(), LOG, "saga scan", scanner::pass);
               return BatchConsumer.start(
                   vertx,
-                  config(),
+                  settings.kafka(),
                   GROUP,
                   Set.of(Topics.ORDER_REQUESTED, Topics.SAGA_REPLIES),
                   producer,
@@ -75,13 +71,12 @@ public class SagaCoordinatorVerticle extends VerticleBase {
         .onSuccess(
             started -> {
               consumer = started;
-              SagaAdmission admission =
-                  new SagaAdmission(store, started, saga.getInteger("maxOpen", 10_000));
+              SagaAdmission admission = new SagaAdmission(store, started, saga.maxOpen());
               // a failed check leaves the gate as it was
               admissions =
                   Periodic.every(
                       vertx,
-                      saga.getLong("admissionCheckMs", 500L),
+                      saga.admissionCheckMs(),
                       LOG,
                       "saga admission check",
                       admission::check);

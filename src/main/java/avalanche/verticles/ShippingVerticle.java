@@ -1,5 +1,6 @@
 package avalanche.verticles;
 
+import avalanche.infra.config.Settings;
 import avalanche.infra.kafka.Topics;
 import avalanche.saga.Participant;
 import avalanche.shipping.ShippingParticipant;
@@ -18,7 +19,7 @@ public class ShippingVerticle extends ParticipantVerticle {
   }
 
   @Override
-  protected Participant participant() {
-    return new ShippingParticipant(PiiCipher.fromConfig(config()));
+  protected Participant participant(Settings settings) {
+    return new ShippingParticipant(PiiCipher.of(settings));
   }
 }

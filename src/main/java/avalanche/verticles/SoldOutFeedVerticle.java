@@ -2,6 +2,7 @@ package avalanche.verticles;
 
 import avalanche.infra.Channels;
 import avalanche.infra.Clients;
+import avalanche.infra.config.Settings;
 import avalanche.infra.redis.RedisFeed;
 import avalanche.infra.redis.RedisLink;
 import avalanche.stock.SoldOutCache;
@@ -29,11 +30,12 @@ public class SoldOutFeedVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = Clients.redis(vertx, config());
-    scripts = new StockScripts(new RedisLink(client), StockScripts.reservationTtlMs(config()));
+    Settings settings = Settings.from(config());
+    client = Clients.redis(vertx, settings.redis());
+    scripts = new StockScripts(new RedisLink(client), settings.drop().reservationTtlMs());
     // In a Redis Cluster the subscription needs a plain connection to one node (rotating over the
     // seeds).
-    subscriber = Clients.redisSubscriber(vertx, config(), client);
+    subscriber = Clients.redisSubscriber(vertx, settings.redis(), client);
     soldOut = new SoldOutFeed(SoldOutCache.of(vertx), scripts);
     feed =
         new RedisFeed(

@@ -1,6 +1,7 @@
 package avalanche.verticles;
 
 import avalanche.infra.Clients;
+import avalanche.infra.config.Settings;
 import avalanche.infra.kafka.Topics;
 import avalanche.infra.redis.RedisLink;
 import avalanche.saga.Participant;
@@ -28,9 +29,9 @@ public class StockParticipantVerticle extends ParticipantVerticle {
   }
 
   @Override
-  protected Participant participant() {
-    redis = Clients.redis(vertx, config());
-    long ttlMs = StockScripts.reservationTtlMs(config());
+  protected Participant participant(Settings settings) {
+    redis = Clients.redis(vertx, settings.redis());
+    long ttlMs = settings.drop().reservationTtlMs();
     scripts = new StockScripts(new RedisLink(redis), ttlMs);
     return new StockParticipant(redis, scripts, ttlMs);
   }

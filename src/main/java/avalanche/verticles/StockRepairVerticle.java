@@ -3,14 +3,13 @@ package avalanche.verticles;
 import avalanche.infra.Clients;
 import avalanche.infra.Periodic;
 import avalanche.infra.SkippedRows;
+import avalanche.infra.config.Settings;
 import avalanche.order.HandoffBacklog;
 import avalanche.stock.BucketMoves;
 import avalanche.stock.StockRebuild;
 import avalanche.stock.StockRestore;
-import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
@@ -43,29 +42,29 @@ public class StockRepairVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject stock = config().getJsonObject("stock");
-    pg = Clients.pg(vertx, config());
-    redis = Clients.redis(vertx, config());
-    kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(config()));
-    long ttlMs = StockScripts.reservationTtlMs(config());
+    Settings settings = Settings.from(config());
+    pg = Clients.pg(vertx, settings.pg());
+    redis = Clients.redis(vertx, settings.redis());
+    kafka = KafkaAdminClient.create(vertx, Clients.kafkaAdminConfig(settings.kafka()));
+    long ttlMs = settings.drop().reservationTtlMs();
     rebuild =
         new StockRebuild(
             pg,
             redis,
-            stock.getInteger("rebuildPageSize"),
+            settings.stock().rebuildPageSize(),
             ttlMs,
-            SkippedRows.of(config(), "stock rebuild", "products"),
+            SkippedRows.of(settings, "stock rebuild", "products"),
             PRODUCT_MIN_AGE_MS);
     restore =
         new StockRestore(
             pg, redis, new HandoffBacklog(kafka, SagaCoordinatorVerticle.GROUP), ttlMs);
     // A move still unfinished after a few repair intervals lost its process.
-    moves = new BucketMoves(redis, 2 * stock.getLong("repairIntervalMs"));
+    moves = new BucketMoves(redis, 2 * settings.stock().repairIntervalMs());
     passes =
         Periodic.every(
             vertx,
             1,
-            stock.getLong("repairIntervalMs"),
+            settings.stock().repairIntervalMs(),
             LOG,
             "stock repair",
             () ->

@@ -3,6 +3,7 @@ package avalanche.verticles;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
 import avalanche.infra.Periodic;
+import avalanche.infra.config.Settings;
 import avalanche.infra.redis.RedisLink;
 import avalanche.waitingroom.Admitter;
 import avalanche.waitingroom.QueueMetrics;
@@ -29,10 +30,11 @@ public class WaitingRoomVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = Clients.redis(vertx, config());
+    Settings settings = Settings.from(config());
+    client = Clients.redis(vertx, settings.redis());
     redis = new RedisLink(client);
-    RoomTimes times = RoomTimes.of(config());
-    admitter = new Admitter(redis, times, new QueueMetrics(DropMetrics.registry(config())));
+    RoomTimes times = RoomTimes.of(settings.queue());
+    admitter = new Admitter(redis, times, new QueueMetrics(DropMetrics.registry(settings)));
     steps =
         Periodic.every(
             vertx, times.admitIntervalMs(), LOG, "waiting-room admission step", this::step);

@@ -1,5 +1,6 @@
 package avalanche.waitingroom;
 
+import avalanche.infra.config.JwtSettings;
 import avalanche.infra.http.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -58,8 +59,8 @@ public final class AdmissionTokens {
             });
   }
 
-  public static AdmissionTokens fromConfig(io.vertx.core.json.JsonObject config) {
-    return new AdmissionTokens(config.getJsonObject("jwt").getString("secret"));
+  public static AdmissionTokens of(JwtSettings jwt) {
+    return new AdmissionTokens(jwt.requiredSecret());
   }
 
   public String issue(long productId, long userId, String ticket, long expiresAt) {

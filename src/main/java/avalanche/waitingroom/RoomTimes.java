@@ -1,6 +1,6 @@
 package avalanche.waitingroom;
 
-import io.vertx.core.json.JsonObject;
+import avalanche.infra.config.QueueSettings;
 
 /**
  * The waiting rooms' clocks (config {@code queue}): a ticket in line expires when not polled for
@@ -11,13 +11,12 @@ import io.vertx.core.json.JsonObject;
  */
 public record RoomTimes(
     long pollTimeoutMs, long admissionTtlMs, long admitIntervalMs, int maxBatch, int sweepBatch) {
-  public static RoomTimes of(JsonObject config) {
-    JsonObject queue = config.getJsonObject("queue", new JsonObject());
+  public static RoomTimes of(QueueSettings queue) {
     return new RoomTimes(
-        queue.getLong("pollTimeoutSeconds", 60L) * 1000,
-        queue.getLong("admissionTtlSeconds", 120L) * 1000,
-        queue.getLong("admitIntervalMs", 100L),
-        queue.getInteger("maxBatch", 10_000),
-        queue.getInteger("sweepBatch", 2_000));
+        queue.pollTimeoutSeconds() * 1000,
+        queue.admissionTtlSeconds() * 1000,
+        queue.admitIntervalMs(),
+        queue.maxBatch(),
+        queue.sweepBatch());
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
+import avalanche.infra.config.Settings;
 import avalanche.infra.embedded.FreePorts;
 import avalanche.infra.http.Http;
 import avalanche.infra.http.RateLimiter;
@@ -429,16 +430,18 @@ class AuthThroughputTest {
     @Override
     public Future<?> start() {
       JsonObject config = config();
-      redis = Clients.redis(vertx, config);
+      Settings settings = Settings.from(config);
+      redis = Clients.redis(vertx, settings.redis());
       limiter = new RateLimiter(vertx, 1_000_000);
-      JwtTokens tokens = new JwtTokens(vertx, config);
-      SessionStore sessions = new SessionStore(redis, tokens, config, RevocationCache.of(vertx));
+      JwtTokens tokens = new JwtTokens(vertx, settings.jwt());
+      SessionStore sessions =
+          new SessionStore(redis, tokens, settings.jwt(), RevocationCache.of(vertx));
       Map<String, SessionCheck> checks =
           Map.of(
               "none", user -> Future.succeededFuture(true),
               "cache", SessionCheck.cached(RevocationCache.of(vertx), sessions),
               "exists", SessionCheck.inRedis(sessions));
-      stock = new StockScripts(new RedisLink(redis), StockScripts.reservationTtlMs(config));
+      stock = new StockScripts(new RedisLink(redis), settings.drop().reservationTtlMs());
       List<Future<?>> servers = new ArrayList<>();
       servers.add(stock.load());
       checks.forEach(
@@ -454,8 +457,8 @@ class AuthThroughputTest {
                     stock,
                     BucketDirectory.of(vertx),
                     SoldOutCache.of(vertx),
-                    DropMetrics.of(config),
-                    AdmissionTokens.fromConfig(config));
+                    DropMetrics.of(settings),
+                    AdmissionTokens.of(settings.jwt()));
             purchases.mount(router);
             router.route().failureHandler(Http::failure);
             servers.add(

@@ -3,6 +3,7 @@ package avalanche.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import avalanche.infra.config.JwtSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -13,6 +14,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,8 +30,7 @@ class JwtTokensTest {
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    tokens =
-        new JwtTokens(vertx, new JsonObject().put("jwt", new JsonObject().put("secret", SECRET)));
+    tokens = new JwtTokens(vertx, new JwtSettings(Optional.of(SECRET), 900, 2_592_000));
     signer = signer(SECRET);
   }
 

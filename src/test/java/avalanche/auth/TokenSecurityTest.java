@@ -253,8 +253,8 @@ class TokenSecurityTest {
     SessionStore elsewhere =
         new SessionStore(
             server.redis(),
-            new JwtTokens(server.vertx(), server.app().config()),
-            server.app().config());
+            new JwtTokens(server.vertx(), server.app().settings().jwt()),
+            server.app().settings().jwt());
     server
         .createProduct("COMMON", 1, 1_000)
         .compose(
@@ -348,8 +348,8 @@ class TokenSecurityTest {
     SessionStore sessions =
         new SessionStore(
             server.redis(),
-            new JwtTokens(server.vertx(), server.app().config()),
-            server.app().config());
+            new JwtTokens(server.vertx(), server.app().settings().jwt()),
+            server.app().settings().jwt());
     SessionCheck check = SessionCheck.cached(down, sessions);
     server
         .createUsers(2, 0)

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.config.AppConfig;
+import avalanche.infra.config.OutboxSettings;
 import avalanche.infra.kafka.AvroMessages;
 import avalanche.infra.kafka.Topics;
 import avalanche.messages.OrderRequested;
@@ -157,12 +157,12 @@ class OutboxRelayTest {
   @Test
   void duringABurstOrdersWaitInTheOutboxAndSettleOnceItPasses(VertxTestContext test) {
     int n = 60;
-    OutboxRelay.Settings base = TestRelay.settings(server, 10_000);
+    OutboxSettings base = TestRelay.settings(server, 10_000);
     // A bound of 5 orders won per second: the purchases below, 40 a second for 1.5 s (several of
     // the
     // relay's 200 ms measurements), are a burst for it.
-    OutboxRelay.Settings settings =
-        new OutboxRelay.Settings(
+    OutboxSettings settings =
+        new OutboxSettings(
             base.batchSize(),
             base.idlePollMs(),
             base.retryMaxMs(),
@@ -436,7 +436,7 @@ class OutboxRelayTest {
                 endOffsets()
                     .compose(
                         from -> {
-                          OutboxRelay.Settings settings = TestRelay.settings(server, 10_000);
+                          OutboxSettings settings = TestRelay.settings(server, 10_000);
                           return Future.all(
                                   TestRelay.deploy(server, s.products, settings),
                                   TestRelay.deploy(server, s.products, settings))
@@ -624,7 +624,8 @@ class OutboxRelayTest {
               try (var producer =
                   new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
                       new HashMap<String, Object>(
-                          avalanche.infra.Clients.kafkaProducerConfig(server.app().config())))) {
+                          avalanche.infra.Clients.kafkaProducerConfig(
+                              server.app().settings().kafka())))) {
                 producer
                     .send(
                         new ProducerRecord<>(
@@ -717,7 +718,7 @@ class OutboxRelayTest {
 
   private static KafkaConsumer<String, byte[]> consumer() {
     Map<String, Object> props = new HashMap<>();
-    props.put("bootstrap.servers", AppConfig.text(server.app().config(), "kafka.bootstrap"));
+    props.put("bootstrap.servers", server.app().settings().kafka().requiredBootstrap());
     props.put("group.id", "outbox-test-" + UUID.randomUUID());
     props.put("enable.auto.commit", "false");
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());

@@ -3,6 +3,8 @@ package avalanche.order;
 import avalanche.TestServer;
 import avalanche.infra.Clients;
 import avalanche.infra.DropMetrics;
+import avalanche.infra.config.OutboxSettings;
+import avalanche.infra.config.Settings;
 import avalanche.infra.embedded.FreePorts;
 import avalanche.stock.StockKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,7 +25,7 @@ import java.util.Map;
 public final class TestRelay extends VerticleBase {
   private final List<Long> products;
   private final Map<String, String> producerConfig;
-  private final OutboxRelay.Settings settings;
+  private final OutboxSettings settings;
   private final OutboxMetrics metrics;
   private Redis redis;
   private KafkaProducer<String, byte[]> producer;
@@ -33,7 +35,7 @@ public final class TestRelay extends VerticleBase {
   private TestRelay(
       List<Long> products,
       Map<String, String> producerConfig,
-      OutboxRelay.Settings settings,
+      OutboxSettings settings,
       OutboxMetrics metrics) {
     this.products = products;
     this.producerConfig = producerConfig;
@@ -42,9 +44,9 @@ public final class TestRelay extends VerticleBase {
   }
 
   /** The production settings, with the claim after {@code claimIdleMs} looked for every 200 ms. */
-  public static OutboxRelay.Settings settings(TestServer server, long claimIdleMs) {
-    OutboxRelay.Settings s = OutboxRelay.Settings.from(server.app().config());
-    return new OutboxRelay.Settings(
+  public static OutboxSettings settings(TestServer server, long claimIdleMs) {
+    OutboxSettings s = server.app().settings().outbox();
+    return new OutboxSettings(
         s.batchSize(),
         s.idlePollMs(),
         s.retryMaxMs(),
@@ -59,11 +61,11 @@ public final class TestRelay extends VerticleBase {
 
   /** A relay of {@code products} that reaches the test JVM's Kafka. */
   public static Future<TestRelay> deploy(
-      TestServer server, List<Long> products, OutboxRelay.Settings settings) {
+      TestServer server, List<Long> products, OutboxSettings settings) {
     return deploy(
         server,
         products,
-        Clients.relayProducerConfig(server.app().config()),
+        Clients.relayProducerConfig(server.app().settings().kafka()),
         settings,
         OutboxMetrics.of(new SimpleMeterRegistry()));
   }
@@ -73,13 +75,13 @@ public final class TestRelay extends VerticleBase {
    * relay's gauges.
    */
   public static Future<TestRelay> deployExported(
-      TestServer server, List<Long> products, OutboxRelay.Settings settings) {
+      TestServer server, List<Long> products, OutboxSettings settings) {
     return deploy(
         server,
         products,
-        Clients.relayProducerConfig(server.app().config()),
+        Clients.relayProducerConfig(server.app().settings().kafka()),
         settings,
-        OutboxMetrics.of(DropMetrics.registry(server.app().config())));
+        OutboxMetrics.of(DropMetrics.registry(server.app().settings())));
   }
 
   /**
@@ -88,8 +90,8 @@ public final class TestRelay extends VerticleBase {
    * pending to it.
    */
   public static Future<TestRelay> deployUnreachable(
-      TestServer server, List<Long> products, OutboxRelay.Settings settings) {
-    Map<String, String> config = Clients.relayProducerConfig(server.app().config());
+      TestServer server, List<Long> products, OutboxSettings settings) {
+    Map<String, String> config = Clients.relayProducerConfig(server.app().settings().kafka());
     config.put("bootstrap.servers", "127.0.0.1:" + FreePorts.pick());
     config.put("max.block.ms", "500");
     return deploy(server, products, config, settings, OutboxMetrics.of(new SimpleMeterRegistry()));
@@ -99,7 +101,7 @@ public final class TestRelay extends VerticleBase {
       TestServer server,
       List<Long> products,
       Map<String, String> producerConfig,
-      OutboxRelay.Settings settings,
+      OutboxSettings settings,
       OutboxMetrics metrics) {
     TestRelay relay = new TestRelay(List.copyOf(products), producerConfig, settings, metrics);
     return server
@@ -114,7 +116,7 @@ public final class TestRelay extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    redis = Clients.redis(vertx, config());
+    redis = Clients.redis(vertx, Settings.from(config()).redis());
     producer = KafkaProducer.create(vertx, producerConfig);
     relay =
         new OutboxRelay(

@@ -63,7 +63,7 @@ class DeadLetterTest {
         KafkaConsumer.create(
             server.vertx(),
             Clients.kafkaConsumerConfig(
-                server.app().config(), "dead-letter-test-" + UUID.randomUUID()));
+                server.app().settings().kafka(), "dead-letter-test-" + UUID.randomUUID()));
     letters.handler(
         record -> {
           if (record.key() != null) {

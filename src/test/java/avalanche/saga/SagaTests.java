@@ -197,7 +197,8 @@ final class SagaTests {
   }
 
   KafkaProducer<String, byte[]> producer() {
-    return KafkaProducer.create(server.vertx(), Clients.kafkaProducerConfig(server.app().config()));
+    return KafkaProducer.create(
+        server.vertx(), Clients.kafkaProducerConfig(server.app().settings().kafka()));
   }
 
   static SagaCommand command(
@@ -259,11 +260,7 @@ final class SagaTests {
                               Admin.create(
                                   Map.of(
                                       AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                      server
-                                          .app()
-                                          .config()
-                                          .getJsonObject("kafka")
-                                          .getString("bootstrap")))) {
+                                      server.app().settings().kafka().requiredBootstrap()))) {
                             OffsetAndMetadata committed =
                                 admin
                                     .listConsumerGroupOffsets(group)

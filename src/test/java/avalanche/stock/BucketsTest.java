@@ -240,7 +240,7 @@ class BucketsTest {
       lose.add(del);
     }
     await(server.redis().batch(lose));
-    assertThat(await(StockRebuild.atStart(server.vertx(), server.app().config()))).isEqualTo(1);
+    assertThat(await(StockRebuild.atStart(server.vertx(), server.app().settings()))).isEqualTo(1);
     long leftOver = 0;
     for (String tag : buckets.tags()) {
       assertThat(number(tag, "sold"))

@@ -60,7 +60,8 @@ class ReservationSweepBacklogTest {
   @BeforeAll
   static void start() {
     admin =
-        KafkaAdminClient.create(server.vertx(), Clients.kafkaAdminConfig(server.app().config()));
+        KafkaAdminClient.create(
+            server.vertx(), Clients.kafkaAdminConfig(server.app().settings().kafka()));
   }
 
   @AfterAll
@@ -230,7 +231,8 @@ class ReservationSweepBacklogTest {
                   (tp, end) -> offsets.put(tp, new OffsetAndMetadata(end.getOffset(), "")));
               KafkaConsumer<String, byte[]> consumer =
                   KafkaConsumer.create(
-                      server.vertx(), Clients.kafkaConsumerConfig(server.app().config(), group));
+                      server.vertx(),
+                      Clients.kafkaConsumerConfig(server.app().settings().kafka(), group));
               return consumer.commit(offsets).eventually(consumer::close);
             });
   }

@@ -259,13 +259,14 @@ class StockRebuildTest {
   }
 
   private static Future<Integer> rebuild() {
-    return StockRebuild.atStart(server.vertx(), server.app().config());
+    return StockRebuild.atStart(server.vertx(), server.app().settings());
   }
 
   /** One pass of the restore (the saga has no backlog here): lifts the hold. */
   private static Future<Integer> restore() {
     KafkaAdminClient admin =
-        KafkaAdminClient.create(server.vertx(), Clients.kafkaAdminConfig(server.app().config()));
+        KafkaAdminClient.create(
+            server.vertx(), Clients.kafkaAdminConfig(server.app().settings().kafka()));
     return new StockRestore(
             server.pg(),
             server.redis(),

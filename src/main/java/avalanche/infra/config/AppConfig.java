@@ -65,7 +65,8 @@ public final class AppConfig {
             tree -> {
               applyEnvironment(tree, env);
               tree.mergeIn(overrides, true);
-              validate(tree);
+              // Checks every setting once, before any server starts.
+              Settings.from(tree);
               return tree;
             });
   }
@@ -85,39 +86,6 @@ public final class AppConfig {
           }
           put(tree, setting.path, value);
         });
-  }
-
-  private static void validate(JsonObject tree) {
-    try {
-      roles(tree);
-    } catch (ConfigException e) {
-      throw new ConfigException("roles: " + e.getMessage());
-    }
-    String redisUrl = text(tree, "redis.url");
-    if (redisUrl != null
-        && redisUrl.contains(",")
-        && !tree.getJsonObject("redis").getBoolean("cluster", false)) {
-      throw new ConfigException(
-          "AVALANCHE_REDIS_URL: several seed nodes need AVALANCHE_REDIS_CLUSTER=true");
-    }
-    if (tree.getJsonObject("redis").getBoolean("cluster", false)
-        && tree.getJsonObject("drop").getInteger("waitReplicas", 0) > 0) {
-      // WAIT has no key: the cluster client would send it to any master, not to the one that took
-      // the win.
-      throw new ConfigException(
-          "drop.waitReplicas: not available with AVALANCHE_REDIS_CLUSTER=true");
-    }
-    int port = tree.getJsonObject("http").getInteger("port", -1);
-    if (port < 0 || port > 65535) {
-      throw new ConfigException("http.port: must be 0..65535, got " + port);
-    }
-    JsonObject win = tree.getJsonObject("drop").getJsonObject("winProbability");
-    for (String grade : new String[] {"COMMON", "RARE", "LEGENDARY"}) {
-      Double p = win.getDouble(grade);
-      if (p == null || p < 0 || p > 1) {
-        throw new ConfigException("drop.winProbability." + grade + ": must be a number in [0, 1]");
-      }
-    }
   }
 
   public static void put(JsonObject tree, String path, Object value) {
@@ -201,17 +169,9 @@ public final class AppConfig {
     return v;
   }
 
-  /** Every role, the default: one process is the whole of Avalanche. */
-  public static final String ALL_ROLES = "api,saga,jobs";
-
   private static String roles(String v) {
     Role.parseList(v);
     return v;
-  }
-
-  /** The roles this process takes ({@code AVALANCHE_ROLES}, checked at load). */
-  public static java.util.Set<Role> roles(JsonObject tree) {
-    return Role.parseList(tree.getString("roles", ALL_ROLES));
   }
 
   private static String hostPorts(String v) {

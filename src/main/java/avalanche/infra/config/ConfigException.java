@@ -8,4 +8,11 @@ public class ConfigException extends RuntimeException {
   public ConfigException(String message) {
     super(message);
   }
+
+  /**
+   * A setting the start fills in (an embedded server's address, a generated secret) read before.
+   */
+  static ConfigException unset(String path) {
+    return new ConfigException(path + ": unset (the start fills it in before any client is built)");
+  }
 }

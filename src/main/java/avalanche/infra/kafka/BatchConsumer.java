@@ -2,10 +2,10 @@ package avalanche.infra.kafka;
 
 import avalanche.infra.Clients;
 import avalanche.infra.Failures;
+import avalanche.infra.config.KafkaSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
@@ -123,13 +123,13 @@ public final class BatchConsumer<T> {
 
   private BatchConsumer(
       Vertx vertx,
-      JsonObject config,
+      KafkaSettings kafka,
       String group,
       KafkaProducer<String, byte[]> producer,
       BatchHandler<T> handler) {
     this.vertx = vertx;
     this.group = group;
-    this.consumer = KafkaConsumer.create(vertx, Clients.kafkaConsumerConfig(config, group));
+    this.consumer = KafkaConsumer.create(vertx, Clients.kafkaConsumerConfig(kafka, group));
     this.deadLetters = new DeadLetters(producer);
     this.handler = handler;
   }
@@ -137,12 +137,12 @@ public final class BatchConsumer<T> {
   /** Subscribes {@code group} to {@code topics} and starts the loop on the caller's context. */
   public static <T> Future<BatchConsumer<T>> start(
       Vertx vertx,
-      JsonObject config,
+      KafkaSettings kafka,
       String group,
       Set<String> topics,
       KafkaProducer<String, byte[]> producer,
       BatchHandler<T> handler) {
-    BatchConsumer<T> loop = new BatchConsumer<>(vertx, config, group, producer, handler);
+    BatchConsumer<T> loop = new BatchConsumer<>(vertx, kafka, group, producer, handler);
     loop.consumer.exceptionHandler(e -> LOG.warn("{}: Kafka consumer: {}", group, e.toString()));
     return loop.consumer
         .subscribe(topics)
