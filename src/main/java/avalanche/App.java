@@ -28,7 +28,6 @@ import avalanche.verticles.ShippingVerticle;
 import avalanche.verticles.SoldOutFeedVerticle;
 import avalanche.verticles.StockParticipantVerticle;
 import avalanche.verticles.StockRepairVerticle;
-import avalanche.verticles.StockVerticle;
 import avalanche.verticles.WaitingRoomVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -135,8 +134,6 @@ public final class App implements AutoCloseable {
       List<String> deployments = new ArrayList<>();
       VerticleCounts instances = settings.verticles();
       Set<Role> roles = settings.roles();
-      // Every role: the local stock.* addresses (tests and tools).
-      deploy(vertx, deployments, StockVerticle::new, config, instances.stock());
       String coordinator = null;
       if (roles.contains(Role.SAGA)) {
         // Participants and coordinator (0 instances: this process leaves that part to others).

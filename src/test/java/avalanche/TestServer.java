@@ -6,6 +6,8 @@ import avalanche.infra.Clients;
 import avalanche.infra.config.Settings;
 import avalanche.infra.embedded.FreePorts;
 import avalanche.infra.embedded.Infrastructure;
+import avalanche.infra.redis.RedisLink;
+import avalanche.stock.StockScripts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -51,6 +53,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
   private WebClient client;
   private Pool pg;
   private Redis redis;
+  private StockScripts stock;
   private Redis sideRedis;
   private SessionStore sideSessions;
 
@@ -105,6 +108,9 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     Settings settings = app.settings();
     pg = Clients.pg(vertx, settings.pg());
     redis = Clients.redis(vertx, settings.redis());
+    stock = new StockScripts(new RedisLink(redis), settings.drop().reservationTtlMs());
+    // Connects now, from this thread, so later calls from any thread share the one connection.
+    App.await(stock.load());
     sideRedis = Clients.redis(side(), settings.redis());
     sideSessions =
         new SessionStore(sideRedis, new JwtTokens(side(), settings.jwt()), settings.jwt());
@@ -159,6 +165,14 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
 
   public Redis redis() {
     return redis;
+  }
+
+  /**
+   * The stock scripts over a connection of the test's own, as the server's callers run them
+   * (reserve, release, confirm, init), for tests that set up or change stock directly.
+   */
+  public StockScripts stock() {
+    return stock;
   }
 
   /**
@@ -240,7 +254,8 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
       return; // never started: its start failed, and that failure is what the test reports
     }
     client.close();
-    App.await(Future.join(pg.close(), redis.close(), sideRedis.close()));
+    App.await(Future.join(pg.close(), stock.close(), sideRedis.close()));
+    App.await(redis.close());
     app.close();
   }
 }

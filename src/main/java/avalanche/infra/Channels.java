@@ -9,21 +9,6 @@ public final class Channels {
   private Channels() {}
 
   /**
-   * Event bus: {@code {productId, userId, orderId, draw, shippingAddress}} → the reserve script's
-   * outcome.
-   */
-  public static final String STOCK_RESERVE = "stock.reserve";
-
-  /** Event bus: {@code {productId, orderId}} → {@code {result: RELEASED|NOOP, state?}}. */
-  public static final String STOCK_RELEASE = "stock.release";
-
-  /** Event bus: {@code {productId, orderId}} → {@code {result: CONFIRMED|NOOP|FAILED, state?}}. */
-  public static final String STOCK_CONFIRM = "stock.confirm";
-
-  /** Event bus: {@code {productId, fields, createdAt}} → {@code {created}}. */
-  public static final String STOCK_INIT = "stock.init";
-
-  /**
    * Event bus: writes the attempts the sold-out cache answered into the stats, then replies (stats
    * read first).
    */

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.Channels;
+import avalanche.stock.Reservation;
 import avalanche.stock.SoldOutCache;
+import avalanche.stock.StockProbe;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -115,7 +116,7 @@ class SoldOutRouteTest {
                           assertThat(stats.getLong("attempts")).isEqualTo(2L + HAMMER + 1);
                           assertThat(stats.getLong("soldOutRejections")).isEqualTo(1L + HAMMER);
                           assertThat(stats.getLong("alreadyPurchased")).isEqualTo(1L);
-                          return release(productId, orderId);
+                          return release(orderId);
                         })
                     .compose(
                         released ->
@@ -147,33 +148,21 @@ class SoldOutRouteTest {
 
   private static Future<String> reserveDirectly(long productId, long userId) {
     String orderId = OrderIds.next(productId);
-    JsonObject request =
-        new JsonObject()
-            .put("productId", productId)
-            .put("userId", Long.toString(userId))
-            .put("orderId", orderId)
-            .put("draw", 0.0);
-    return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(Channels.STOCK_RESERVE, request)
+    return StockProbe.attempt(server.stock(), productId, userId, orderId, 0.0, null)
         .map(
-            reply -> {
-              assertThat(reply.body().getString("outcome")).isEqualTo("RESERVED");
+            reservation -> {
+              assertThat(reservation.outcome()).isEqualTo(Reservation.Outcome.RESERVED);
               return orderId;
             });
   }
 
-  private static Future<Void> release(long productId, String orderId) {
+  private static Future<Void> release(String orderId) {
     return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            Channels.STOCK_RELEASE,
-            new JsonObject().put("productId", productId).put("orderId", orderId))
+        .stock()
+        .release(orderId)
         .map(
-            reply -> {
-              assertThat(reply.body().getString("result")).isEqualTo("RELEASED");
+            released -> {
+              assertThat(released.getString("result")).isEqualTo("RELEASED");
               return null;
             });
   }

@@ -1,21 +1,17 @@
 package avalanche.saga;
 
+import static avalanche.App.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
 import avalanche.verticles.PointVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -24,8 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * instead of being started, and when the participant comes back every order, those that waited too,
  * completes.
  */
-@ExtendWith(VertxExtension.class)
-@Timeout(value = 150, timeUnit = TimeUnit.SECONDS)
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
 class SagaAdmissionTest {
   private static final int MAX_OPEN = 10;
   private static final int WAITING = 20;
@@ -55,80 +50,46 @@ class SagaAdmissionTest {
   }
 
   @Test
-  void ordersPastTheBoundWaitInKafkaAndAllCompleteOnceSagasClose(VertxTestContext test) {
-    Future.all(
-            server.createProduct("COMMON", 100, 100), server.createUsers(MAX_OPEN + WAITING, 1_000))
-        .compose(
-            setup -> {
-              long productId = setup.resultAt(0);
-              List<Long> users = setup.resultAt(1);
-              List<Long> first = users.subList(0, MAX_OPEN);
-              List<Long> later = users.subList(MAX_OPEN, users.size());
-              return drainEarlierSagas()
-                  .compose(drained -> buy(productId, first))
-                  .compose(
-                      started ->
-                          Eventually.eventually(
-                              server.vertx(), 20_000, () -> stored(productId), n -> n == MAX_OPEN))
-                  // Twenty checks: the gate has seen the ten open sagas.
-                  .compose(stored -> server.vertx().timer(1_000))
-                  .compose(closed -> buy(productId, later))
-                  .compose(
-                      waiting ->
-                          server
-                              .vertx()
-                              .timer(2_000)
-                              .compose(
-                                  t ->
-                                      Future.all(
-                                          stored(productId),
-                                          saga.order(waiting.get(0), later.get(0))))
-                              .compose(
-                                  held -> {
-                                    test.verify(
-                                        () -> {
-                                          assertThat(held.<Long>resultAt(0))
-                                              .as("orders started past the bound")
-                                              .isEqualTo(MAX_OPEN);
-                                          assertThat(
-                                                  held.<JsonObject>resultAt(1).getString("status"))
-                                              .isEqualTo("PENDING");
-                                        });
-                                    return server
-                                        .vertx()
-                                        .deployVerticle(
-                                            PointVerticle::new,
-                                            new DeploymentOptions()
-                                                .setConfig(server.app().config()));
-                                  })
-                              .compose(
-                                  points ->
-                                      Eventually.eventually(
-                                              server.vertx(),
-                                              90_000,
-                                              () -> saga.completedOrders(productId),
-                                              n -> n == MAX_OPEN + WAITING)
-                                          .compose(
-                                              completed ->
-                                                  Eventually.eventually(
-                                                      server.vertx(),
-                                                      10_000,
-                                                      () -> saga.stock(productId),
-                                                      stats -> stats.getLong("reserved") == 0))
-                                          .map(
-                                              stats -> {
-                                                test.verify(
-                                                    () -> {
-                                                      assertThat(stats.getLong("sold"))
-                                                          .isEqualTo(MAX_OPEN + WAITING);
-                                                      assertThat(stats.getLong("available"))
-                                                          .isEqualTo(100 - MAX_OPEN - WAITING);
-                                                    });
-                                                return stats;
-                                              })
-                                          .eventually(() -> server.vertx().undeploy(points))));
-            })
-        .onComplete(test.succeedingThenComplete());
+  void ordersPastTheBoundWaitInKafkaAndAllCompleteOnceSagasClose() {
+    long productId = await(server.createProduct("COMMON", 100, 100));
+    List<Long> users = await(server.createUsers(MAX_OPEN + WAITING, 1_000));
+    List<Long> first = users.subList(0, MAX_OPEN);
+    List<Long> later = users.subList(MAX_OPEN, users.size());
+    drainEarlierSagas();
+
+    await(buy(productId, first));
+    await(
+        Eventually.eventually(server.vertx(), 20_000, () -> stored(productId), n -> n == MAX_OPEN));
+    // Twenty checks: the gate has seen the ten open sagas.
+    await(server.vertx().timer(1_000));
+    List<String> waiting = await(buy(productId, later));
+    await(server.vertx().timer(2_000));
+
+    assertThat(await(stored(productId))).as("orders started past the bound").isEqualTo(MAX_OPEN);
+    assertThat(await(saga.order(waiting.get(0), later.get(0))).getString("status"))
+        .isEqualTo("PENDING");
+
+    String points = await(pointParticipant());
+    try {
+      await(
+          Eventually.eventually(
+              server.vertx(),
+              90_000,
+              () -> saga.completedOrders(productId),
+              n -> n == MAX_OPEN + WAITING));
+      JsonObject stats =
+          await(
+              Eventually.eventually(
+                  server.vertx(),
+                  10_000,
+                  () -> saga.stock(productId),
+                  s -> s.getLong("reserved") == 0));
+
+      assertThat(stats.getLong("sold")).isEqualTo(MAX_OPEN + WAITING);
+      assertThat(stats.getLong("available")).isEqualTo(100 - MAX_OPEN - WAITING);
+    } finally {
+      await(server.vertx().undeploy(points));
+    }
   }
 
   /**
@@ -136,40 +97,33 @@ class SagaAdmissionTest {
    * participant runs until they have all ended, then goes, so the open sagas from here on are this
    * test's.
    */
-  private Future<Void> drainEarlierSagas() {
-    return server
-        .vertx()
-        .deployVerticle(
-            PointVerticle::new, new DeploymentOptions().setConfig(server.app().config()))
-        .compose(
-            points ->
-                Eventually.eventually(
-                        server.vertx(),
-                        60_000,
-                        () ->
-                            server
-                                .pg()
-                                .query("SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL")
-                                .execute()
-                                .map(rows -> rows.iterator().next().getLong(0)),
-                        open -> open == 0)
-                    .eventually(() -> server.vertx().undeploy(points)))
-        .mapEmpty();
+  private static void drainEarlierSagas() {
+    String points = await(pointParticipant());
+    try {
+      await(Eventually.eventually(server.vertx(), 60_000, () -> openSagas(), open -> open == 0));
+    } finally {
+      await(server.vertx().undeploy(points));
+    }
+  }
+
+  private static Future<String> pointParticipant() {
+    return saga.deploy(PointVerticle::new);
   }
 
   /** One purchase per user, all at once; the order ids in the users' order. */
-  private Future<List<String>> buy(long productId, List<Long> users) {
+  private static Future<List<String>> buy(long productId, List<Long> users) {
     return Future.all(
             users.stream().map(user -> saga.reserve(productId, user, SagaTests.ADDRESS)).toList())
         .map(all -> all.<String>list());
   }
 
   /** Orders of the product the coordinator has stored (started). */
-  private Future<Long> stored(long productId) {
-    return server
-        .pg()
-        .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1")
-        .execute(Tuple.of(productId))
-        .map(rows -> rows.iterator().next().getLong(0));
+  private static Future<Long> stored(long productId) {
+    return saga.count("SELECT count(*) FROM orders WHERE product_id = $1", productId);
+  }
+
+  /** Sagas still open in the whole database. */
+  private static Future<Long> openSagas() {
+    return saga.count("SELECT count(*) FROM orders WHERE saga_due_at IS NOT NULL");
   }
 }

@@ -1,5 +1,6 @@
 package avalanche.saga;
 
+import static avalanche.App.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.TestServer;
@@ -11,11 +12,7 @@ import avalanche.order.OrderIds;
 import avalanche.verticles.SagaCoordinatorVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -31,8 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * times, straight to its topic, must change nothing after the first. Each check waits until the
  * consumer group committed past the duplicates, so they were really processed.
  */
-@ExtendWith(VertxExtension.class)
-@Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SagaRedeliveryTest {
   private static final int TIMES = 5;
   private static final long WAIT_MS = 30_000;
@@ -47,248 +43,97 @@ class SagaRedeliveryTest {
 
   @AfterAll
   static void stop() {
-    avalanche.App.await(producer.close());
+    await(producer.close());
   }
 
   @Test
-  void repeatedCommandsAndRepliesOfACompletedOrderChangeNothing(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000))
-        .compose(
-            setup -> {
-              long productId = setup.resultAt(0);
-              long userId = setup.<List<Long>>resultAt(1).get(0);
-              return saga.reserve(productId, userId, SagaTests.ADDRESS)
-                  .compose(
-                      orderId ->
-                          saga.terminal(orderId, userId, 20_000)
-                              .compose(
-                                  done ->
-                                      Future.all(
-                                          again(
-                                              orderId,
-                                              productId,
-                                              userId,
-                                              SagaStep.APPLY_POINTS,
-                                              SagaAction.COMMAND),
-                                          again(
-                                              orderId,
-                                              productId,
-                                              userId,
-                                              SagaStep.PREPARE_SHIPPING,
-                                              SagaAction.COMMAND),
-                                          again(
-                                              orderId,
-                                              productId,
-                                              userId,
-                                              SagaStep.CHECK_STOCK,
-                                              SagaAction.COMMAND),
-                                          replies(orderId, SagaAction.COMMAND, StepOutcome.SUCCESS),
-                                          // A contradicting late reply for a step already recorded
-                                          // is a duplicate too.
-                                          replies(orderId, SagaAction.COMMAND, StepOutcome.FAILED)))
-                              .compose(
-                                  processed ->
-                                      Future.all(
-                                          saga.order(orderId, userId),
-                                          saga.points(userId),
-                                          saga.ledger(orderId),
-                                          shipments(orderId),
-                                          saga.stock(productId),
-                                          saga.completedOrders(productId)))
-                              .map(
-                                  facts -> {
-                                    test.verify(
-                                        () -> {
-                                          JsonObject order = facts.resultAt(0);
-                                          assertThat(order.getString("status"))
-                                              .isEqualTo("COMPLETED");
-                                          assertThat(
-                                                  order.getJsonObject("commandStatuses").getMap())
-                                              .containsOnly(
-                                                  Map.entry("CHECK_STOCK", "SUCCESS"),
-                                                  Map.entry("APPLY_POINTS", "SUCCESS"),
-                                                  Map.entry("PREPARE_SHIPPING", "SUCCESS"));
-                                          assertThat(order.getValue("failureReason")).isNull();
-                                          assertThat(facts.<Long>resultAt(1)).isEqualTo(900);
-                                          assertThat(facts.<Map<String, Long>>resultAt(2))
-                                              .containsEntry("DEDUCT", -100L)
-                                              .containsEntry("rows", 1L);
-                                          assertThat(facts.<List<String>>resultAt(3))
-                                              .containsExactly("REGISTERED");
-                                          JsonObject stock = facts.resultAt(4);
-                                          assertThat(stock.getLong("available")).isEqualTo(3);
-                                          assertThat(stock.getLong("reserved")).isEqualTo(0);
-                                          assertThat(stock.getLong("sold")).isEqualTo(1);
-                                          assertThat(facts.<Long>resultAt(5)).isEqualTo(1);
-                                        });
-                                    return facts;
-                                  }));
-            })
-        .onComplete(test.succeedingThenComplete());
+  void repeatedCommandsAndRepliesOfACompletedOrderChangeNothing() {
+    long productId = await(server.createProduct("COMMON", 100, 4));
+    long userId = await(server.createUsers(1, 1_000)).get(0);
+    String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
+    await(saga.terminal(orderId, userId, 20_000));
+
+    await(
+        Future.all(
+            again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMMAND),
+            again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMMAND),
+            again(orderId, productId, userId, SagaStep.CHECK_STOCK, SagaAction.COMMAND),
+            replies(orderId, SagaAction.COMMAND, StepOutcome.SUCCESS),
+            // A contradicting late reply for a step already recorded is a duplicate too.
+            replies(orderId, SagaAction.COMMAND, StepOutcome.FAILED)));
+    JsonObject order = await(saga.order(orderId, userId));
+    SagaTests.Facts facts = await(saga.facts(orderId, userId, productId));
+    List<String> shipments = await(shipments(orderId));
+
+    assertThat(order.getString("status")).isEqualTo("COMPLETED");
+    assertThat(order.getJsonObject("commandStatuses").getMap())
+        .containsOnly(
+            Map.entry("CHECK_STOCK", "SUCCESS"),
+            Map.entry("APPLY_POINTS", "SUCCESS"),
+            Map.entry("PREPARE_SHIPPING", "SUCCESS"));
+    assertThat(order.getValue("failureReason")).isNull();
+    assertThat(facts.points()).isEqualTo(900);
+    assertThat(facts.ledger()).containsEntry("DEDUCT", -100L).containsEntry("rows", 1L);
+    assertThat(shipments).containsExactly("REGISTERED");
+    assertThat(facts.stock().getLong("available")).isEqualTo(3);
+    assertThat(facts.stock().getLong("reserved")).isEqualTo(0);
+    assertThat(facts.stock().getLong("sold")).isEqualTo(1);
+    assertThat(facts.completedOrders()).isEqualTo(1);
   }
 
   @Test
-  void repeatedCompensationsRefundAndReleaseOnce(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000))
-        .compose(
-            setup -> {
-              long productId = setup.resultAt(0);
-              long userId = setup.<List<Long>>resultAt(1).get(0);
-              // An unusable address: points and stock succeed and are compensated.
-              return saga.reserve(productId, userId, "??")
-                  .compose(
-                      orderId ->
-                          saga.terminal(orderId, userId, 20_000)
-                              .compose(
-                                  done ->
-                                      Future.all(
-                                          again(
-                                              orderId,
-                                              productId,
-                                              userId,
-                                              SagaStep.APPLY_POINTS,
-                                              SagaAction.COMPENSATION),
-                                          again(
-                                              orderId,
-                                              productId,
-                                              userId,
-                                              SagaStep.CHECK_STOCK,
-                                              SagaAction.COMPENSATION),
-                                          again(
-                                              orderId,
-                                              productId,
-                                              userId,
-                                              SagaStep.PREPARE_SHIPPING,
-                                              SagaAction.COMPENSATION),
-                                          // The command once more after its compensation: replays
-                                          // its first outcome, takes nothing.
-                                          again(
-                                              orderId,
-                                              productId,
-                                              userId,
-                                              SagaStep.APPLY_POINTS,
-                                              SagaAction.COMMAND),
-                                          replies(
-                                              orderId,
-                                              SagaAction.COMPENSATION,
-                                              StepOutcome.SUCCESS)))
-                              .compose(
-                                  processed ->
-                                      Future.all(
-                                          saga.order(orderId, userId),
-                                          saga.points(userId),
-                                          saga.ledger(orderId),
-                                          shipments(orderId),
-                                          saga.stock(productId)))
-                              .map(
-                                  facts -> {
-                                    test.verify(
-                                        () -> {
-                                          JsonObject order = facts.resultAt(0);
-                                          assertThat(order.getString("status"))
-                                              .isEqualTo("CANCELLED");
-                                          assertThat(order.getString("failureReason"))
-                                              .isEqualTo("INVALID_ADDRESS");
-                                          assertThat(
-                                                  order
-                                                      .getJsonObject("compensationStatuses")
-                                                      .getMap())
-                                              .containsOnly(
-                                                  Map.entry("CHECK_STOCK", "SUCCESS"),
-                                                  Map.entry("APPLY_POINTS", "SUCCESS"));
-                                          assertThat(facts.<Long>resultAt(1)).isEqualTo(1_000);
-                                          assertThat(facts.<Map<String, Long>>resultAt(2))
-                                              .containsEntry("DEDUCT", -100L)
-                                              .containsEntry("REFUND", 100L)
-                                              .containsEntry("rows", 2L);
-                                          assertThat(facts.<List<String>>resultAt(3)).isEmpty();
-                                          JsonObject stock = facts.resultAt(4);
-                                          assertThat(stock.getLong("available")).isEqualTo(4);
-                                          assertThat(stock.getLong("reserved")).isEqualTo(0);
-                                          assertThat(stock.getLong("sold")).isEqualTo(0);
-                                        });
-                                    return facts;
-                                  }));
-            })
-        .onComplete(test.succeedingThenComplete());
+  void repeatedCompensationsRefundAndReleaseOnce() {
+    long productId = await(server.createProduct("COMMON", 100, 4));
+    long userId = await(server.createUsers(1, 1_000)).get(0);
+    // An unusable address: points and stock succeed and are compensated.
+    String orderId = await(saga.reserve(productId, userId, "??"));
+    await(saga.terminal(orderId, userId, 20_000));
+
+    await(
+        Future.all(
+            again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMPENSATION),
+            again(orderId, productId, userId, SagaStep.CHECK_STOCK, SagaAction.COMPENSATION),
+            again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMPENSATION),
+            // The command once more after its compensation: replays its first outcome, takes
+            // nothing.
+            again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMMAND),
+            replies(orderId, SagaAction.COMPENSATION, StepOutcome.SUCCESS)));
+    JsonObject order = await(saga.order(orderId, userId));
+    SagaTests.Facts facts = await(saga.facts(orderId, userId, productId));
+    List<String> shipments = await(shipments(orderId));
+
+    assertThat(order.getString("status")).isEqualTo("CANCELLED");
+    assertThat(order.getString("failureReason")).isEqualTo("INVALID_ADDRESS");
+    assertThat(order.getJsonObject("compensationStatuses").getMap())
+        .containsOnly(Map.entry("CHECK_STOCK", "SUCCESS"), Map.entry("APPLY_POINTS", "SUCCESS"));
+    assertThat(facts.points()).isEqualTo(1_000);
+    assertThat(facts.ledger())
+        .containsEntry("DEDUCT", -100L)
+        .containsEntry("REFUND", 100L)
+        .containsEntry("rows", 2L);
+    assertThat(shipments).isEmpty();
+    assertThat(facts.stock().getLong("available")).isEqualTo(4);
+    assertThat(facts.stock().getLong("reserved")).isEqualTo(0);
+    assertThat(facts.stock().getLong("sold")).isEqualTo(0);
   }
 
   @Test
-  void aCompensationBeforeItsCommandTurnsTheCommandIntoANoOp(VertxTestContext test) {
-    Future.all(server.createProduct("COMMON", 100, 4), server.createUsers(1, 1_000))
-        .compose(
-            setup -> {
-              long productId = setup.resultAt(0);
-              long userId = setup.<List<Long>>resultAt(1).get(0);
-              String orderId = OrderIds.next(productId);
-              return again(
-                      orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMPENSATION)
-                  .compose(
-                      v ->
-                          again(
-                              orderId,
-                              productId,
-                              userId,
-                              SagaStep.APPLY_POINTS,
-                              SagaAction.COMMAND))
-                  .compose(
-                      v ->
-                          again(
-                              orderId,
-                              productId,
-                              userId,
-                              SagaStep.PREPARE_SHIPPING,
-                              SagaAction.COMPENSATION))
-                  .compose(
-                      v ->
-                          again(
-                              orderId,
-                              productId,
-                              userId,
-                              SagaStep.PREPARE_SHIPPING,
-                              SagaAction.COMMAND))
-                  .compose(
-                      v ->
-                          Future.all(
-                              saga.points(userId),
-                              saga.ledger(orderId),
-                              shipments(orderId),
-                              server
-                                  .pg()
-                                  .preparedQuery(
-                                      """
-                      SELECT step, command_outcome, command_reason, compensated FROM participant_steps
-                       WHERE order_id = $1 ORDER BY step""")
-                                  .execute(Tuple.of(orderId))))
-                  .map(
-                      facts -> {
-                        test.verify(
-                            () -> {
-                              assertThat(facts.<Long>resultAt(0)).isEqualTo(1_000);
-                              assertThat(facts.<Map<String, Long>>resultAt(1))
-                                  .containsEntry("rows", 0L);
-                              assertThat(facts.<List<String>>resultAt(2)).isEmpty();
-                              List<String> steps =
-                                  facts.<io.vertx.sqlclient.RowSet<Row>>resultAt(3).stream()
-                                      .map(
-                                          row ->
-                                              row.getString(0)
-                                                  + ":"
-                                                  + row.getString(1)
-                                                  + ":"
-                                                  + row.getString(2)
-                                                  + ":"
-                                                  + row.getBoolean(3))
-                                      .toList();
-                              assertThat(steps)
-                                  .containsExactly(
-                                      "APPLY_POINTS:FAILED:COMPENSATED:true",
-                                      "PREPARE_SHIPPING:FAILED:COMPENSATED:true");
-                            });
-                        return facts;
-                      });
-            })
-        .onComplete(test.succeedingThenComplete());
+  void aCompensationBeforeItsCommandTurnsTheCommandIntoANoOp() {
+    long productId = await(server.createProduct("COMMON", 100, 4));
+    long userId = await(server.createUsers(1, 1_000)).get(0);
+    String orderId = OrderIds.next(productId);
+
+    await(again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMPENSATION));
+    await(again(orderId, productId, userId, SagaStep.APPLY_POINTS, SagaAction.COMMAND));
+    await(again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMPENSATION));
+    await(again(orderId, productId, userId, SagaStep.PREPARE_SHIPPING, SagaAction.COMMAND));
+
+    assertThat(await(saga.points(userId))).isEqualTo(1_000);
+    assertThat(await(saga.ledger(orderId))).containsEntry("rows", 0L);
+    assertThat(await(shipments(orderId))).isEmpty();
+    assertThat(await(participantSteps(orderId)))
+        .containsExactly(
+            "APPLY_POINTS:FAILED:COMPENSATED:true", "PREPARE_SHIPPING:FAILED:COMPENSATED:true");
   }
 
   /**
@@ -341,5 +186,29 @@ class SagaRedeliveryTest {
         .preparedQuery("SELECT status FROM shipments WHERE order_id = $1")
         .execute(Tuple.of(orderId))
         .map(rows -> rows.stream().map(row -> row.getString(0)).toList());
+  }
+
+  /** The participants' dedup rows of the order: {@code step:outcome:reason:compensated}. */
+  private static Future<List<String>> participantSteps(String orderId) {
+    return server
+        .pg()
+        .preparedQuery(
+            """
+            SELECT step, command_outcome, command_reason, compensated FROM participant_steps
+             WHERE order_id = $1 ORDER BY step""")
+        .execute(Tuple.of(orderId))
+        .map(
+            rows ->
+                rows.stream()
+                    .map(
+                        row ->
+                            row.getString(0)
+                                + ":"
+                                + row.getString(1)
+                                + ":"
+                                + row.getString(2)
+                                + ":"
+                                + row.getBoolean(3))
+                    .toList());
   }
 }

@@ -3,15 +3,12 @@ package avalanche.saga;
 import static avalanche.App.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import avalanche.Eventually;
 import avalanche.TestServer;
-import avalanche.infra.Channels;
 import avalanche.infra.kafka.Topics;
 import avalanche.messages.SagaAction;
 import avalanche.messages.SagaStep;
 import avalanche.messages.StepOutcome;
 import avalanche.verticles.StockParticipantVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -40,7 +37,7 @@ class SagaStockFailureTest {
     long userId = await(server.createUsers(1, 1_000)).get(0);
     String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
     await(othersSucceeded(orderId, userId));
-    await(release(productId, orderId));
+    await(release(orderId));
     String participant = await(stockParticipant());
     try {
       JsonObject order = await(saga.terminal(orderId, userId, 20_000));
@@ -81,7 +78,7 @@ class SagaStockFailureTest {
       String orderId = await(saga.reserve(productId, userId, SagaTests.ADDRESS));
       await(othersSucceeded(orderId, userId));
       // The stock check passed just before the reservation expired: its SUCCESS reply is in flight.
-      await(release(productId, orderId));
+      await(release(orderId));
       await(
           SagaTests.publish(
               producer,
@@ -98,10 +95,10 @@ class SagaStockFailureTest {
       // Confirmation fails, so all three are compensated; the stock one waits for its participant.
       JsonObject compensating =
           await(
-              Eventually.eventually(
-                  server.vertx(),
+              saga.orderWhen(
+                  orderId,
+                  userId,
                   20_000,
-                  () -> saga.order(orderId, userId),
                   o ->
                       o.getJsonObject("compensationStatuses").size() == 3
                           && "SUCCESS"
@@ -173,10 +170,10 @@ class SagaStockFailureTest {
   }
 
   private static Future<JsonObject> othersSucceeded(String orderId, long userId) {
-    return Eventually.eventually(
-        server.vertx(),
+    return saga.orderWhen(
+        orderId,
+        userId,
         20_000,
-        () -> saga.order(orderId, userId),
         o -> {
           JsonObject steps = o.getJsonObject("commandStatuses");
           return "SUCCESS".equals(steps.getString("APPLY_POINTS"))
@@ -184,27 +181,20 @@ class SagaStockFailureTest {
         });
   }
 
-  private static Future<Void> release(long productId, String orderId) {
+  private static Future<Void> release(String orderId) {
     return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            Channels.STOCK_RELEASE,
-            new JsonObject().put("productId", productId).put("orderId", orderId))
+        .stock()
+        .release(orderId)
         .map(
-            reply -> {
-              if (!"RELEASED".equals(reply.body().getString("result"))) {
-                throw new IllegalStateException("not released: " + reply.body());
+            released -> {
+              if (!"RELEASED".equals(released.getString("result"))) {
+                throw new IllegalStateException("not released: " + released);
               }
               return null;
             });
   }
 
   private static Future<String> stockParticipant() {
-    return server
-        .vertx()
-        .deployVerticle(
-            StockParticipantVerticle::new,
-            new DeploymentOptions().setConfig(server.app().config()));
+    return saga.deploy(StockParticipantVerticle::new);
   }
 }

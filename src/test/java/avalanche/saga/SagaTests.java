@@ -9,6 +9,8 @@ import avalanche.messages.SagaCommand;
 import avalanche.messages.SagaReply;
 import avalanche.messages.SagaStep;
 import avalanche.messages.StepOutcome;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +23,8 @@ import io.vertx.sqlclient.Tuple;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -82,11 +86,13 @@ final class SagaTests {
 
   /** Reads the order until it is COMPLETED or CANCELLED, for at most {@code maxMs}. */
   Future<JsonObject> terminal(String orderId, long userId, long maxMs) {
-    return Eventually.eventually(
-        server.vertx(),
-        maxMs,
-        () -> order(orderId, userId),
-        order -> !"PENDING".equals(order.getString("status")));
+    return orderWhen(orderId, userId, maxMs, order -> !"PENDING".equals(order.getString("status")));
+  }
+
+  /** Reads the order until it passes {@code check}, for at most {@code maxMs}. */
+  Future<JsonObject> orderWhen(
+      String orderId, long userId, long maxMs, Predicate<JsonObject> check) {
+    return Eventually.eventually(server.vertx(), maxMs, () -> order(orderId, userId), check);
   }
 
   /**
@@ -167,11 +173,27 @@ final class SagaTests {
   }
 
   Future<Long> completedOrders(long productId) {
+    return count(
+        "SELECT count(*) FROM orders WHERE product_id = $1 AND status = 'COMPLETED'", productId);
+  }
+
+  /** The one number a {@code SELECT count(*) …} query answers, with {@code params} for $1, $2…. */
+  Future<Long> count(String sql, Object... params) {
     return server
         .pg()
-        .preparedQuery("SELECT count(*) FROM orders WHERE product_id = $1 AND status = 'COMPLETED'")
-        .execute(Tuple.of(productId))
+        .preparedQuery(sql)
+        .execute(Tuple.from(params))
         .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * Starts one more verticle (a participant or coordinator the test kept away) with the server's
+   * config; its deployment id, to undeploy it.
+   */
+  Future<String> deploy(Supplier<? extends Deployable> verticle) {
+    return server
+        .vertx()
+        .deployVerticle(verticle, new DeploymentOptions().setConfig(server.app().config()));
   }
 
   KafkaProducer<String, byte[]> producer() {

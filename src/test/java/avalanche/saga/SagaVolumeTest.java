@@ -1,25 +1,25 @@
 package avalanche.saga;
 
+import static avalanche.App.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.Eventually;
 import avalanche.TestServer;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +34,7 @@ import org.slf4j.LoggerFactory;
  * -Dsaga.volume.instances=... (per saga role).
  */
 @Tag("measurement")
-@ExtendWith(VertxExtension.class)
-@Timeout(value = 240, timeUnit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class SagaVolumeTest {
   private static final Logger LOG = LoggerFactory.getLogger(SagaVolumeTest.class);
   private static final int USERS = Integer.getInteger("saga.volume.users", 2_000);
@@ -65,258 +64,166 @@ class SagaVolumeTest {
 
   private static final SagaTests saga = new SagaTests(server);
 
+  /** One order answered 202: its buyer and id. */
+  private record Won(long userId, String orderId) {}
+
   @Test
-  void aStampedeSettlesEveryOrderAndKeepsTheInvariants(VertxTestContext test) {
+  void aStampedeSettlesEveryOrderAndKeepsTheInvariants() {
     int poor = USERS * POOR_PERCENT / 100;
+    long productId = await(server.createProduct("COMMON", PRICE, STOCK));
+    // Each user's balance before the drop: the rich, those just under the price, those with none.
     Map<Long, Long> start = new HashMap<>();
-    Future.all(
-            server.createProduct("COMMON", PRICE, STOCK),
-            server.createUsers(USERS - poor, 1_000),
-            server.createUsers(poor / 2, PRICE - 1),
-            server.createUsers(poor - poor / 2, 0))
-        .compose(
-            setup -> {
-              long productId = setup.resultAt(0);
-              List<Long> users = new ArrayList<>();
-              long[] balances = {1_000, PRICE - 1, 0};
-              for (int group = 0; group < 3; group++) {
-                for (long id : setup.<List<Long>>resultAt(group + 1)) {
-                  users.add(id);
-                  start.put(id, balances[group]);
-                }
-              }
-              java.util.Collections.shuffle(users);
-              long stampede = System.currentTimeMillis();
-              List<Future<Map.Entry<Long, String>>> attempts = new ArrayList<>(users.size());
-              for (long userId : users) {
-                attempts.add(
-                    saga.purchase(productId, userId, SagaTests.ADDRESS)
-                        .map(
-                            response -> {
-                              if (response.statusCode() == 202) {
-                                return Map.entry(
-                                    userId, response.bodyAsJsonObject().getString("orderId"));
-                              }
-                              if (response.statusCode() != 409) {
-                                throw new AssertionError(
-                                    "unexpected "
-                                        + response.statusCode()
-                                        + " "
-                                        + response.bodyAsString());
-                              }
-                              return null;
-                            }));
-              }
-              return Future.all(attempts)
-                  .compose(
-                      all -> {
-                        List<Map.Entry<Long, String>> won = new ArrayList<>();
-                        attempts.forEach(
-                            a -> {
-                              if (a.result() != null) {
-                                won.add(a.result());
-                              }
-                            });
-                        LOG.info(
-                            "stampede: {} users, {} answered 202 in {} ms",
-                            users.size(),
-                            won.size(),
-                            System.currentTimeMillis() - stampede);
-                        List<Future<JsonObject>> settled = new ArrayList<>(won.size());
-                        return settle(productId, won.size())
-                            .compose(
-                                none -> {
-                                  for (var order : won) {
-                                    settled.add(saga.order(order.getValue(), order.getKey()));
-                                  }
-                                  return Future.all(settled);
-                                })
-                            .compose(
-                                done ->
-                                    Future.all(
-                                            saga.stock(productId),
-                                            saga.completedOrders(productId),
-                                            ledgers(start),
-                                            timings(productId))
-                                        .map(
-                                            facts -> {
-                                              test.verify(
-                                                  () -> {
-                                                    long completed =
-                                                        settled.stream()
-                                                            .filter(
-                                                                o ->
-                                                                    "COMPLETED"
-                                                                        .equals(
-                                                                            o.result()
-                                                                                .getString(
-                                                                                    "status")))
-                                                            .count();
-                                                    long cancelled =
-                                                        settled.stream()
-                                                            .filter(
-                                                                o ->
-                                                                    "CANCELLED"
-                                                                        .equals(
-                                                                            o.result()
-                                                                                .getString(
-                                                                                    "status")))
-                                                            .count();
-                                                    assertThat(completed + cancelled)
-                                                        .isEqualTo(won.size());
-                                                    assertThat(won.size())
-                                                        .isGreaterThanOrEqualTo(
-                                                            Math.min(STOCK, users.size()));
-                                                    JsonObject stock = facts.resultAt(0);
-                                                    assertThat(stock.getLong("sold"))
-                                                        .isEqualTo(completed)
-                                                        .isEqualTo(facts.<Long>resultAt(1));
-                                                    assertThat(stock.getLong("reserved"))
-                                                        .isEqualTo(0);
-                                                    assertThat(
-                                                            stock.getLong("available")
-                                                                + stock.getLong("reserved")
-                                                                + stock.getLong("sold"))
-                                                        .isEqualTo(stock.getLong("total"))
-                                                        .isEqualTo(STOCK);
-                                                    assertThat(completed)
-                                                        .isLessThanOrEqualTo(STOCK);
-                                                    // Every user who could pay and got a 202
-                                                    // completed; every one who could not was
-                                                    // cancelled.
-                                                    for (int i = 0; i < won.size(); i++) {
-                                                      long balance = start.get(won.get(i).getKey());
-                                                      assertThat(
-                                                              settled
-                                                                  .get(i)
-                                                                  .result()
-                                                                  .getString("status"))
-                                                          .isEqualTo(
-                                                              balance >= PRICE
-                                                                  ? "COMPLETED"
-                                                                  : "CANCELLED");
-                                                    }
-                                                    List<String> broken = facts.resultAt(2);
-                                                    assertThat(broken).isEmpty();
-                                                    long[] latencies = facts.resultAt(3);
-                                                    LOG.info(
-                                                        "volume: {} sagas ({} completed, {} cancelled) settled at {} sagas/s; 202→terminal "
-                                                            + "p50 {} ms, p99 {} ms, max {} ms",
-                                                        won.size(),
-                                                        completed,
-                                                        cancelled,
-                                                        String.format(
-                                                            "%.0f",
-                                                            won.size()
-                                                                * 1000.0
-                                                                / Math.max(1, latencies[3])),
-                                                        latencies[0],
-                                                        latencies[1],
-                                                        latencies[2]);
-                                                  });
-                                              return facts;
-                                            }));
-                      });
-            })
-        .onComplete(test.succeedingThenComplete());
+    await(server.createUsers(USERS - poor, 1_000)).forEach(id -> start.put(id, 1_000L));
+    await(server.createUsers(poor / 2, PRICE - 1)).forEach(id -> start.put(id, PRICE - 1));
+    await(server.createUsers(poor - poor / 2, 0)).forEach(id -> start.put(id, 0L));
+    List<Long> users = new ArrayList<>(start.keySet());
+    Collections.shuffle(users);
+
+    long stampede = System.currentTimeMillis();
+    List<Won> won = await(stampede(productId, users));
+    LOG.info(
+        "stampede: {} users, {} answered 202 in {} ms",
+        users.size(),
+        won.size(),
+        System.currentTimeMillis() - stampede);
+    await(settle(productId, won.size()));
+    List<String> statuses = await(statuses(won));
+    JsonObject stock = await(saga.stock(productId));
+    long completedRows = await(saga.completedOrders(productId));
+    List<String> broken = await(ledgers(start));
+    long[] latencies = await(timings(productId));
+
+    long completed = statuses.stream().filter("COMPLETED"::equals).count();
+    long cancelled = statuses.stream().filter("CANCELLED"::equals).count();
+    assertThat(completed + cancelled).isEqualTo(won.size());
+    assertThat(won.size()).isGreaterThanOrEqualTo(Math.min(STOCK, users.size()));
+    assertThat(stock.getLong("sold")).isEqualTo(completed).isEqualTo(completedRows);
+    assertThat(stock.getLong("reserved")).isEqualTo(0);
+    assertThat(stock.getLong("available") + stock.getLong("reserved") + stock.getLong("sold"))
+        .isEqualTo(stock.getLong("total"))
+        .isEqualTo(STOCK);
+    assertThat(completed).isLessThanOrEqualTo(STOCK);
+    // Every user who could pay and got a 202 completed; every one who could not was cancelled.
+    for (int i = 0; i < won.size(); i++) {
+      long balance = start.get(won.get(i).userId());
+      assertThat(statuses.get(i)).isEqualTo(balance >= PRICE ? "COMPLETED" : "CANCELLED");
+    }
+    assertThat(broken).isEmpty();
+    LOG.info(
+        "volume: {} sagas ({} completed, {} cancelled) settled at {} sagas/s; 202→terminal "
+            + "p50 {} ms, p99 {} ms, max {} ms",
+        won.size(),
+        completed,
+        cancelled,
+        String.format("%.0f", won.size() * 1000.0 / Math.max(1, latencies[3])),
+        latencies[0],
+        latencies[1],
+        latencies[2]);
   }
 
   @Test
-  void aSteadyStreamOfOrdersSettlesWithBoundedDelay(VertxTestContext test) {
+  void aSteadyStreamOfOrdersSettlesWithBoundedDelay() {
     int rate = Integer.getInteger("saga.steady.rate", 40);
     int seconds = Integer.getInteger("saga.steady.seconds", 10);
     int orders = rate * seconds;
-    int perTick = Math.max(1, rate / 20);
-    Future.all(server.createProduct("COMMON", PRICE, orders), server.createUsers(orders, PRICE))
-        .compose(
-            setup -> {
-              long productId = setup.resultAt(0);
-              List<Long> users = setup.resultAt(1);
-              List<Future<String>> placed = new ArrayList<>(orders);
-              io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
-              // An open-loop arrival rate: perTick purchases every 50 ms, whatever the server's
-              // backlog.
-              server
-                  .vertx()
-                  .setPeriodic(
-                      50,
-                      timer -> {
-                        for (int i = 0; i < perTick && placed.size() < orders; i++) {
-                          placed.add(
-                              saga.reserve(productId, users.get(placed.size()), SagaTests.ADDRESS));
-                        }
-                        if (placed.size() == orders) {
-                          server.vertx().cancelTimer(timer);
-                          sent.complete();
-                        }
-                      });
-              return sent.future()
-                  .compose(v -> Future.all(placed))
-                  .compose(
-                      all -> {
-                        List<Future<JsonObject>> settled = new ArrayList<>(orders);
-                        return settle(productId, orders)
-                            .compose(
-                                none -> {
-                                  for (int i = 0; i < orders; i++) {
-                                    settled.add(saga.order(placed.get(i).result(), users.get(i)));
-                                  }
-                                  return Future.all(settled);
-                                })
-                            .compose(done -> Future.all(saga.stock(productId), timings(productId)))
-                            .map(
-                                facts -> {
-                                  test.verify(
-                                      () -> {
-                                        assertThat(settled)
-                                            .allSatisfy(
-                                                o ->
-                                                    assertThat(o.result().getString("status"))
-                                                        .isEqualTo("COMPLETED"));
-                                        JsonObject stock = facts.resultAt(0);
-                                        assertThat(stock.getLong("sold")).isEqualTo(orders);
-                                        assertThat(stock.getLong("reserved")).isEqualTo(0);
-                                        long[] latencies = facts.resultAt(1);
-                                        LOG.info(
-                                            "steady: {} orders offered at {}/s settled at {} sagas/s; 202→terminal p50 {} ms, "
-                                                + "p99 {} ms, max {} ms",
-                                            orders,
-                                            rate,
-                                            String.format(
-                                                "%.0f",
-                                                orders * 1000.0 / Math.max(1, latencies[3])),
-                                            latencies[0],
-                                            latencies[1],
-                                            latencies[2]);
-                                      });
-                                  return facts;
-                                });
-                      });
-            })
-        .onComplete(test.succeedingThenComplete());
+    long productId = await(server.createProduct("COMMON", PRICE, orders));
+    List<Long> users = await(server.createUsers(orders, PRICE));
+
+    List<String> placed = await(steadily(productId, users, Math.max(1, rate / 20)));
+    List<Won> won = new ArrayList<>(orders);
+    for (int i = 0; i < orders; i++) {
+      won.add(new Won(users.get(i), placed.get(i)));
+    }
+    await(settle(productId, orders));
+    List<String> statuses = await(statuses(won));
+    JsonObject stock = await(saga.stock(productId));
+    long[] latencies = await(timings(productId));
+
+    assertThat(statuses).allSatisfy(status -> assertThat(status).isEqualTo("COMPLETED"));
+    assertThat(stock.getLong("sold")).isEqualTo(orders);
+    assertThat(stock.getLong("reserved")).isEqualTo(0);
+    LOG.info(
+        "steady: {} orders offered at {}/s settled at {} sagas/s; 202→terminal p50 {} ms, "
+            + "p99 {} ms, max {} ms",
+        orders,
+        rate,
+        String.format("%.0f", orders * 1000.0 / Math.max(1, latencies[3])),
+        latencies[0],
+        latencies[1],
+        latencies[2]);
   }
 
   /**
-   * Waits until no order of the product is PENDING, watching PostgreSQL (one query per 100 ms
-   * rather than hundreds of pollers loading the server under test); the orders are then read once
-   * through the API.
+   * Every user buys at once; the 202s, in the users' order. Any answer but 202 or 409 fails the
+   * stampede.
    */
+  private static Future<List<Won>> stampede(long productId, List<Long> users) {
+    List<Future<Won>> attempts = new ArrayList<>(users.size());
+    for (long userId : users) {
+      attempts.add(
+          saga.purchase(productId, userId, SagaTests.ADDRESS)
+              .map(
+                  response -> {
+                    if (response.statusCode() == 202) {
+                      return new Won(userId, response.bodyAsJsonObject().getString("orderId"));
+                    }
+                    if (response.statusCode() != 409) {
+                      throw new AssertionError(
+                          "unexpected " + response.statusCode() + " " + response.bodyAsString());
+                    }
+                    return null;
+                  }));
+    }
+    return Future.all(attempts)
+        .map(all -> all.<Won>list().stream().filter(w -> w != null).toList());
+  }
+
   /**
-   * Waits until all {@code orders} of the product are terminal. Counting PENDING rows is not
-   * enough: the coordinator may not have stored the last orders' rows yet.
+   * An open-loop arrival rate: {@code perTick} purchases every 50 ms, whatever the server's
+   * backlog, one per user; the order ids, in the users' order.
+   */
+  private static Future<List<String>> steadily(long productId, List<Long> users, int perTick) {
+    List<Future<String>> placed = new ArrayList<>(users.size());
+    Promise<Void> sent = Promise.promise();
+    server
+        .vertx()
+        .setPeriodic(
+            50,
+            timer -> {
+              for (int i = 0; i < perTick && placed.size() < users.size(); i++) {
+                placed.add(saga.reserve(productId, users.get(placed.size()), SagaTests.ADDRESS));
+              }
+              if (placed.size() == users.size()) {
+                server.vertx().cancelTimer(timer);
+                sent.complete();
+              }
+            });
+    return sent.future().compose(v -> Future.all(placed)).map(all -> all.<String>list());
+  }
+
+  /**
+   * Waits until all {@code orders} of the product are terminal, watching PostgreSQL (one query per
+   * poll rather than hundreds of pollers loading the server under test); the orders are then read
+   * once through the API. Counting PENDING rows is not enough: the coordinator may not have stored
+   * the last orders' rows yet.
    */
   private static Future<Long> settle(long productId, int orders) {
     return Eventually.eventually(
         server.vertx(),
         SETTLE_MS,
         () ->
-            server
-                .pg()
-                .preparedQuery(
-                    "SELECT count(*) FROM orders WHERE product_id = $1 AND status IN ('COMPLETED', 'CANCELLED')")
-                .execute(Tuple.of(productId))
-                .map(rows -> rows.iterator().next().getLong(0)),
+            saga.count(
+                "SELECT count(*) FROM orders WHERE product_id = $1 AND status IN ('COMPLETED', 'CANCELLED')",
+                productId),
         terminal -> terminal >= orders);
+  }
+
+  /** Each won order's status, read through the API, in the same order. */
+  private static Future<List<String>> statuses(List<Won> won) {
+    return Future.all(won.stream().map(w -> saga.order(w.orderId(), w.userId())).toList())
+        .map(
+            all ->
+                all.<JsonObject>list().stream().map(order -> order.getString("status")).toList());
   }
 
   /**

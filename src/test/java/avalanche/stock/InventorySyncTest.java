@@ -44,19 +44,11 @@ class InventorySyncTest {
                                 // 2.
                                 .compose(
                                     orderIds ->
-                                        stock(Channels.STOCK_CONFIRM, productId, orderIds.get(0))
-                                            .compose(
-                                                v ->
-                                                    stock(
-                                                        Channels.STOCK_CONFIRM,
-                                                        productId,
-                                                        orderIds.get(1)))
-                                            .compose(
-                                                v ->
-                                                    stock(
-                                                        Channels.STOCK_RELEASE,
-                                                        productId,
-                                                        orderIds.get(2))))
+                                        server
+                                            .stock()
+                                            .confirm(orderIds.get(0))
+                                            .compose(v -> server.stock().confirm(orderIds.get(1)))
+                                            .compose(v -> server.stock().release(orderIds.get(2))))
                                 .compose(v -> sync())
                                 .compose(
                                     written ->
@@ -168,15 +160,6 @@ class InventorySyncTest {
                   }));
     }
     return Future.all(orders).map(all -> all.list());
-  }
-
-  private static Future<JsonObject> stock(String address, long productId, String orderId) {
-    return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            address, new JsonObject().put("productId", productId).put("orderId", orderId))
-        .map(reply -> reply.body());
   }
 
   private static Future<Integer> sync() {

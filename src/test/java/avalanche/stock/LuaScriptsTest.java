@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 import avalanche.TestServer;
-import avalanche.infra.Channels;
 import avalanche.order.OrderIds;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -32,10 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The stock scripts on the real Redis, called through the stock verticle's event-bus addresses (so
- * with the key lists production uses) and checked by reading the product's keys straight from
- * Redis. No relay runs in this class's server: a won order stays in its product's outbox, where the
- * tests find it.
+ * The stock scripts on the real Redis, called through {@code stock/StockScripts} (so with the key
+ * lists production uses) and checked by reading the product's keys straight from Redis. No relay
+ * runs in this class's server: a won order stays in its product's outbox, where the tests find it.
  */
 @ExtendWith(VertxExtension.class)
 class LuaScriptsTest {
@@ -344,7 +342,7 @@ class LuaScriptsTest {
                     .compose(
                         first -> {
                           String orderId = first.getString("orderId");
-                          return release(p, orderId)
+                          return release(orderId)
                               .compose(
                                   released ->
                                       state(p)
@@ -375,7 +373,7 @@ class LuaScriptsTest {
                                               }))
                               .compose(
                                   afterFirst ->
-                                      release(p, orderId)
+                                      release(orderId)
                                           .compose(
                                               again ->
                                                   state(p)
@@ -391,7 +389,7 @@ class LuaScriptsTest {
                               .compose(x -> reserve(p, "1", 0.0))
                               .compose(
                                   retry ->
-                                      release(p, orderId)
+                                      release(orderId)
                                           .compose(
                                               third ->
                                                   state(p)
@@ -437,7 +435,7 @@ class LuaScriptsTest {
                     .compose(
                         first -> {
                           String orderId = first.getString("orderId");
-                          return confirm(p, orderId)
+                          return confirm(orderId)
                               .compose(
                                   confirmed ->
                                       state(p)
@@ -467,10 +465,10 @@ class LuaScriptsTest {
                                               }))
                               .compose(
                                   afterFirst ->
-                                      confirm(p, orderId)
+                                      confirm(orderId)
                                           .compose(
                                               again ->
-                                                  release(p, orderId)
+                                                  release(orderId)
                                                       .compose(
                                                           releaseSold ->
                                                               state(p)
@@ -519,17 +517,17 @@ class LuaScriptsTest {
                     .compose(
                         first -> {
                           String orderId = first.getString("orderId");
-                          return release(p, orderId)
+                          return release(orderId)
                               .compose(released -> state(p))
                               .compose(
                                   afterRelease ->
-                                      confirm(p, orderId)
+                                      confirm(orderId)
                                           .compose(
                                               late ->
-                                                  confirm(p, OrderIds.next(p))
+                                                  confirm(OrderIds.next(p))
                                                       .compose(
                                                           unknownConfirm ->
-                                                              release(p, OrderIds.next(p))
+                                                              release(OrderIds.next(p))
                                                                   .compose(
                                                                       unknownRelease ->
                                                                           state(p)
@@ -688,43 +686,36 @@ class LuaScriptsTest {
     }
   }
 
-  // --- calls through the stock verticle
+  // --- calls through the stock scripts
   // -------------------------------------------------------------
 
+  /** The reservation as JSON: outcome, and price, opensAt or returns as the outcome has one. */
   private static Future<JsonObject> reserve(long productId, String userId, double draw) {
     String orderId = OrderIds.next(productId);
-    JsonObject request =
-        new JsonObject()
-            .put("productId", productId)
-            .put("userId", userId)
-            .put("orderId", orderId)
-            .put("draw", draw)
-            .put("shippingAddress", "1 Test Street");
-    return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(Channels.STOCK_RESERVE, request)
-        .map(reply -> reply.body().copy().put("orderId", orderId));
+    return StockProbe.attempt(
+            server.stock(), productId, Long.parseLong(userId), orderId, draw, "1 Test Street")
+        .map(
+            r -> {
+              JsonObject out =
+                  new JsonObject()
+                      .put("outcome", r.outcome().name())
+                      .put("createdAt", r.createdAt())
+                      .put("orderId", orderId);
+              return switch (r.outcome()) {
+                case RESERVED -> out.put("price", r.price());
+                case DROP_NOT_OPEN -> out.put("opensAt", r.opensAt());
+                case SOLD_OUT -> out.put("returns", r.returns());
+                default -> out;
+              };
+            });
   }
 
-  private static Future<JsonObject> release(long productId, String orderId) {
-    return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            Channels.STOCK_RELEASE,
-            new JsonObject().put("productId", productId).put("orderId", orderId))
-        .map(reply -> reply.body());
+  private static Future<JsonObject> release(String orderId) {
+    return server.stock().release(orderId);
   }
 
-  private static Future<JsonObject> confirm(long productId, String orderId) {
-    return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            Channels.STOCK_CONFIRM,
-            new JsonObject().put("productId", productId).put("orderId", orderId))
-        .map(reply -> reply.body());
+  private static Future<JsonObject> confirm(String orderId) {
+    return server.stock().confirm(orderId);
   }
 
   // --- reading Redis

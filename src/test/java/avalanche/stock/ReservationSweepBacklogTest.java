@@ -86,7 +86,7 @@ class ReservationSweepBacklogTest {
         .compose(
             productId -> {
               String orderId = OrderIds.next(productId);
-              return StockProbe.reserve(server.vertx(), productId, nobody, orderId)
+              return StockProbe.reserve(server.stock(), productId, nobody, orderId)
                   // The group is past every record, but the order has not even reached Kafka.
                   .compose(reserved -> commitToEnd(group))
                   .compose(committed -> backlog.drained())

@@ -60,7 +60,7 @@ class ReservationSweeperTest {
                           long userId = users.get(0);
                           String orderId = OrderIds.next(productId);
                           String token = server.token(userId);
-                          return StockProbe.reserve(server.vertx(), productId, userId, orderId)
+                          return StockProbe.reserve(server.stock(), productId, userId, orderId)
                               // Twice the reservation's life, dozens of sweeps: the order has no
                               // row, but it is on its way.
                               .compose(outcome -> server.vertx().timer(2_000).map(outcome))
@@ -179,11 +179,11 @@ class ReservationSweeperTest {
                               .compose(
                                   v ->
                                       StockProbe.reserve(
-                                          server.vertx(), productId, users.get(0), pending))
+                                          server.stock(), productId, users.get(0), pending))
                               .compose(
                                   v ->
                                       StockProbe.reserve(
-                                          server.vertx(), productId, users.get(1), completed))
+                                          server.stock(), productId, users.get(1), completed))
                               .compose(
                                   v ->
                                       Eventually.eventually(
@@ -288,7 +288,7 @@ class ReservationSweeperTest {
                                 chain.compose(
                                     v ->
                                         StockProbe.reserve(
-                                            server.vertx(),
+                                            server.stock(),
                                             productId,
                                             users.get(n),
                                             orderIds.get(n)));
@@ -350,7 +350,7 @@ class ReservationSweeperTest {
                                       TestServer via = i % 2 == 0 ? server : second;
                                       reservations.add(
                                           StockProbe.reserve(
-                                              via.vertx(), productId, ids.get(i), orderIds.get(i)));
+                                              via.stock(), productId, ids.get(i), orderIds.get(i)));
                                     }
                                     return Future.all(reservations);
                                   })

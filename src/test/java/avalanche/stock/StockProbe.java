@@ -1,8 +1,6 @@
 package avalanche.stock;
 
-import avalanche.infra.Channels;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -52,21 +50,24 @@ public final class StockProbe {
   }
 
   /**
-   * One reservation through the stock verticle, as the purchase route makes it (a draw of 0 always
-   * wins).
+   * One attempt at a product of one bucket through the stock scripts, as the purchase route makes
+   * it (no waiting room; a draw of 0 always wins).
    */
-  static Future<String> reserve(Vertx vertx, long productId, long userId, String orderId) {
-    return vertx
-        .eventBus()
-        .<JsonObject>request(
-            Channels.STOCK_RESERVE,
-            new JsonObject()
-                .put("productId", productId)
-                .put("userId", Long.toString(userId))
-                .put("orderId", orderId)
-                .put("draw", 0.0)
-                .put("shippingAddress", "1 Test Street"))
-        .map(reply -> reply.body().getString("outcome"));
+  public static Future<Reservation> attempt(
+      StockScripts stock,
+      long productId,
+      long userId,
+      String orderId,
+      double draw,
+      String address) {
+    return stock.reserve(
+        StockKeys.tag(productId), productId, userId, orderId, draw, address, null, false);
+  }
+
+  /** One winning reservation, as above, shipped to a test address; the outcome's name. */
+  static Future<String> reserve(StockScripts stock, long productId, long userId, String orderId) {
+    return attempt(stock, productId, userId, orderId, 0.0, "1 Test Street")
+        .map(reservation -> reservation.outcome().name());
   }
 
   /** Rows as the saga would store them: {orderId, userId, status}. */

@@ -3,7 +3,6 @@ package avalanche.stock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.TestServer;
-import avalanche.infra.Channels;
 import avalanche.infra.Clients;
 import avalanche.order.HandoffBacklog;
 import avalanche.order.OrderIds;
@@ -153,10 +152,10 @@ class StockRebuildTest {
                     .compose(repeat -> purchase(s, 5).map(again -> List.of(repeat, again)))
                     .compose(
                         answers ->
-                            stock(Channels.STOCK_CONFIRM, s, 3)
+                            confirm(s, 3)
                                 .compose(
                                     confirmed ->
-                                        stock(Channels.STOCK_RELEASE, s, 4)
+                                        release(s, 4)
                                             .map(
                                                 released -> {
                                                   test.verify(
@@ -389,13 +388,11 @@ class StockRebuildTest {
         .map(response -> response.statusCode());
   }
 
-  private static Future<String> stock(String address, Scenario s, int order) {
-    return server
-        .vertx()
-        .eventBus()
-        .<JsonObject>request(
-            address,
-            new JsonObject().put("productId", s.productId()).put("orderId", s.orders().get(order)))
-        .map(reply -> reply.body().getString("result"));
+  private static Future<String> confirm(Scenario s, int order) {
+    return server.stock().confirm(s.orders().get(order)).map(reply -> reply.getString("result"));
+  }
+
+  private static Future<String> release(Scenario s, int order) {
+    return server.stock().release(s.orders().get(order)).map(reply -> reply.getString("result"));
   }
 }

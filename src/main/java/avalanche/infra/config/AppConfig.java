@@ -43,7 +43,6 @@ public final class AppConfig {
     ENV.put(
         "AVALANCHE_SAGA_TIMEOUT_SECONDS", new Setting("saga.timeoutSeconds", v -> positiveInt(v)));
     ENV.put("AVALANCHE_SAGA_MAX_OPEN", new Setting("saga.maxOpen", v -> positiveInt(v)));
-    ENV.put("AVALANCHE_STOCK_INSTANCES", new Setting("verticles.stock", v -> positiveInt(v)));
   }
 
   private AppConfig() {}

@@ -5,7 +5,6 @@ package avalanche.infra.config;
  * processes.
  */
 public record VerticleCounts(
-    int stock,
     int sagaCoordinator,
     int point,
     int shipping,
@@ -15,7 +14,6 @@ public record VerticleCounts(
 
   static VerticleCounts from(ConfigNode verticles) {
     return new VerticleCounts(
-        verticles.nonNegativeInt("stock"),
         verticles.nonNegativeInt("sagaCoordinator"),
         verticles.nonNegativeInt("point"),
         verticles.nonNegativeInt("shipping"),
