@@ -13,6 +13,8 @@ import avalanche.stock.Buckets;
 import avalanche.stock.Reservation;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
+import avalanche.stock.StockKeys;
+import avalanche.stock.StockLiveness;
 import avalanche.stock.StockScripts;
 import avalanche.waitingroom.AdmissionTokens;
 import io.vertx.core.Future;
@@ -26,7 +28,6 @@ import io.vertx.ext.web.Router;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /api/products/{id}/purchase}: one reserve.lua call over this ingress instance's own
@@ -44,14 +45,6 @@ public final class PurchaseRoutes {
   /** The route's name in the HTTP metrics (the router's path template). */
   public static final String ROUTE = "/api/products/:productId/purchase";
 
-  /**
-   * A reserve without an answer this long (a Redis master failing over, the link reconnecting) is
-   * answered 503, as the contract wants while a dependency is down (within 2 s). The script may
-   * still run once Redis is back: the shopper's retry is then answered ALREADY_PURCHASED and that
-   * order settles like any other.
-   */
-  private static final long RESERVE_ANSWER_MS = 1_500;
-
   private static final String PREFIX = "/api/products/";
   private static final String SUFFIX = "/purchase";
   private static final Answer LOST = new Answer(200, new JsonObject().put("outcome", "LOST"), null);
@@ -68,6 +61,7 @@ public final class PurchaseRoutes {
   private final BucketDirectory buckets;
   private final BucketedAttempt attempts;
   private final SoldOutCache soldOut;
+  private final StockLiveness liveness;
   private final DropMetrics metrics;
   private final AdmissionTokens admissions;
 
@@ -79,6 +73,7 @@ public final class PurchaseRoutes {
       StockScripts stock,
       BucketDirectory buckets,
       SoldOutCache soldOut,
+      StockLiveness liveness,
       DropMetrics metrics,
       AdmissionTokens admissions) {
     this.auth = auth;
@@ -89,6 +84,7 @@ public final class PurchaseRoutes {
     this.buckets = buckets;
     this.attempts = new BucketedAttempt(stock);
     this.soldOut = soldOut;
+    this.liveness = liveness;
     this.metrics = metrics;
     this.admissions = admissions;
   }
@@ -253,8 +249,17 @@ public final class PurchaseRoutes {
                         found == null
                             ? Future.failedFuture(ApiException.notFound("no such product"))
                             : decide(found, userId, address, admission));
-    return decided
-        .timeout(RESERVE_ANSWER_MS, TimeUnit.MILLISECONDS)
+    // A slow answer is waited for while Redis answers that slot (the script may well have
+    // reserved); a slot gone quiet (a failover, a restart) is answered 503 within 2 s. The script
+    // may still run once Redis is back: the shopper's retry is then answered ALREADY_PURCHASED and
+    // that order settles like any other.
+    String tag =
+        cached != null
+            ? cached.tag(cached.split() ? cached.home(userId) : 0)
+            : StockKeys.tag(productId);
+    decided.onSuccess(answered -> liveness.answered(tag, System.currentTimeMillis()));
+    return liveness
+        .within(decided, tag)
         .recover(
             e ->
                 Future.failedFuture(

@@ -29,6 +29,7 @@ import avalanche.point.PointRoutes;
 import avalanche.product.ProductRoutes;
 import avalanche.stock.BucketDirectory;
 import avalanche.stock.SoldOutCache;
+import avalanche.stock.StockLiveness;
 import avalanche.stock.StockScripts;
 import avalanche.user.LoadTestRoutes;
 import avalanche.user.PiiCipher;
@@ -111,6 +112,7 @@ public class HttpIngressVerticle extends VerticleBase {
             stock,
             BucketDirectory.of(vertx),
             SoldOutCache.of(vertx),
+            StockLiveness.of(vertx),
             dropMetrics,
             admissions);
     purchases.mount(router);

@@ -14,6 +14,7 @@ import avalanche.order.IdempotencyStore;
 import avalanche.order.PurchaseRoutes;
 import avalanche.stock.BucketDirectory;
 import avalanche.stock.SoldOutCache;
+import avalanche.stock.StockLiveness;
 import avalanche.stock.StockScripts;
 import avalanche.waitingroom.AdmissionTokens;
 import io.vertx.core.DeploymentOptions;
@@ -457,6 +458,7 @@ class AuthThroughputTest {
                     stock,
                     BucketDirectory.of(vertx),
                     SoldOutCache.of(vertx),
+                    StockLiveness.of(vertx),
                     DropMetrics.of(settings),
                     AdmissionTokens.of(settings.jwt()));
             purchases.mount(router);

@@ -1,0 +1,96 @@
+package avalanche.stock;
+
+import avalanche.infra.http.ApiException;
+import avalanche.infra.redis.HashSlots;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.Shareable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Whether Redis is answering the stock scripts of a slot, to tell a Redis that is down from one
+ * that is merely busy. A purchase waits for its script as long as the slot's node keeps answering
+ * (a crowd on a cold server queues for seconds, and a 503 then would hide a reservation that went
+ * through); it is answered 503 once nothing came back from that slot for a while (a master failing
+ * over, Redis restarting: the contract wants a 503 within 2 s then, never a hung request). Shared
+ * by the process's ingress instances.
+ */
+public final class StockLiveness implements Shareable {
+  /** First look at a purchase still waiting for its script. */
+  static final long FIRST_CHECK_MS = 1_500;
+
+  /** A slot that answered within this is up. */
+  static final long RECENT_MS = 1_000;
+
+  /** Nobody waits longer than this, whatever answers. */
+  static final long MAX_WAIT_MS = 8_000;
+
+  private static final long RECHECK_MS = 250;
+  private static final String MAP = "avalanche.stock";
+  private static final String KEY = "liveness";
+
+  private final Vertx vertx;
+  private final AtomicLongArray bySlot = new AtomicLongArray(HashSlots.COUNT);
+  private final AtomicLong any = new AtomicLong();
+
+  StockLiveness(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The one instance of this Vert.x instance. */
+  public static StockLiveness of(Vertx vertx) {
+    return (StockLiveness)
+        vertx
+            .sharedData()
+            .<String, Object>getLocalMap(MAP)
+            .computeIfAbsent(KEY, k -> new StockLiveness(vertx));
+  }
+
+  /** A script on the bucket with that tag answered now. */
+  public void answered(String tag, long nowMs) {
+    bySlot.lazySet(HashSlots.of(tag), nowMs);
+    any.lazySet(nowMs);
+  }
+
+  /**
+   * Whether the slot of {@code tag} answered lately; for a slot that never answered in this
+   * process, whether anything did.
+   */
+  boolean answering(String tag, long nowMs) {
+    long slot = bySlot.get(HashSlots.of(tag));
+    return nowMs - (slot == 0 ? any.get() : slot) <= RECENT_MS;
+  }
+
+  /**
+   * {@code work}, or a 503 once it has waited {@link #FIRST_CHECK_MS} while the slot of {@code tag}
+   * is not answering (and at the latest after {@link #MAX_WAIT_MS}).
+   */
+  public <T> Future<T> within(Future<T> work, String tag) {
+    if (work.isComplete()) {
+      return work;
+    }
+    Promise<T> answer = Promise.promise();
+    work.onComplete(answer);
+    long started = System.currentTimeMillis();
+    check(answer, tag, started, FIRST_CHECK_MS);
+    return answer.future();
+  }
+
+  private <T> void check(Promise<T> answer, String tag, long started, long delayMs) {
+    vertx.setTimer(
+        delayMs,
+        id -> {
+          if (answer.future().isComplete()) {
+            return;
+          }
+          long now = System.currentTimeMillis();
+          if (now - started >= MAX_WAIT_MS || !answering(tag, now)) {
+            answer.tryFail(ApiException.unavailable("stock service unavailable, try again"));
+          } else {
+            check(answer, tag, started, RECHECK_MS);
+          }
+        });
+  }
+}
