@@ -34,6 +34,7 @@ public final class StockLiveness implements Shareable {
   private final Vertx vertx;
   private final AtomicLongArray bySlot = new AtomicLongArray(HashSlots.COUNT);
   private final AtomicLong any = new AtomicLong();
+  private volatile boolean closing;
 
   StockLiveness(Vertx vertx) {
     this.vertx = vertx;
@@ -59,8 +60,19 @@ public final class StockLiveness implements Shareable {
    * process, whether anything did.
    */
   boolean answering(String tag, long nowMs) {
+    if (closing) {
+      return false;
+    }
     long slot = bySlot.get(HashSlots.of(tag));
     return nowMs - (slot == 0 ? any.get() : slot) <= RECENT_MS;
+  }
+
+  /**
+   * The process is stopping: purchases still waiting get their answer if it comes by the first
+   * check, else a 503 (the HTTP server's graceful shutdown would otherwise wait for them).
+   */
+  public void closing() {
+    closing = true;
   }
 
   /**
@@ -72,7 +84,14 @@ public final class StockLiveness implements Shareable {
       return work;
     }
     Promise<T> answer = Promise.promise();
-    work.onComplete(answer);
+    work.onComplete(
+        done -> {
+          if (done.succeeded()) {
+            answer.tryComplete(done.result());
+          } else {
+            answer.tryFail(done.cause());
+          }
+        });
     long started = System.currentTimeMillis();
     check(answer, tag, started, FIRST_CHECK_MS);
     return answer.future();

@@ -170,6 +170,7 @@ public class HttpIngressVerticle extends VerticleBase {
     // Stop accepting, let in-flight requests finish (live streams never do: they are ended), then
     // release the clients.
     live.close();
+    StockLiveness.of(vertx).closing();
     return server
         .shutdown(10, TimeUnit.SECONDS)
         .eventually(

@@ -40,6 +40,13 @@ class StockLivenessTest {
   }
 
   @Test
+  void aStoppingProcessWaitsForNoSlotAnyMore() {
+    liveness.answered(HOT, 10_000);
+    liveness.closing();
+    assertThat(liveness.answering(HOT, 10_000)).isFalse();
+  }
+
+  @Test
   void aSlowAnswerIsWaitedForWhileTheSlotAnswers() throws Exception {
     Promise<String> script = Promise.promise();
     long started = System.currentTimeMillis();
