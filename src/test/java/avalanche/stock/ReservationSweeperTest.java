@@ -121,33 +121,38 @@ class ReservationSweeperTest {
                                           avalanche.order.TestRelay.settings(server, 10_000)))
                               .compose(
                                   relay ->
+                                      // The saga sells the unit in Redis, then marks the row
+                                      // COMPLETED: wait for the row, then read the counters.
                                       Eventually.eventually(
                                               server.vertx(),
                                               WAIT_MS,
-                                              () -> StockProbe.counters(server.redis(), productId),
-                                              c -> c.getLong("sold") == 1)
-                                          .compose(
-                                              c ->
+                                              () ->
                                                   server
                                                       .http()
                                                       .get("/api/orders/" + orderId)
                                                       .bearerTokenAuthentication(token)
-                                                      .send()
+                                                      .send(),
+                                              order ->
+                                                  "COMPLETED"
+                                                      .equals(
+                                                          order
+                                                              .bodyAsJsonObject()
+                                                              .getString("status")))
+                                          .compose(
+                                              order ->
+                                                  StockProbe.counters(server.redis(), productId)
                                                       .map(
-                                                          order -> {
+                                                          c -> {
                                                             test.verify(
                                                                 () -> {
+                                                                  assertThat(c.getLong("sold"))
+                                                                      .isEqualTo(1);
                                                                   assertThat(c.getLong("reserved"))
                                                                       .isZero();
                                                                   assertThat(c.getLong("available"))
                                                                       .isEqualTo(2);
                                                                   assertThat(StockProbe.balanced(c))
                                                                       .isTrue();
-                                                                  assertThat(
-                                                                          order
-                                                                              .bodyAsJsonObject()
-                                                                              .getString("status"))
-                                                                      .isEqualTo("COMPLETED");
                                                                 });
                                                             return order;
                                                           }))
