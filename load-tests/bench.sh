@@ -176,6 +176,7 @@ done
 [ "$ready" = 1 ] || { tail -30 "$LOG" >&2; echo "bench: the server was not ready within 240 s" >&2; exit 1; }
 PG_PORT=$(sed -n 's/.*postgresql 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$LOG" | head -1)
 PG_URL="postgresql://postgres:postgres@127.0.0.1:${PG_PORT:-0}/avalanche"
+REDIS_PORT=$(sed -n 's/.*redis redis:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$LOG" | head -1)
 say "server ready (pid $SERVER_PID, PostgreSQL on ${PG_PORT:-?})"
 
 # --- API helpers -------------------------------------------------------------------------------------------
@@ -217,11 +218,21 @@ heap_after_gc_mb() {
 # run_wrk seconds connections method path tokens offset delay_ms -> the BENCH line. With PROFILE set, the
 # wrk run (and only it, not the set-up before it) is recorded by JFR into $JFR_DIR/$PROFILE.jfr.
 PROFILE=""
+# The CPU time of the server and its embedded servers is read just before and after the wrk run (into
+# $WORK/cpu.before and cpu.after), so the users provisioned for a round are not counted in its cost.
 run_wrk() {
-  [ -n "$PROFILE" ] && jcmd "$SERVER_PID" JFR.start name="$PROFILE" settings="$JFR_DIR/sampling.jfc" >/dev/null
+  if [ -n "$PROFILE" ]; then
+    jcmd "$SERVER_PID" JFR.start name="$PROFILE" settings="$JFR_DIR/sampling.jfc" >/dev/null
+    redis_stats_reset
+  fi
+  cpu_ticks > "$WORK/cpu.before"
   BENCH_METHOD=$3 BENCH_PATH=$4 BENCH_TOKENS=$5 BENCH_OFFSET=$6 BENCH_DELAY_MS=$7 \
     "${WRK[@]}" -t1 -c"$2" -d"$1"s --timeout 10s -s "$HERE/bench.lua" "$BASE" | grep '^BENCH ' || echo "BENCH requests=0"
-  [ -n "$PROFILE" ] && jcmd "$SERVER_PID" JFR.stop name="$PROFILE" filename="$JFR_DIR/$PROFILE.jfr" >/dev/null
+  cpu_ticks > "$WORK/cpu.after"
+  if [ -n "$PROFILE" ]; then
+    jcmd "$SERVER_PID" JFR.stop name="$PROFILE" filename="$JFR_DIR/$PROFILE.jfr" >/dev/null
+    redis_stats "$JFR_DIR/$PROFILE.redis.txt"
+  fi
   return 0
 }
 field() { # line name -> value ("0" when absent)
@@ -338,6 +349,17 @@ await_quiet() {
   say "the server is still busy after 60 s; measuring anyway"
 }
 
+# Redis's own time per command over a profiled round (scripts' inner commands listed too), in NAME.redis.txt.
+redis_stats_reset() {
+  if [ -n "$REDIS_PORT" ] && command -v redis-cli >/dev/null; then redis-cli -p "$REDIS_PORT" CONFIG RESETSTAT >/dev/null; fi
+}
+redis_stats() { # file
+  if [ -z "$REDIS_PORT" ] || ! command -v redis-cli >/dev/null; then return; fi
+  redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' |
+    awk -F'[:=,]' '/^cmdstat_/ { printf "%-28s %10d calls %12d us %8.2f us/call\n", substr($1, 9), $3, $5, $7 }' |
+    sort -k4 -nr > "$1"
+}
+
 blocked_warnings() { grep -c "has been blocked for" "$LOG" || true; }
 
 # --- soak --------------------------------------------------------------------------------------------------
@@ -395,7 +417,6 @@ burst_round() {
 declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS REDIS
 run_scenario() { # name seconds -> one measurement into the arrays
   local name=$1 seconds=$2 line tokens rate delay before after
-  read -r -a before <<<"$(cpu_ticks)"
   case "$name" in
     # ping carries the same Bearer tokens as the purchases, so wrk does the same work per request in every
     # scenario and the ratios compare the server's paths, not the load generator's.
@@ -403,7 +424,7 @@ run_scenario() { # name seconds -> one measurement into the arrays
     soldout) line=$(run_wrk "$seconds" "$CONNECTIONS" POST "/api/products/$SOLD/purchase" "$POOL" 0 0); bad=$(unexpected "$line" 409) ;;
     purchase80)
       # Paced to 80 % of the purchase median, over the same connections as the purchase rounds.
-      rate=$(( $(median ${RPS[purchase]}) * 4 / 5 ))
+      rate=$(awk -v m="$(median ${RPS[purchase]})" 'BEGIN { printf "%d", m * 4 / 5 }')
       tokens=$(purchase_tokens $((seconds + CALIBRATION_RUNS * CALIBRATION_SECONDS)) "$rate")
       line=$(run_paced "$seconds" "$CONNECTIONS" "$rate" "/api/products/$BIG/purchase" "$tokens")
       rm -f "$tokens"
@@ -425,7 +446,8 @@ run_scenario() { # name seconds -> one measurement into the arrays
       return
       ;;
   esac
-  read -r -a after <<<"$(cpu_ticks)"
+  read -r -a before <"$WORK/cpu.before"
+  read -r -a after <"$WORK/cpu.after"
   CPU[$name]+="$(us_per_request $((after[0] - before[0])) "$(field "$line" requests)") "
   DEPS[$name]+="$(us_per_request $((after[1] - before[1])) "$(field "$line" requests)") "
   REDIS[$name]+="$(us_per_request $((after[2] - before[2])) "$(field "$line" requests)") "
@@ -485,7 +507,7 @@ if [ -n "$JFR_DIR" ]; then
     PROFILE=""
     RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}; CPU[$name]=${saved[3]}; DEPS[$name]=${saved[4]}; REDIS[$name]=${saved[5]}
   done
-  say "recordings in $JFR_DIR (jfr print --events jdk.ExecutionSample FILE)"
+  say "recordings in $JFR_DIR (jfr print --events jdk.ExecutionSample FILE; NAME.redis.txt: Redis time by command)"
 fi
 
 # --- table -------------------------------------------------------------------------------------------------

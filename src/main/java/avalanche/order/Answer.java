@@ -14,6 +14,22 @@ public record Answer(int status, JsonObject body, String location, Buffer encode
     this(status, body, location, body.toBuffer());
   }
 
+  /**
+   * The 202 of a won purchase, written without the JSON encoder (the hottest answer there is): an
+   * order id is hex digits, a dash, digits and a dot ({@link OrderIds}): nothing JSON escapes.
+   */
+  public static Answer reserved(String orderId) {
+    return new Answer(
+        202,
+        new JsonObject()
+            .put("outcome", "RESERVED")
+            .put("orderId", orderId)
+            .put("status", "PENDING"),
+        "/api/orders/" + orderId,
+        Buffer.buffer(
+            "{\"outcome\":\"RESERVED\",\"orderId\":\"" + orderId + "\",\"status\":\"PENDING\"}"));
+  }
+
   public static Answer conflict(String code, String message) {
     return new Answer(409, new JsonObject().put("error", code).put("message", message), null);
   }

@@ -14,8 +14,8 @@ import avalanche.stock.Reservation;
 import avalanche.stock.Reservation.Outcome;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockKeys;
-import avalanche.stock.StockLiveness;
 import avalanche.stock.StockScripts;
+import avalanche.stock.StockWatch;
 import avalanche.waitingroom.AdmissionTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -61,7 +61,7 @@ public final class PurchaseRoutes {
   private final BucketDirectory buckets;
   private final BucketedAttempt attempts;
   private final SoldOutCache soldOut;
-  private final StockLiveness liveness;
+  private final StockWatch liveness;
   private final DropMetrics metrics;
   private final AdmissionTokens admissions;
 
@@ -73,7 +73,7 @@ public final class PurchaseRoutes {
       StockScripts stock,
       BucketDirectory buckets,
       SoldOutCache soldOut,
-      StockLiveness liveness,
+      StockWatch liveness,
       DropMetrics metrics,
       AdmissionTokens admissions) {
     this.auth = auth;
@@ -270,7 +270,7 @@ public final class PurchaseRoutes {
             result -> {
               metrics.outcome(productId, result.outcome());
               return switch (result.outcome()) {
-                case RESERVED -> Future.succeededFuture(reserved(result.orderId()));
+                case RESERVED -> Future.succeededFuture(Answer.reserved(result.orderId()));
                 case LOST -> Future.succeededFuture(LOST);
                 case SOLD_OUT -> {
                   if (result.cacheable()) {
@@ -329,15 +329,5 @@ public final class PurchaseRoutes {
                 }
               });
     }
-  }
-
-  private static Answer reserved(String orderId) {
-    return new Answer(
-        202,
-        new JsonObject()
-            .put("outcome", "RESERVED")
-            .put("orderId", orderId)
-            .put("status", "PENDING"),
-        "/api/orders/" + orderId);
   }
 }

@@ -1,9 +1,6 @@
 package avalanche.stock;
 
-import avalanche.infra.http.ApiException;
 import avalanche.infra.redis.HashSlots;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * (a crowd on a cold server queues for seconds, and a 503 then would hide a reservation that went
  * through); it is answered 503 once nothing came back from that slot for a while (a master failing
  * over, Redis restarting: the contract wants a 503 within 2 s then, never a hung request). Shared
- * by the process's ingress instances.
+ * by the process's ingress instances; each one's waiting purchases are in its {@link StockWatch}.
  */
 public final class StockLiveness implements Shareable {
   /** First look at a purchase still waiting for its script. */
@@ -27,18 +24,14 @@ public final class StockLiveness implements Shareable {
   /** Nobody waits longer than this, whatever answers. */
   static final long MAX_WAIT_MS = 8_000;
 
-  private static final long RECHECK_MS = 250;
   private static final String MAP = "avalanche.stock";
   private static final String KEY = "liveness";
 
-  private final Vertx vertx;
   private final AtomicLongArray bySlot = new AtomicLongArray(HashSlots.COUNT);
   private final AtomicLong any = new AtomicLong();
   private volatile boolean closing;
 
-  StockLiveness(Vertx vertx) {
-    this.vertx = vertx;
-  }
+  StockLiveness() {}
 
   /** The one instance of this Vert.x instance. */
   public static StockLiveness of(Vertx vertx) {
@@ -46,7 +39,7 @@ public final class StockLiveness implements Shareable {
         vertx
             .sharedData()
             .<String, Object>getLocalMap(MAP)
-            .computeIfAbsent(KEY, k -> new StockLiveness(vertx));
+            .computeIfAbsent(KEY, k -> new StockLiveness());
   }
 
   /** A script on the bucket with that tag answered now. */
@@ -73,43 +66,5 @@ public final class StockLiveness implements Shareable {
    */
   public void closing() {
     closing = true;
-  }
-
-  /**
-   * {@code work}, or a 503 once it has waited {@link #FIRST_CHECK_MS} while the slot of {@code tag}
-   * is not answering (and at the latest after {@link #MAX_WAIT_MS}).
-   */
-  public <T> Future<T> within(Future<T> work, String tag) {
-    if (work.isComplete()) {
-      return work;
-    }
-    Promise<T> answer = Promise.promise();
-    work.onComplete(
-        done -> {
-          if (done.succeeded()) {
-            answer.tryComplete(done.result());
-          } else {
-            answer.tryFail(done.cause());
-          }
-        });
-    long started = System.currentTimeMillis();
-    check(answer, tag, started, FIRST_CHECK_MS);
-    return answer.future();
-  }
-
-  private <T> void check(Promise<T> answer, String tag, long started, long delayMs) {
-    vertx.setTimer(
-        delayMs,
-        id -> {
-          if (answer.future().isComplete()) {
-            return;
-          }
-          long now = System.currentTimeMillis();
-          if (now - started >= MAX_WAIT_MS || !answering(tag, now)) {
-            answer.tryFail(ApiException.unavailable("stock service unavailable, try again"));
-          } else {
-            check(answer, tag, started, RECHECK_MS);
-          }
-        });
   }
 }

@@ -31,6 +31,7 @@ import avalanche.stock.BucketDirectory;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockLiveness;
 import avalanche.stock.StockScripts;
+import avalanche.stock.StockWatch;
 import avalanche.user.LoadTestRoutes;
 import avalanche.user.PiiCipher;
 import avalanche.user.UserRoutes;
@@ -54,6 +55,9 @@ import java.util.concurrent.TimeUnit;
 
 /** HTTP ingress: the router of the public contract. Runs as N instances, one per event loop. */
 public class HttpIngressVerticle extends VerticleBase {
+  /** Seconds an idle keep-alive connection stays open. */
+  private static final int IDLE_TIMEOUT_S = 75;
+
   private HttpServer server;
   private Pool pg;
   private Redis redis;
@@ -112,7 +116,7 @@ public class HttpIngressVerticle extends VerticleBase {
             stock,
             BucketDirectory.of(vertx),
             SoldOutCache.of(vertx),
-            StockLiveness.of(vertx),
+            new StockWatch(vertx, StockLiveness.of(vertx)),
             dropMetrics,
             admissions);
     purchases.mount(router);
@@ -138,7 +142,11 @@ public class HttpIngressVerticle extends VerticleBase {
                 .setHost(http.host())
                 .setPort(http.port())
                 .setTcpNoDelay(true)
-                .setIdleTimeout(60));
+                // Longer than the 60 s common clients keep an idle connection (Vert.x's client,
+                // Gatling): a server closing at that same moment races a request the client sends
+                // on
+                // it, and a POST is not resent (nginx waits 75 s for the same reason).
+                .setIdleTimeout(IDLE_TIMEOUT_S));
     // What the HTTP decoder refuses never reaches the router; it gets the contract's error JSON all
     // the same.
     server.invalidRequestHandler(Http::invalidRequest);

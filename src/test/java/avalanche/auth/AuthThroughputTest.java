@@ -16,6 +16,7 @@ import avalanche.stock.BucketDirectory;
 import avalanche.stock.SoldOutCache;
 import avalanche.stock.StockLiveness;
 import avalanche.stock.StockScripts;
+import avalanche.stock.StockWatch;
 import avalanche.waitingroom.AdmissionTokens;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -458,7 +459,7 @@ class AuthThroughputTest {
                     stock,
                     BucketDirectory.of(vertx),
                     SoldOutCache.of(vertx),
-                    StockLiveness.of(vertx),
+                    new StockWatch(vertx, StockLiveness.of(vertx)),
                     DropMetrics.of(settings),
                     AdmissionTokens.of(settings.jwt()));
             purchases.mount(router);

@@ -21,6 +21,20 @@ class SettlementYieldTest {
   }
 
   @Test
+  void measuredEveryQuarterSecondOneSlowQuarterDoesNotEndTheBurst() {
+    SettlementYield y = new SettlementYield(3_000, 30_000);
+    y.observe(0, 0, 0);
+    assertTrue(y.observe(1_000, 250, 0), "4,000/s over the first quarter second: a burst");
+    assertTrue(y.observe(1_100, 500, 250), "400/s for one quarter (a pause): still holding");
+    assertTrue(y.observe(2_100, 750, 500), "4,000/s again: the calm starts over");
+    assertTrue(y.observe(2_200, 1_000, 750));
+    assertTrue(y.observe(2_300, 1_250, 1_000));
+    assertTrue(y.observe(2_400, 1_500, 1_250));
+    assertFalse(
+        y.observe(2_500, 1_750, 1_500), "a full second below half the bound: the burst is over");
+  }
+
+  @Test
   void neverHoldsAnOrderLongerThanTheLagBound() {
     SettlementYield y = new SettlementYield(1_000, 5_000);
     y.observe(0, 0, 0);

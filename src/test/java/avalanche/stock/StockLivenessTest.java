@@ -3,10 +3,13 @@ package avalanche.stock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import avalanche.infra.http.ApiException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +19,7 @@ class StockLivenessTest {
   private static final String OTHER = StockKeys.tag(2);
 
   private final Vertx vertx = Vertx.vertx();
-  private final StockLiveness liveness = new StockLiveness(vertx);
+  private final StockLiveness liveness = new StockLiveness();
 
   @AfterEach
   void close() throws Exception {
@@ -52,7 +55,7 @@ class StockLivenessTest {
     long started = System.currentTimeMillis();
     long keepAlive =
         vertx.setPeriodic(100, id -> liveness.answered(HOT, System.currentTimeMillis()));
-    Future<String> answer = liveness.within(script.future(), HOT);
+    Future<String> answer = onContext(watch -> watch.within(script.future(), HOT));
     vertx.setTimer(StockLiveness.FIRST_CHECK_MS + 1_000, id -> script.complete("RESERVED"));
     assertThat(answer.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
         .isEqualTo("RESERVED");
@@ -62,9 +65,11 @@ class StockLivenessTest {
   }
 
   @Test
-  void aSilentSlotIsAnswered503AfterTheFirstCheck() {
+  void aSilentSlotIsAnswered503AfterTheFirstCheck() throws Exception {
     liveness.answered(HOT, System.currentTimeMillis() - 5_000);
-    Future<String> answer = liveness.within(Promise.<String>promise().future(), HOT);
+    long started = System.currentTimeMillis();
+    Future<String> answer =
+        onContext(watch -> watch.within(Promise.<String>promise().future(), HOT));
     Throwable failure =
         answer
             .toCompletionStage()
@@ -74,5 +79,51 @@ class StockLivenessTest {
             .join();
     assertThat(failure).isInstanceOf(ApiException.class);
     assertThat(((ApiException) failure).status()).isEqualTo(503);
+    assertThat(System.currentTimeMillis() - started)
+        .as("the contract's 503 within 2 s of a Redis that is down")
+        .isBetween(StockLiveness.FIRST_CHECK_MS, 2_000L);
+  }
+
+  @Test
+  void aTickForgetsAnsweredPurchasesAndKeepsOnlyTheWaitingOnes() {
+    StockWatch watch = new StockWatch(liveness);
+    liveness.answered(HOT, 1_000);
+    Promise<String> slow = Promise.promise();
+    Future<String> waiting = watch.within(slow.future(), HOT);
+    Promise<String> quick = Promise.promise();
+    Future<String> answered = watch.within(quick.future(), HOT);
+    assertThat(watch.within(Future.succeededFuture("LOST"), HOT).result())
+        .as("an answer already there is passed on as is, never held")
+        .isEqualTo("LOST");
+    assertThat(watch.held()).isEqualTo(2);
+    quick.complete("RESERVED");
+    assertThat(answered.result()).isEqualTo("RESERVED");
+    watch.tick(System.currentTimeMillis());
+    assertThat(watch.held()).as("the answered one is forgotten").isEqualTo(1);
+    assertThat(waiting.isComplete()).isFalse();
+    slow.complete("SOLD_OUT");
+    assertThat(waiting.result()).isEqualTo("SOLD_OUT");
+    watch.tick(System.currentTimeMillis());
+    assertThat(watch.held()).isZero();
+  }
+
+  @Test
+  void aLateAnswerAfterThe503ChangesNothing() {
+    StockWatch watch = new StockWatch(liveness);
+    Promise<String> script = Promise.promise();
+    Future<String> answer = watch.within(script.future(), HOT);
+    watch.tick(System.currentTimeMillis() + StockLiveness.FIRST_CHECK_MS);
+    assertThat(answer.failed()).as("nothing ever answered: a 503").isTrue();
+    script.complete("RESERVED");
+    assertThat(answer.failed()).isTrue();
+    assertThat(watch.held()).isZero();
+  }
+
+  /** A watch made on an event loop, as an ingress instance makes its own, and used there. */
+  private <T> Future<T> onContext(Function<StockWatch, Future<T>> use) throws Exception {
+    Context context = vertx.getOrCreateContext();
+    CompletableFuture<Future<T>> made = new CompletableFuture<>();
+    context.runOnContext(v -> made.complete(use.apply(new StockWatch(vertx, liveness))));
+    return made.get(5, TimeUnit.SECONDS);
   }
 }
