@@ -263,7 +263,7 @@ say "products: huge stock $BIG, sold out $SOLD; 20,000 users for the sold-out an
 PURCHASE_GUESS=3000
 purchase_tokens() { # seconds rate -> file with enough fresh tokens
   local file="$WORK/tokens-$RANDOM$RANDOM.txt"
-  provision $(( ($1 * $2 * 2) + 1000 )) "$file"
+  provision $(( ($1 * $2 * 3) + 1000 )) "$file"
   echo "$file"
 }
 

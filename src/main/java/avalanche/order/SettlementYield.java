@@ -1,36 +1,35 @@
 package avalanche.order;
 
+import java.util.ArrayDeque;
+
 /**
  * When the relay holds won orders back in the outbox so that a burst of purchases gets the cores
  * first.
  *
- * <p>While orders are won faster than the saga can settle them ({@code aboveWinsPerSecond}, set
- * near the saga's sustained rate), a backlog builds whatever the relay does; settling part of it
- * during the burst only takes CPU, Redis and PostgreSQL time from the purchases, which then answer
- * slower. So above that rate the relay stops, the orders wait in the outbox (as durable as Redis,
- * and not yet in any saga, so no saga timer runs for them), and once the rate has stayed below half
- * of it for {@link #CALM_MS} the relay drains the backlog at full speed. No order waits longer than
- * {@code maxLagMs} for all that: past it the relay moves the oldest orders on even mid-burst.
+ * <p>While orders are won faster than {@code aboveWinsPerSecond} (set above the saga's sustained
+ * rate and near half of what the ingress serves at full speed), a backlog builds whatever the relay
+ * does, and settling part of it during the burst only takes CPU, Redis and PostgreSQL time from the
+ * purchases, which then answer slower. So above that rate the relay stops, the orders wait in the
+ * outbox (as durable as Redis, and not yet in any saga, so no saga timer runs for them), and once
+ * the rate falls below half of it the relay drains the backlog at full speed. No order waits longer
+ * than {@code maxLagMs} for all that: past it the relay moves the oldest orders on even mid-burst.
  *
- * <p>The rate is the sum of the products' {@code won} counters (kept by reserve.lua) over time, so
- * it counts every process's purchases. Pure logic: fed by the relay's measurement, used from its
+ * <p>The rate is the sum of the products' {@code won} counters (kept by reserve.lua) over the last
+ * {@link #WINDOW_MS}, so it counts every process's purchases. The relay looks every quarter second
+ * to catch a burst early; the rate over a whole second is steadier than one over a quarter, so a
+ * paced load just under the bound is not taken for a burst, and one slow quarter (a pause for
+ * garbage collection) does not end one. Pure logic: fed by the relay's measurement, used from its
  * context.
  */
 final class SettlementYield {
-  /**
-   * A burst is over once the rate stayed below half the bound this long: the relay measures every
-   * quarter second to catch a burst early, and one slow quarter (a pause for garbage collection)
-   * would otherwise let a batch of orders out mid-burst.
-   */
-  static final long CALM_MS = 1_000;
+  /** The rate is taken over this much of the latest measurements. */
+  static final long WINDOW_MS = 1_000;
 
   private final long aboveWinsPerSecond;
   private final long maxLagMs;
-  private long lastWon = -1;
-  private long lastAt;
+  private final ArrayDeque<long[]> looks = new ArrayDeque<>();
   private long winsPerSecond;
   private boolean burst;
-  private long calmSince = -1;
   private boolean holding;
 
   /** {@code aboveWinsPerSecond} 0: never hold back. */
@@ -44,25 +43,35 @@ final class SettlementYield {
    * outbox. Returns whether the relay holds back from now on.
    */
   boolean observe(long wonTotal, long atMs, long lagMs) {
-    if (lastWon >= 0 && atMs > lastAt) {
-      // A smaller total (a product left the index, Redis lost its data) is no burst.
-      winsPerSecond = Math.max(0, wonTotal - lastWon) * 1000 / (atMs - lastAt);
-      if (aboveWinsPerSecond <= 0) {
-        burst = false;
-      } else if (!burst) {
-        burst = winsPerSecond > aboveWinsPerSecond;
-        calmSince = -1;
-      } else if (2 * winsPerSecond > aboveWinsPerSecond) {
-        calmSince = -1;
-      } else {
-        calmSince = calmSince < 0 ? lastAt : calmSince;
-        burst = atMs - calmSince < CALM_MS;
-      }
+    long[] last = looks.peekLast();
+    if (last != null && (wonTotal < last[0] || atMs < last[1])) {
+      // A smaller total (a product left the index, Redis lost its data) is no burst: start over.
+      looks.clear();
+      winsPerSecond = 0;
+      burst = false;
     }
-    lastWon = wonTotal;
-    lastAt = atMs;
+    looks.addLast(new long[] {wonTotal, atMs});
+    // Keep the latest look at or before the window's start, so the rate spans the whole window.
+    while (looks.size() > 2 && atMs - secondOldest()[1] >= WINDOW_MS) {
+      looks.removeFirst();
+    }
+    long[] oldest = looks.peekFirst();
+    if (atMs > oldest[1]) {
+      winsPerSecond = (wonTotal - oldest[0]) * 1000 / (atMs - oldest[1]);
+      burst =
+          aboveWinsPerSecond > 0
+              && (burst
+                  ? 2 * winsPerSecond > aboveWinsPerSecond
+                  : winsPerSecond > aboveWinsPerSecond);
+    }
     holding = burst && lagMs <= maxLagMs;
     return holding;
+  }
+
+  private long[] secondOldest() {
+    var it = looks.iterator();
+    it.next();
+    return it.next();
   }
 
   boolean holding() {

@@ -21,17 +21,29 @@ class SettlementYieldTest {
   }
 
   @Test
-  void measuredEveryQuarterSecondOneSlowQuarterDoesNotEndTheBurst() {
+  void measuredEveryQuarterSecondTheRateIsThatOfTheLastSecond() {
     SettlementYield y = new SettlementYield(3_000, 30_000);
     y.observe(0, 0, 0);
     assertTrue(y.observe(1_000, 250, 0), "4,000/s over the first quarter second: a burst");
-    assertTrue(y.observe(1_100, 500, 250), "400/s for one quarter (a pause): still holding");
-    assertTrue(y.observe(2_100, 750, 500), "4,000/s again: the calm starts over");
-    assertTrue(y.observe(2_200, 1_000, 750));
-    assertTrue(y.observe(2_300, 1_250, 1_000));
-    assertTrue(y.observe(2_400, 1_500, 1_250));
-    assertFalse(
-        y.observe(2_500, 1_750, 1_500), "a full second below half the bound: the burst is over");
+    assertTrue(y.observe(1_100, 500, 250), "one slow quarter (a pause): 2,200/s over the burst");
+    assertTrue(y.observe(2_100, 750, 500));
+    assertTrue(y.observe(3_100, 1_000, 750));
+    assertEquals(3_100, y.winsPerSecond(), "over the last second");
+    assertTrue(y.observe(3_200, 1_250, 1_000), "2,200/s over the last second");
+    assertTrue(y.observe(3_300, 1_500, 1_250), "2,200/s");
+    assertFalse(y.observe(3_400, 1_750, 1_500), "1,300/s: below half the bound, the burst is over");
+  }
+
+  @Test
+  void aPacedLoadJustUnderTheBoundIsNoBurstThoughItsQuartersVary() {
+    SettlementYield y = new SettlementYield(3_000, 30_000);
+    long won = 0;
+    y.observe(won, 0, 0);
+    for (int quarter = 1; quarter <= 40; quarter++) {
+      // 2,200/s on average, one quarter in four at 3,400/s
+      won += quarter % 4 == 0 ? 850 : 450;
+      assertFalse(y.observe(won, quarter * 250L, 0), "quarter " + quarter);
+    }
   }
 
   @Test
