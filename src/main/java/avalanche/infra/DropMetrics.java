@@ -3,10 +3,9 @@ package avalanche.infra;
 import avalanche.infra.config.Settings;
 import avalanche.stock.Reservation;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,10 +13,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Drop counters exported on /metrics as {@code avalanche_drop_attempts_total{outcome=...}}, the
- * purchase answer time ({@code avalanche_purchase_time_seconds}, with a rolling p99) and, for the
- * live feed, the attempts this process refused before the stock decided them, per product. One
- * instance per process (per metrics registry), shared by every ingress instance, so the live feed
- * reads the whole process's counts.
+ * purchase answer time ({@code avalanche_purchase_time_seconds}, and its p99 over the last 5 s as
+ * {@code avalanche_purchase_time_p99_seconds}) and, for the live feed, the attempts this process
+ * refused before the stock decided them, per product. One instance per process (per metrics
+ * registry), shared by every ingress instance, so the live feed reads the whole process's counts.
  */
 public final class DropMetrics {
   /**
@@ -35,6 +34,8 @@ public final class DropMetrics {
   private final Counter rejected;
   private final Counter waitedShort;
   private final Timer answerTime;
+  // A short window: the live feed shows the p99 of the last few seconds, not of the whole run.
+  private final RollingP99 recentAnswerTimes = new RollingP99(5_000);
   private final Map<Long, LongAdder> rejectedByProduct = new ConcurrentHashMap<>();
 
   public DropMetrics(MeterRegistry registry) {
@@ -50,14 +51,14 @@ public final class DropMetrics {
         Counter.builder("avalanche.drop.replica.wait.short")
             .description("wins answered before drop.waitReplicas replicas acknowledged them")
             .register(registry);
-    // A short window: the live feed shows the p99 of the last few seconds, not of the whole run.
     answerTime =
         Timer.builder("avalanche.purchase.time")
             .description("time from a purchase request to its answer, in this process")
-            .publishPercentiles(0.99)
-            .distributionStatisticExpiry(Duration.ofSeconds(5))
-            .distributionStatisticBufferLength(5)
             .register(registry);
+    Gauge.builder("avalanche.purchase.time.p99", this, m -> m.purchaseP99Ms() / 1_000)
+        .description("p99 of the purchase answer time over the last 5 s, in this process")
+        .baseUnit("seconds")
+        .register(registry);
   }
 
   /** This process's instance. */
@@ -113,16 +114,13 @@ public final class DropMetrics {
 
   public void answered(long nanos) {
     answerTime.record(nanos, TimeUnit.NANOSECONDS);
+    recentAnswerTimes.record(nanos);
   }
 
   /**
-   * p99 of the purchase answer time over the last few seconds in this process, in ms; 0 without
-   * purchases.
+   * p99 of the purchase answer time over the last 5 s in this process, in ms; 0 without purchases.
    */
   public double purchaseP99Ms() {
-    for (ValueAtPercentile p : answerTime.takeSnapshot().percentileValues()) {
-      return p.value(TimeUnit.MILLISECONDS);
-    }
-    return 0;
+    return recentAnswerTimes.p99Ms(System.currentTimeMillis());
   }
 }

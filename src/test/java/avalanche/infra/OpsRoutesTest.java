@@ -125,6 +125,14 @@ class OpsRoutesTest {
               assertThat(text)
                   .containsPattern(
                       "vertx_http_server_response_time_seconds_count\\{[^}]*route=\"/api/products/:productId/purchase\"");
+              assertThat(text).contains("avalanche_purchase_time_seconds_count");
+              Matcher p99 =
+                  Pattern.compile("(?m)^avalanche_purchase_time_p99_seconds(\\{[^}]*})? (\\S+)$")
+                      .matcher(text);
+              assertThat(p99.find()).as("avalanche_purchase_time_p99_seconds in\n" + text).isTrue();
+              assertThat(Double.parseDouble(p99.group(2)))
+                  .as("the p99 of the purchases just answered")
+                  .isPositive();
               return r;
             })
         .onComplete(test.succeedingThenComplete());
