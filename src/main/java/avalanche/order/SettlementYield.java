@@ -6,13 +6,14 @@ import java.util.ArrayDeque;
  * When the relay holds won orders back in the outbox so that a burst of purchases gets the cores
  * first.
  *
- * <p>While orders are won faster than {@code aboveWinsPerSecond} (set above the saga's sustained
- * rate and near half of what the ingress serves at full speed), a backlog builds whatever the relay
- * does, and settling part of it during the burst only takes CPU, Redis and PostgreSQL time from the
- * purchases, which then answer slower. So above that rate the relay stops, the orders wait in the
- * outbox (as durable as Redis, and not yet in any saga, so no saga timer runs for them), and once
- * the rate falls below half of it the relay drains the backlog at full speed. No order waits longer
- * than {@code maxLagMs} for all that: past it the relay moves the oldest orders on even mid-burst.
+ * <p>While orders are won faster than {@code aboveWinsPerSecond} (set a little above the saga's
+ * sustained rate: purchases sharing the cores with the saga get little further, so a higher bound
+ * would never be reached), a backlog builds whatever the relay does, and settling part of it during
+ * the burst only takes CPU, Redis and PostgreSQL time from the purchases, which then answer slower.
+ * So above that rate the relay stops, the orders wait in the outbox (as durable as Redis, and not
+ * yet in any saga, so no saga timer runs for them), and once the rate falls below half of it the
+ * relay drains the backlog at full speed. No order waits longer than {@code maxLagMs} for all that:
+ * past it the relay moves the oldest orders on even mid-burst.
  *
  * <p>The rate is the sum of the products' {@code won} counters (kept by reserve.lua) over the last
  * {@link #WINDOW_MS}, so it counts every process's purchases. The relay looks every quarter second

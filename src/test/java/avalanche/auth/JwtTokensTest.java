@@ -113,6 +113,28 @@ class JwtTokensTest {
   }
 
   @Test
+  void theClaimsAreReadAsTheyAreAndOnlyRolesAsAnArray() {
+    JsonObject claims =
+        JwtTokens.claims(
+            "{\"sub\":\"7\",\"roles\":[\"USER\",\"ADMIN\"],\"x\":{\"a\":[1,{}]},\"y\":[[]],\"ok\":true,\"n\":null,\"iat\":1,\"exp\":1e3,\"big\":123456789012}"
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(claims.getString("sub")).isEqualTo("7");
+    assertThat(claims.getJsonArray("roles")).containsExactly("USER", "ADMIN");
+    assertThat(claims.fieldNames()).doesNotContain("x", "y");
+    assertThat(claims.getBoolean("ok")).isTrue();
+    assertThat(claims.containsKey("n")).isTrue();
+    assertThat(claims.getValue("iat")).isEqualTo(1);
+    assertThat(claims.getValue("exp")).isEqualTo(1000.0);
+    assertThat(claims.getValue("big")).isEqualTo(123456789012L);
+    for (String bad :
+        List.of("", "[]", "\"sub\"", "{\"roles\":[1]}", "{\"a\":1} {}", "{\"a\":", "{\"a\" 1}")) {
+      assertThatThrownBy(() -> JwtTokens.claims(bad.getBytes(StandardCharsets.UTF_8)))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
   void otherAlgorithmsKeysAndShapesAreRefused() {
     JsonObject claims = new JsonObject().put("sub", "1").put("iat", now()).put("exp", now() + 600);
     String hs512 = signer.generateToken(claims, new JWTOptions().setAlgorithm("HS512"));

@@ -54,7 +54,7 @@ class SettingsTest {
     assertThat(settings.auth().signup().perEmail()).isZero();
     assertThat(settings.auth().login().windowSeconds()).isEqualTo(60);
     assertThat(settings.smtp().retry().maxDelayMs()).isEqualTo(60_000);
-    assertThat(settings.outbox().yieldAboveWinsPerSecond()).isEqualTo(5_000);
+    assertThat(settings.outbox().yieldAboveWinsPerSecond()).isEqualTo(3_000);
     assertThat(settings.verticles().outboxRelay()).isEqualTo(1);
     assertThat(settings.metricsRegistry()).isEqualTo("test");
   }
