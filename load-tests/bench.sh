@@ -260,7 +260,7 @@ curl -sf -o /dev/null -X POST "$BASE/api/products/$SOLD/purchase" -H "Authorizat
 say "products: huge stock $BIG, sold out $SOLD; 20,000 users for the sold-out and ping rounds"
 
 # The purchase rounds use each user once: tokens are provisioned per round, twice the best rate seen so far.
-PURCHASE_GUESS=3000
+PURCHASE_GUESS=6000
 purchase_tokens() { # seconds rate -> file with enough fresh tokens
   local file="$WORK/tokens-$RANDOM$RANDOM.txt"
   provision $(( ($1 * $2 * 3) + 1000 )) "$file"
