@@ -259,7 +259,7 @@ curl -sf -o /dev/null -X POST "$BASE/api/products/$SOLD/purchase" -H "Authorizat
   || { echo "bench: could not sell the sold-out product out" >&2; exit 1; }
 say "products: huge stock $BIG, sold out $SOLD; 20,000 users for the sold-out and ping rounds"
 
-# The purchase rounds use each user once: tokens are provisioned per round, twice the best rate seen so far.
+# The purchase rounds use each user once: tokens are provisioned per round, three times the best rate seen so far.
 PURCHASE_GUESS=6000
 purchase_tokens() { # seconds rate -> file with enough fresh tokens
   local file="$WORK/tokens-$RANDOM$RANDOM.txt"
