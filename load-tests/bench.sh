@@ -500,6 +500,7 @@ if [ -n "$JFR_DIR" ]; then
     "$java_home/lib/jfr/profile.jfc" > "$JFR_DIR/sampling.jfc"
   for name in ping purchase soldout; do
     selected "$name" || continue
+    await_quiet
     say "profiling $name under JFR"
     saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}" "${REDIS[$name]}")
     PROFILE=$name
