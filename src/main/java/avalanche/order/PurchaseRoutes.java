@@ -61,7 +61,7 @@ public final class PurchaseRoutes {
   private final BucketDirectory buckets;
   private final BucketedAttempt attempts;
   private final SoldOutCache soldOut;
-  private final StockWatch liveness;
+  private final StockWatch watch;
   private final DropMetrics metrics;
   private final AdmissionTokens admissions;
 
@@ -73,7 +73,7 @@ public final class PurchaseRoutes {
       StockScripts stock,
       BucketDirectory buckets,
       SoldOutCache soldOut,
-      StockWatch liveness,
+      StockWatch watch,
       DropMetrics metrics,
       AdmissionTokens admissions) {
     this.auth = auth;
@@ -84,7 +84,7 @@ public final class PurchaseRoutes {
     this.buckets = buckets;
     this.attempts = new BucketedAttempt(stock);
     this.soldOut = soldOut;
-    this.liveness = liveness;
+    this.watch = watch;
     this.metrics = metrics;
     this.admissions = admissions;
   }
@@ -257,8 +257,8 @@ public final class PurchaseRoutes {
         cached != null
             ? cached.tag(cached.split() ? cached.home(userId) : 0)
             : StockKeys.tag(productId);
-    decided.onSuccess(answered -> liveness.answered(tag, System.currentTimeMillis()));
-    return liveness
+    decided.onSuccess(answered -> watch.answered(tag, System.currentTimeMillis()));
+    return watch
         .within(decided, tag)
         .recover(
             e ->
