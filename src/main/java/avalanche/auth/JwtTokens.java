@@ -101,7 +101,7 @@ public final class JwtTokens {
       throw new IllegalArgumentException("expired");
     }
     if (iat > now + LEEWAY_SECONDS
-        || claims.getValue("nbf") != null && seconds(claims, "nbf") > now + LEEWAY_SECONDS) {
+        || (claims.getValue("nbf") != null && seconds(claims, "nbf") > now + LEEWAY_SECONDS)) {
       throw new IllegalArgumentException("not valid yet");
     }
     // We issue tokens for accessTtlSeconds; a longer one (exp 1e30 would never expire) was not made
