@@ -1,6 +1,7 @@
 package avalanche.order;
 
 import java.util.ArrayDeque;
+import java.util.Iterator;
 
 /**
  * When the relay holds won orders back in the outbox so that a burst of purchases gets the cores
@@ -28,7 +29,7 @@ final class SettlementYield {
 
   private final long aboveWinsPerSecond;
   private final long maxLagMs;
-  private final ArrayDeque<long[]> looks = new ArrayDeque<>();
+  private final ArrayDeque<Look> looks = new ArrayDeque<>();
   private long winsPerSecond;
   private boolean burst;
   private boolean holding;
@@ -44,21 +45,21 @@ final class SettlementYield {
    * outbox. Returns whether the relay holds back from now on.
    */
   boolean observe(long wonTotal, long atMs, long lagMs) {
-    long[] last = looks.peekLast();
-    if (last != null && (wonTotal < last[0] || atMs < last[1])) {
+    Look last = looks.peekLast();
+    if (last != null && (wonTotal < last.won() || atMs < last.atMs())) {
       // A smaller total (a product left the index, Redis lost its data) is no burst: start over.
       looks.clear();
       winsPerSecond = 0;
       burst = false;
     }
-    looks.addLast(new long[] {wonTotal, atMs});
+    looks.addLast(new Look(wonTotal, atMs));
     // Keep the latest look at or before the window's start, so the rate spans the whole window.
-    while (looks.size() > 2 && atMs - secondOldest()[1] >= WINDOW_MS) {
+    while (looks.size() > 2 && atMs - secondOldest().atMs() >= WINDOW_MS) {
       looks.removeFirst();
     }
-    long[] oldest = looks.peekFirst();
-    if (atMs > oldest[1]) {
-      winsPerSecond = (wonTotal - oldest[0]) * 1000 / (atMs - oldest[1]);
+    Look oldest = looks.peekFirst();
+    if (atMs > oldest.atMs()) {
+      winsPerSecond = (wonTotal - oldest.won()) * 1000 / (atMs - oldest.atMs());
       burst =
           aboveWinsPerSecond > 0
               && (burst
@@ -69,8 +70,8 @@ final class SettlementYield {
     return holding;
   }
 
-  private long[] secondOldest() {
-    var it = looks.iterator();
+  private Look secondOldest() {
+    Iterator<Look> it = looks.iterator();
     it.next();
     return it.next();
   }
@@ -82,4 +83,7 @@ final class SettlementYield {
   long winsPerSecond() {
     return winsPerSecond;
   }
+
+  /** The products' won orders so far, and when that was read. */
+  private record Look(long won, long atMs) {}
 }
