@@ -3,14 +3,17 @@
 --   BENCH_TOKENS               file of access tokens, one a line: a Bearer header per request
 --   BENCH_OFFSET               first token to use (0-based); tokens are used in order, each once,
 --                              wrapping around only when the file runs out (counted as "reused")
---   BENCH_DELAY_MS             pause of each connection between two requests (paces a steady rate)
+--   BENCH_RATE                 requests per second to offer (0 or unset: as fast as the connections go).
+--                              Each request has its time slot, one every 1/rate s from the first, and waits
+--                              for it: the rate offered does not depend on the server's latency, and requests
+--                              a stalled server fell behind on are sent as soon as a connection is free.
 -- Prints one line: BENCH requests=.. duration_us=.. p50_us=.. p99_us=.. socket_errors=.. reused=.. codes=200:..,409:..
 -- Run it with one wrk thread (-t1): the token order is per thread.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/health"
 local tokens_file = os.getenv("BENCH_TOKENS") or ""
 local offset = tonumber(os.getenv("BENCH_OFFSET") or "0")
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+local rate = tonumber(os.getenv("BENCH_RATE") or "0")
 
 local tokens = {}
 local sent = 0
@@ -47,9 +50,24 @@ function response(status, headers, body)
   codes[status] = (codes[status] or 0) + 1
 end
 
-if delay_ms > 0 then
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef([[
+    typedef struct { long tv_sec; long tv_usec; } bench_timeval;
+    int gettimeofday(bench_timeval *tv, void *tz);
+  ]])
+  local tv = ffi.new("bench_timeval")
+  local function now_ms()
+    ffi.C.gettimeofday(tv, nil)
+    return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
+  end
+  local interval = 1000 / rate
+  local slot = nil
+  -- wrk asks before each request how long to wait: until the request's slot.
   function delay()
-    return delay_ms
+    local now = now_ms()
+    slot = (slot or now - interval) + interval
+    return math.max(0, math.floor(slot - now))
   end
 end
 

@@ -215,7 +215,7 @@ heap_after_gc_mb() {
   heap_mb
 }
 
-# run_wrk seconds connections method path tokens offset delay_ms -> the BENCH line. With PROFILE set, the
+# run_wrk seconds connections method path tokens offset rate -> the BENCH line (rate 0: unpaced). With PROFILE set, the
 # wrk run (and only it, not the set-up before it) is recorded by JFR into $JFR_DIR/$PROFILE.jfr.
 PROFILE=""
 # The CPU time of the server and its embedded servers is read just before and after the wrk run (into
@@ -226,7 +226,7 @@ run_wrk() {
     redis_stats_reset
   fi
   cpu_ticks > "$WORK/cpu.before"
-  BENCH_METHOD=$3 BENCH_PATH=$4 BENCH_TOKENS=$5 BENCH_OFFSET=$6 BENCH_DELAY_MS=$7 \
+  BENCH_METHOD=$3 BENCH_PATH=$4 BENCH_TOKENS=$5 BENCH_OFFSET=$6 BENCH_RATE=$7 \
     "${WRK[@]}" -t1 -c"$2" -d"$1"s --timeout 10s -s "$HERE/bench.lua" "$BASE" | grep '^BENCH ' || echo "BENCH requests=0"
   cpu_ticks > "$WORK/cpu.after"
   if [ -n "$PROFILE" ]; then
@@ -261,41 +261,31 @@ say "products: huge stock $BIG, sold out $SOLD; 20,000 users for the sold-out an
 
 # The purchase rounds use each user once: tokens are provisioned per round, three times the best rate seen so far.
 PURCHASE_GUESS=6000
-purchase_tokens() { # seconds rate -> file with enough fresh tokens
+# Then it waits until the server is quiet again: PostgreSQL's work after hundreds of thousands of sign-ups (WAL,
+# autovacuum) would otherwise share the cores with the round that follows.
+purchase_tokens() { # seconds rate [tenths: 30] -> file with enough fresh tokens (rate x seconds x tenths / 10)
   local file="$WORK/tokens-$RANDOM$RANDOM.txt"
-  provision $(( ($1 * $2 * 3) + 1000 )) "$file"
+  provision $(( ($1 * $2 * ${3:-30} / 10) + 1000 )) "$file"
+  await_quiet
   echo "$file"
 }
 
-# run_paced seconds connections rate path tokens -> the BENCH line of purchases offered at ~rate/s.
-# Each connection waits between its requests so that all of them together offer the rate. Three 2 s
-# calibration runs, each correcting the last, measure the latency part of each connection's cycle, which the
-# wait leaves out (one run overshot by up to 40 %: the latency under the paced load differs from the first
-# guess's); the measured run skips the tokens they used, including those of requests still in flight.
-CALIBRATION_RUNS=3
-CALIBRATION_SECONDS=2
+# run_paced seconds connections rate path tokens -> the BENCH line of purchases offered at rate/s (bench.lua
+# gives every request its time slot, so the rate does not depend on the latency).
 run_paced() {
-  local seconds=$1 connections=$2 rate=$3 path=$4 tokens=$5 delay line offset=0
-  delay=$(( connections * 1000 / (rate > 0 ? rate : 1) ))
-  for _ in $(seq 1 "$CALIBRATION_RUNS"); do
-    line=$(run_wrk "$CALIBRATION_SECONDS" "$connections" POST "$path" "$tokens" "$offset" "$delay")
-    offset=$(( offset + $(field "$line" requests) + connections ))
-    delay=$(awk -v c="$connections" -v r="$rate" -v got="$(rps_of "$line")" -v d="$delay" \
-      'BEGIN { x = c * 1000 / r - (got > 0 ? c * 1000 / got - d : 0); printf "%d", (x > 1 ? x : 1) }')
-  done
-  run_wrk "$seconds" "$connections" POST "$path" "$tokens" "$offset" "$delay"
+  run_wrk "$1" "$2" POST "$4" "$5" 0 "$3"
 }
 
 # settle_round seconds -> "orders/s p50_ms p99_ms note"
 settle_round() {
   local seconds=$1 product tokens line won all settled
   product=$(product "bench-settle-$RANDOM" 10000000)
-  tokens=$(purchase_tokens $((seconds + CALIBRATION_RUNS * CALIBRATION_SECONDS)) "$SETTLE_RATE")
+  tokens=$(purchase_tokens "$seconds" "$SETTLE_RATE" 12)
   line=$(run_paced "$seconds" "$SETTLE_CONNECTIONS" "$SETTLE_RATE" "/api/products/$product/purchase" "$tokens")
   rm -f "$tokens"
   won=$(tr ',' '\n' <<<"$(field "$line" codes)" | awk -F: '$1 == "202" { print $2 }')
   won=${won:-0}
-  # Every reservation won on the product, the calibration runs' too: all of them must settle before reading.
+  # Every reservation won on the product: all of them must settle before reading.
   all=$(api GET "/api/admin/products/$product/stats" | jq -r .won)
   if [ -z "$PG_PORT" ]; then echo "n/a n/a n/a no-PostgreSQL-port-in-banner"; return; fi
   # Bounded wait for the backlog to settle: until every won reservation has a terminal order, at most 30 s.
@@ -336,17 +326,19 @@ us_per_request() { # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v r="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / r : 0) }'
 }
 
-# Waits (at most 60 s) until the server and its embedded servers together use under a fifth of a core, so a
-# round does not pay for the saga backlog an earlier round left behind.
+# Waits (at most 120 s) until the whole machine uses under a fifth of a core, so a round does not pay for the saga
+# backlog an earlier round left behind. The machine's CPU time, not the server's: the embedded PostgreSQL runs
+# detached from the server's process tree.
+machine_busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 await_quiet() {
   local before after
-  for _ in $(seq 1 60); do
-    read -r -a before <<<"$(cpu_ticks)"
+  for _ in $(seq 1 120); do
+    before=$(machine_busy_ticks)
     sleep 1
-    read -r -a after <<<"$(cpu_ticks)"
-    [ $(( after[0] - before[0] + after[1] - before[1] )) -lt $(( CLK_TCK / 5 )) ] && return 0
+    after=$(machine_busy_ticks)
+    [ $(( after - before )) -lt $(( CLK_TCK / 5 )) ] && return 0
   done
-  say "the server is still busy after 60 s; measuring anyway"
+  say "the machine is still busy after 120 s; measuring anyway"
 }
 
 # Redis's own time per command over a profiled round (scripts' inner commands listed too), in NAME.redis.txt.
@@ -366,7 +358,6 @@ blocked_warnings() { grep -c "has been blocked for" "$LOG" || true; }
 if [ "$SOAK" -gt 0 ]; then
   slice=$(( SOAK < 60 ? SOAK : 60 ))
   slices=$(( (SOAK + slice - 1) / slice ))
-  delay=$(( CONNECTIONS * 1000 / SOAK_RATE ))
   TOKENS="$WORK/soak.txt"
   users=$((SOAK * SOAK_RATE * 6 / 5 + slices * CONNECTIONS + 1000))
   say "soak: $slices slices of $slice s at ~$SOAK_RATE purchases/s; provisioning $users users"
@@ -376,7 +367,7 @@ if [ "$SOAK" -gt 0 ]; then
   first_heap=""; first_p99=""
   for i in $(seq 1 "$slices"); do
     relogin
-    line=$(run_wrk "$slice" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$TOKENS" "$offset" "$delay")
+    line=$(run_wrk "$slice" "$CONNECTIONS" POST "/api/products/$BIG/purchase" "$TOKENS" "$offset" "$SOAK_RATE")
     offset=$((offset + $(field "$line" requests) + CONNECTIONS))  # requests still in flight used a token too
     heap=$(heap_after_gc_mb)
     p99=$(ms "$(field "$line" p99_us)")
@@ -416,7 +407,7 @@ burst_round() {
 # --- rounds ------------------------------------------------------------------------------------------------
 declare -A RPS P50 P99 HEAP BAD NOTE CPU DEPS REDIS
 run_scenario() { # name seconds -> one measurement into the arrays
-  local name=$1 seconds=$2 line tokens rate delay before after
+  local name=$1 seconds=$2 line tokens rate before after
   case "$name" in
     # ping carries the same Bearer tokens as the purchases, so wrk does the same work per request in every
     # scenario and the ratios compare the server's paths, not the load generator's.
@@ -425,7 +416,7 @@ run_scenario() { # name seconds -> one measurement into the arrays
     purchase80)
       # Paced to 80 % of the purchase median, over the same connections as the purchase rounds.
       rate=$(awk -v m="$(median ${RPS[purchase]})" 'BEGIN { printf "%d", m * 4 / 5 }')
-      tokens=$(purchase_tokens $((seconds + CALIBRATION_RUNS * CALIBRATION_SECONDS)) "$rate")
+      tokens=$(purchase_tokens "$seconds" "$rate" 12)
       line=$(run_paced "$seconds" "$CONNECTIONS" "$rate" "/api/products/$BIG/purchase" "$tokens")
       rm -f "$tokens"
       bad=$(unexpected "$line" 202)
@@ -498,15 +489,17 @@ if [ -n "$JFR_DIR" ]; then
   java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
   sed 's/<setting name="period" control="method-sampling-java-interval">10 ms</<setting name="period" control="method-sampling-java-interval">1 ms</' \
     "$java_home/lib/jfr/profile.jfc" > "$JFR_DIR/sampling.jfc"
-  for name in ping purchase soldout; do
+  # settle: the saga settling while purchases come in.
+  for name in ping purchase soldout settle; do
     selected "$name" || continue
     await_quiet
     say "profiling $name under JFR"
-    saved=("${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${CPU[$name]}" "${DEPS[$name]}" "${REDIS[$name]}")
+    saved=("${RPS[$name]:-}" "${P50[$name]:-}" "${P99[$name]:-}" "${CPU[$name]:-}" "${DEPS[$name]:-}" "${REDIS[$name]:-}" "${NOTE[$name]:-}")
     PROFILE=$name
     run_scenario "$name" "$SECONDS_PER_ROUND"
     PROFILE=""
     RPS[$name]=${saved[0]}; P50[$name]=${saved[1]}; P99[$name]=${saved[2]}; CPU[$name]=${saved[3]}; DEPS[$name]=${saved[4]}; REDIS[$name]=${saved[5]}
+    NOTE[$name]=${saved[6]}
   done
   say "recordings in $JFR_DIR (jfr print --events jdk.ExecutionSample FILE; NAME.redis.txt: Redis time by command)"
 fi

@@ -60,7 +60,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
         if (user.sessionId() == null) {
           throw new IllegalArgumentException("no session");
         }
-        verified.put(token, user, claims.getLong("exp"));
+        verified.verified(token, user, claims.getLong("exp"));
       } catch (RuntimeException e) {
         return Future.failedFuture(ApiException.unauthorized("the access token is not valid"));
       }

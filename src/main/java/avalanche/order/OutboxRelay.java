@@ -1,5 +1,6 @@
 package avalanche.order;
 
+import avalanche.infra.MachineCpu;
 import avalanche.infra.config.OutboxSettings;
 import avalanche.infra.kafka.AvroMessages;
 import avalanche.infra.kafka.KafkaBatchSender;
@@ -164,7 +165,12 @@ public final class OutboxRelay {
     this.buckets = buckets;
     this.settings = settings;
     this.metrics = metrics;
-    this.yield = new SettlementYield(settings.yieldAboveWinsPerSecond(), settings.yieldMaxLagMs());
+    this.yield =
+        new SettlementYield(
+            settings.yieldAboveWinsPerSecond(),
+            settings.yieldBusyWinsPerSecond(),
+            settings.yieldBusyCpu(),
+            settings.yieldMaxLagMs());
     byte[] random = new byte[4];
     new SecureRandom().nextBytes(random);
     this.consumer =
@@ -541,7 +547,11 @@ public final class OutboxRelay {
       reads.add(Request.cmd(Command.XRANGE).arg(outbox.key).arg("-").arg("+").arg("COUNT").arg(1));
       reads.add(Request.cmd(Command.HGET).arg(StockKeys.bucket(outbox.tag)).arg("won"));
     }
-    pipelined(reads, redis::batch)
+    Future<List<Response>> counted = pipelined(reads, redis::batch);
+    // The machine's CPU over the same quarter second, for a busy burst; unknown if it cannot be
+    // read.
+    Future<Double> cpu = MachineCpu.read(vertx).otherwise(-1.0);
+    Future.all(counted, cpu)
         .onComplete(
             done -> {
               measuring = false;
@@ -552,7 +562,7 @@ public final class OutboxRelay {
               long length = 0;
               long oldest = Long.MAX_VALUE;
               long won = 0;
-              List<Response> answers = done.result();
+              List<Response> answers = counted.result();
               for (int i = 0; i + 2 < answers.size(); i += 3) {
                 long n = answers.get(i).toLong();
                 length += n;
@@ -567,7 +577,7 @@ public final class OutboxRelay {
               long now = System.currentTimeMillis();
               long lagMs = oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest);
               boolean held = yield.holding();
-              if (yield.observe(won, now, lagMs) != held) {
+              if (yield.observe(won, now, lagMs, cpu.result()) != held) {
                 if (held) {
                   LOG.info(
                       "relay {}: {} orders won/s, settling the {} waiting in the outbox",
@@ -576,10 +586,11 @@ public final class OutboxRelay {
                       length);
                 } else {
                   LOG.info(
-                      "relay {}: {} orders won/s (above {}/s): settlement waits in the outbox until the burst passes",
+                      "relay {}: {} orders won/s, CPU {} % ({} burst): settlement waits in the outbox until it passes",
                       consumer,
                       yield.winsPerSecond(),
-                      settings.yieldAboveWinsPerSecond());
+                      Math.round(cpu.result() * 100),
+                      yield.burst());
                 }
               }
               if (metrics != null) {

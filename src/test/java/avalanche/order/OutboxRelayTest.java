@@ -159,8 +159,7 @@ class OutboxRelayTest {
     int n = 60;
     OutboxSettings base = TestRelay.settings(server, 10_000);
     // A bound of 5 orders won per second: the purchases below, 40 a second for 1.5 s (several of
-    // the
-    // relay's 200 ms measurements), are a burst for it.
+    // the relay's 200 ms measurements), are a fast burst for it; no busy bursts.
     OutboxSettings settings =
         new OutboxSettings(
             base.batchSize(),
@@ -172,6 +171,8 @@ class OutboxRelayTest {
             base.measureIntervalMs(),
             base.forgetConsumerMs(),
             5,
+            0,
+            base.yieldBusyCpu(),
             60_000);
     setup(n, 1)
         .compose(

@@ -56,6 +56,8 @@ public final class TestRelay extends VerticleBase {
         200,
         s.forgetConsumerMs(),
         s.yieldAboveWinsPerSecond(),
+        s.yieldBusyWinsPerSecond(),
+        s.yieldBusyCpu(),
         s.yieldMaxLagMs());
   }
 

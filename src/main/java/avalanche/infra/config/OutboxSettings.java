@@ -5,7 +5,9 @@ package avalanche.infra.config;
  * retryMaxMs} plus the producer's longest wait (metadata, then acknowledgement: see {@code
  * Clients.relayProducerConfig}) must stay under {@code claimIdleMs}, or a live relay that cannot
  * reach Kafka has its entries claimed by others (harmless, but wasted). {@code
- * yieldAboveWinsPerSecond} 0: never hold back for the saga.
+ * yieldAboveWinsPerSecond} 0: no holding back for a fast burst; {@code yieldBusyWinsPerSecond} 0:
+ * none for a busy one ({@code order.SettlementYield}); {@code yieldBusyCpu} is a share of the
+ * machine's CPU, 0 to 1.
  */
 public record OutboxSettings(
     int batchSize,
@@ -17,6 +19,8 @@ public record OutboxSettings(
     long measureIntervalMs,
     long forgetConsumerMs,
     long yieldAboveWinsPerSecond,
+    long yieldBusyWinsPerSecond,
+    double yieldBusyCpu,
     long yieldMaxLagMs) {
 
   static OutboxSettings from(ConfigNode outbox) {
@@ -30,6 +34,8 @@ public record OutboxSettings(
         outbox.positiveLong("measureIntervalMs"),
         outbox.positiveLong("forgetConsumerMs"),
         outbox.nonNegativeLong("yieldAboveWinsPerSecond"),
+        outbox.nonNegativeLong("yieldBusyWinsPerSecond"),
+        outbox.probability("yieldBusyCpu"),
         outbox.positiveLong("yieldMaxLagMs"));
   }
 }

@@ -55,6 +55,8 @@ class SettingsTest {
     assertThat(settings.auth().login().windowSeconds()).isEqualTo(60);
     assertThat(settings.smtp().retry().maxDelayMs()).isEqualTo(60_000);
     assertThat(settings.outbox().yieldAboveWinsPerSecond()).isEqualTo(3_000);
+    assertThat(settings.outbox().yieldBusyWinsPerSecond()).isEqualTo(1_000);
+    assertThat(settings.outbox().yieldBusyCpu()).isEqualTo(0.9);
     assertThat(settings.verticles().outboxRelay()).isEqualTo(1);
     assertThat(settings.metricsRegistry()).isEqualTo("test");
   }
@@ -94,6 +96,9 @@ class SettingsTest {
     tree.getJsonObject("drop").getJsonObject("winProbability").put("RARE", 1.5);
     failsWith(tree, "drop.winProbability.RARE: must be a number in [0, 1], got 1.5");
     failsWith(shipped().put("signupPoints", -5), "signupPoints: must be a non-negative integer");
+    failsWith(
+        set("outbox", "yieldBusyCpu", 90),
+        "outbox.yieldBusyCpu: must be a number in [0, 1], got 90");
   }
 
   @Test
